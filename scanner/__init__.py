@@ -1,0 +1,3 @@
+"""PostSafe: offline image privacy scanner (import package ``scanner``)."""
+
+__version__ = "0.1.0"

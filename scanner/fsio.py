@@ -1,0 +1,32 @@
+"""Atomic file writes: a temp file in the target folder, fsync, rename. A reader sees the old
+file or the new one, never half of one, and a failure leaves no temp file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+from scanner.errors import WriteError
+
+
+def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=dest.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write {dest.name}: {exc.strerror or exc}") from exc
+        raise

@@ -1,0 +1,77 @@
+"""Box arithmetic shared by detectors: NMS, merging, tiles and scale mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
+    """Indices of boxes kept by greedy non-maximum suppression (highest score first).
+
+    ``boxes`` is (N, 4) xyxy. Returns an int array of kept indices, best first.
+    """
+    if len(boxes) == 0:
+        return np.empty(0, dtype=np.int64)
+    boxes = boxes.astype(np.float64, copy=False)
+    x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    areas = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
+    order = np.argsort(-scores, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        w = np.clip(np.minimum(x2[i], x2[rest]) - np.maximum(x1[i], x1[rest]), 0, None)
+        h = np.clip(np.minimum(y2[i], y2[rest]) - np.maximum(y1[i], y1[rest]), 0, None)
+        inter = w * h
+        union = areas[i] + areas[rest] - inter
+        iou = np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+        order = rest[iou < iou_threshold]
+    return np.asarray(keep, dtype=np.int64)
+
+
+def containment(inner: np.ndarray, outer: np.ndarray) -> np.ndarray:
+    """Fraction of each ``inner`` box covered by each ``outer`` box: (len(inner), len(outer))."""
+    if len(inner) == 0 or len(outer) == 0:
+        return np.zeros((len(inner), len(outer)))
+    ix1 = np.maximum(inner[:, None, 0], outer[None, :, 0])
+    iy1 = np.maximum(inner[:, None, 1], outer[None, :, 1])
+    ix2 = np.minimum(inner[:, None, 2], outer[None, :, 2])
+    iy2 = np.minimum(inner[:, None, 3], outer[None, :, 3])
+    inter = np.clip(ix2 - ix1, 0, None) * np.clip(iy2 - iy1, 0, None)
+    area = np.clip(inner[:, 2] - inner[:, 0], 0, None) * np.clip(inner[:, 3] - inner[:, 1], 0, None)
+    return np.where(area[:, None] > 0, inter / np.where(area[:, None] > 0, area[:, None], 1), 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Tile:
+    """A window of the image, in image pixels: x0, y0 inclusive, x1, y1 exclusive."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def tiles(width: int, height: int, tile: int, overlap: int) -> Iterator[Tile]:
+    """Cover a width x height image with windows of at most ``tile`` px that overlap by
+    at least ``overlap`` px, so an object smaller than ``overlap`` lies whole in some tile."""
+    if width <= 0 or height <= 0:
+        return
+    if tile <= overlap:
+        raise ValueError("tile must be larger than overlap")
+    for y0 in _starts(height, tile, overlap):
+        for x0 in _starts(width, tile, overlap):
+            yield Tile(x0, y0, min(x0 + tile, width), min(y0 + tile, height))
+
+
+def _starts(length: int, tile: int, overlap: int) -> list[int]:
+    if length <= tile:
+        return [0]
+    n = int(np.ceil((length - overlap) / (tile - overlap)))
+    # Spread the windows evenly so the overlaps are equal and >= overlap.
+    step = (length - tile) / (n - 1) if n > 1 else 0
+    return [round(i * step) for i in range(n)]

@@ -1,0 +1,1 @@
+"""Redactors only act: each returns a new array with the given regions made unreadable."""

@@ -1,0 +1,1 @@
+"""Human-readable reports: plain-words guidance and a self-contained HTML report."""

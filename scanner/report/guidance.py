@@ -1,0 +1,342 @@
+"""Plain-words verdicts and guidance, tied to Social Care Wales' code and social media guidance.
+
+Every user-facing string lives in :data:`MESSAGES`, keyed by language code, so a translation
+(Welsh, ``"cy"``) only has to add a table. Look strings up with :func:`t` (or :func:`tn` for
+counted phrases); a string missing from a translation falls back to English.
+
+Nothing here ever repeats sensitive content: verdicts and guidance mention only kinds and
+counts of findings and the *categories* of metadata removed, never text read from an image,
+GPS values or any other metadata value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from scanner.types import Action, Finding, FindingKind, ScanResult, Status
+
+DEFAULT_LANG = "en"
+
+MESSAGES: dict[str, dict[str, str]] = {
+    "en": {
+        # --- list joining -------------------------------------------------------------
+        "list.sep": ", ",
+        "list.and": " and ",
+        # --- kinds: short labels (tables, preview boxes) --------------------------------
+        "kind.face": "Face",
+        "kind.person": "Person",
+        "kind.document": "Document",
+        "kind.screen": "Screen",
+        "kind.text": "Text",
+        "kind.code": "QR or barcode",
+        # --- kinds: counted nouns ----------------------------------------------------
+        "noun.face.one": "{n} face",
+        "noun.face.other": "{n} faces",
+        "noun.person.one": "{n} person",
+        "noun.person.other": "{n} people",
+        "noun.document.one": "{n} document",
+        "noun.document.other": "{n} documents",
+        "noun.screen.one": "{n} screen",
+        "noun.screen.other": "{n} screens",
+        "noun.text.one": "{n} area of text",
+        "noun.text.other": "{n} areas of text",
+        "noun.code.one": "{n} QR code or barcode",
+        "noun.code.other": "{n} QR codes or barcodes",
+        # --- actions -------------------------------------------------------------------
+        "action.mosaic": "Mosaic",
+        "action.blur": "Blur",
+        "action.fill": "Fill",
+        "action.kept": "Kept",
+        "action.flagged": "Flagged",
+        "action.none": "Not decided",
+        # --- statuses ------------------------------------------------------------------
+        "status.clean": "Clean",
+        "status.redacted": "Redacted",
+        "status.error": "Not processed",
+        "status.skipped": "Skipped",
+        # --- verdicts ------------------------------------------------------------------
+        "verdict.clean": (
+            "Safe to share: no faces, documents or location data were found, "
+            "and hidden metadata was removed."
+        ),
+        "verdict.clean.location": (
+            "Safe to share: no faces or documents were found, "
+            "and location data and other hidden metadata were removed."
+        ),
+        "verdict.clean.review": "Check before posting: nothing was hidden, but {parts}.",
+        "verdict.redacted": "Redacted copy made: {parts}. Check it before posting.",
+        "verdict.unverified": (
+            "Check before posting: PostSafe could not confirm that the copy is free of "
+            "hidden metadata."
+        ),
+        "verdict.error": "Not processed: {reason}. No safe copy was made.",
+        "verdict.error.unknown": "an unexpected problem",
+        "verdict.skipped": "Skipped: {reason}.",
+        "verdict.skipped.default": "not an image",
+        "verdict.part.hidden.one": "{items} was hidden",
+        "verdict.part.hidden.other": "{items} were hidden",
+        "verdict.part.review.one": "{items} was left for you to review",
+        "verdict.part.review.other": "{items} were left for you to review",
+        "verdict.part.location": "location data was removed",
+        "verdict.part.metadata": "hidden metadata was removed",
+        # --- guidance paragraphs -----------------------------------------------------
+        "guide.error": (
+            "No safe copy was made. Do not post the original file: it may still hold hidden "
+            "data, such as where it was taken, and faces or documents that have not been hidden."
+        ),
+        "guide.skipped": (
+            "PostSafe did not check this file. Do not post it unless you are sure it shows "
+            "nothing private."
+        ),
+        "guide.unverified": (
+            "PostSafe could not confirm that the saved copy is free of hidden data. Do not post "
+            "it until it has been checked again."
+        ),
+        "guide.faces": (
+            "Faces: consent and dignity (Code 1.4). Respect the privacy and dignity of the "
+            "people you support. Never post a picture of someone you support without their "
+            "informed consent, even with their face hidden. People can still be recognised "
+            "from their hair, clothes, tattoos, mobility aids or home, so look at the whole "
+            "picture."
+        ),
+        "guide.person": (
+            "A person was found without a visible face. Someone can still be recognised from "
+            "their body, clothes, tattoos, mobility aids or surroundings. Review the photo and "
+            "make sure nobody you support can be identified (Code 1.4)."
+        ),
+        "guide.confidential": (
+            "Confidential information (Code 2.4). Never reveal confidential information. Care "
+            "records, letters, forms, medication charts, computer or phone screens, name "
+            "badges, whiteboards and names on doors can all identify someone. Zoom in on the "
+            "copy and check that nothing can still be read before posting."
+        ),
+        "guide.codes": (
+            "QR codes and barcodes can hold names, addresses, record numbers or links to "
+            "private information, even when they look meaningless. Keep them hidden."
+        ),
+        "guide.location": (
+            "Location: keep it untraceable. This photo carried hidden location data showing "
+            "where it was taken, and PostSafe removed it. The picture itself can still give a "
+            "place away: house numbers, street signs, car number plates, school uniforms or "
+            "the view from a window. Don't reveal where the people you support live, or where "
+            "you are right now."
+        ),
+        "guide.kept": (
+            "Some things PostSafe found were left visible on purpose (by your settings or a "
+            "reviewer). Make sure you have consent, and that nothing confidential shows, "
+            "before posting."
+        ),
+        "guide.flagged": (
+            "Flagged items were not changed. Look at each one in the preview and decide "
+            "whether it must be hidden before posting."
+        ),
+        "guide.source": (
+            "Guidance based on the Social Care Wales Code of Professional Practice for Social "
+            "Care and the Social Care Wales guidance \u2018Using social media responsibly\u2019."
+        ),
+        # --- HTML report -------------------------------------------------------------
+        "html.summary.heading": "Summary",
+        "html.summary.total": "Files checked",
+        "html.summary.what": (
+            "What PostSafe did: every photo was rebuilt from its pixels, so no hidden metadata "
+            "(such as location, dates or camera details) was carried into the copies. Faces, "
+            "documents, screens, text and codes it found were hidden or flagged for you to "
+            "check. Everything happened on this device; nothing was uploaded."
+        ),
+        "html.summary.check": (
+            "Always look at each copy yourself before posting: PostSafe can miss things."
+        ),
+        "html.summary.empty": "No files were checked.",
+        "html.results.heading": "Photos",
+        "html.status": "Status: {status}",
+        "html.preview.alt": "Preview of the redacted copy of {name}, with {items} outlined.",
+        "html.preview.alt.none": "Preview of the copy of {name}. Nothing was outlined.",
+        "html.preview.caption": (
+            "Preview of the copy PostSafe made. Numbered boxes match the table."
+        ),
+        "html.preview.unreadable": "No preview: the copy could not be read.",
+        "html.preview.no_output": "No preview: no copy was recorded for this photo.",
+        "html.preview.not_made": "No preview: no copy was made.",
+        "html.findings.heading": "What was found",
+        "html.findings.none": "Nothing was found.",
+        "html.col.number": "No.",
+        "html.col.kind": "Kind",
+        "html.col.action": "Action",
+        "html.col.score": "Score",
+        "html.col.box": "Box (x1, y1, x2, y2)",
+        "html.col.detail": "Details",
+        "html.metadata.heading": "Hidden metadata removed",
+        "html.metadata.none": "None was found. The copy was still rebuilt from pixels.",
+        "html.notes.heading": "Notes",
+        "html.error.heading": "Why it was not processed",
+        "html.guidance.heading": "What this means for you",
+        "html.footer.privacy": (
+            "This report shows only the kinds and counts of what was found. It contains no text "
+            "read from your photos and no location or other metadata values."
+        ),
+        "html.footer.made": "Made by PostSafe {version} on this device.",
+    },
+}
+
+# Plural categories (CLDR) per language; anything not listed uses the English rule.
+_CY_PLURALS = {0: "zero", 1: "one", 2: "two", 3: "few", 6: "many"}
+
+HIDDEN_ACTIONS = frozenset({Action.MOSAIC, Action.BLUR, Action.FILL})
+CONFIDENTIAL_KINDS = frozenset(
+    {FindingKind.DOCUMENT, FindingKind.SCREEN, FindingKind.TEXT, FindingKind.CODE}
+)
+LOCATION_CATEGORY = "location"
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """The message ``key`` in ``lang`` (English if not translated), formatted with ``fmt``.
+
+    Raises ``KeyError`` if ``key`` is not a known message at all.
+    """
+    table = MESSAGES.get(lang, {})
+    template = table.get(key)
+    if template is None:
+        template = MESSAGES[DEFAULT_LANG][key]  # KeyError for an unknown key
+    return template.format(**fmt)
+
+
+def plural_category(n: int, lang: str = DEFAULT_LANG) -> str:
+    """CLDR plural category of ``n`` for ``lang`` ("one", "other", ...)."""
+    if lang == "cy":
+        return _CY_PLURALS.get(n, "other")
+    return "one" if n == 1 else "other"
+
+
+def tn(key: str, n: int, lang: str = DEFAULT_LANG, **fmt: object) -> str:
+    """A counted message: ``key.<plural category>`` (falling back to ``key.other``).
+
+    ``n`` is available to the template as ``{n}``. Falls back to English, then raises
+    ``KeyError`` for an unknown key.
+    """
+    for code in dict.fromkeys((lang, DEFAULT_LANG)):
+        table = MESSAGES.get(code, {})
+        for suffix in (plural_category(n, code), "other"):
+            template = table.get(f"{key}.{suffix}")
+            if template is not None:
+                return template.format(n=n, **fmt)
+    raise KeyError(key)
+
+
+def join_items(items: Iterable[str], lang: str = DEFAULT_LANG) -> str:
+    """``a``, ``a and b``, ``a, b and c`` in the words of ``lang``."""
+    parts = list(items)
+    if len(parts) <= 1:
+        return "".join(parts)
+    return t("list.sep", lang).join(parts[:-1]) + t("list.and", lang) + parts[-1]
+
+
+def kind_label(kind: FindingKind, lang: str = DEFAULT_LANG) -> str:
+    return t(f"kind.{kind.value}", lang)
+
+
+def action_label(action: Action | None, lang: str = DEFAULT_LANG) -> str:
+    return t(f"action.{action.value}" if action is not None else "action.none", lang)
+
+
+def status_label(status: Status, lang: str = DEFAULT_LANG) -> str:
+    return t(f"status.{status.value}", lang)
+
+
+def count_by_kind(findings: Iterable[Finding]) -> list[tuple[FindingKind, int]]:
+    """(kind, count) pairs in the fixed order of :class:`FindingKind`, zero counts left out."""
+    counts = dict.fromkeys(FindingKind, 0)
+    for finding in findings:
+        counts[finding.kind] += 1
+    return [(kind, n) for kind, n in counts.items() if n]
+
+
+def describe_counts(findings: Iterable[Finding], lang: str = DEFAULT_LANG) -> str:
+    """E.g. ``2 faces and 1 document`` (empty string for no findings)."""
+    return join_items(
+        (tn(f"noun.{kind.value}", n, lang) for kind, n in count_by_kind(findings)), lang
+    )
+
+
+def _reason(text: str | None) -> str:
+    """One line of plain text for a verdict: whitespace collapsed, no trailing full stop."""
+    if not text:
+        return ""
+    return _WHITESPACE.sub(" ", text).strip().rstrip(".").strip()
+
+
+def _is_hidden(finding: Finding) -> bool:
+    return finding.action in HIDDEN_ACTIONS
+
+
+def verdict(result: ScanResult, lang: str = DEFAULT_LANG) -> str:
+    """One sentence, in plain words, saying what happened to this file and whether to post it."""
+    if result.status is Status.ERROR:
+        reason = _reason(result.error) or t("verdict.error.unknown", lang)
+        return t("verdict.error", lang, reason=reason)
+    if result.status is Status.SKIPPED:
+        first_note = result.notes[0] if result.notes else None
+        reason = _reason(result.error) or _reason(first_note) or t("verdict.skipped.default", lang)
+        return t("verdict.skipped", lang, reason=reason)
+    if result.verified is False:
+        return t("verdict.unverified", lang)
+
+    hidden = [f for f in result.findings if _is_hidden(f)]
+    review = [f for f in result.findings if not _is_hidden(f)]
+    location = LOCATION_CATEGORY in result.metadata_removed
+
+    if not hidden and not review and result.status is Status.CLEAN:
+        return t("verdict.clean.location" if location else "verdict.clean", lang)
+
+    parts: list[str] = []
+    if hidden:
+        parts.append(
+            tn("verdict.part.hidden", len(hidden), lang, items=describe_counts(hidden, lang))
+        )
+    if review:
+        parts.append(
+            tn("verdict.part.review", len(review), lang, items=describe_counts(review, lang))
+        )
+    if location:
+        parts.append(t("verdict.part.location", lang))
+    elif not hidden:
+        parts.append(t("verdict.part.metadata", lang))
+
+    redacted = bool(hidden) or result.status is Status.REDACTED
+    key = "verdict.redacted" if redacted else "verdict.clean.review"
+    return t(key, lang, parts=join_items(parts, lang))
+
+
+def guidance_keys(result: ScanResult) -> list[str]:
+    """The message keys of the guidance relevant to ``result``, deduplicated, stable order."""
+    keys: list[str] = []
+    kinds = {f.kind for f in result.findings}
+    actions = {f.action for f in result.findings}
+    if result.status is Status.ERROR:
+        keys.append("guide.error")
+    elif result.status is Status.SKIPPED:
+        keys.append("guide.skipped")
+    elif result.verified is False:
+        keys.append("guide.unverified")
+    if FindingKind.FACE in kinds:
+        keys.append("guide.faces")
+    if FindingKind.PERSON in kinds:
+        keys.append("guide.person")
+    if kinds & CONFIDENTIAL_KINDS:
+        keys.append("guide.confidential")
+    if FindingKind.CODE in kinds:
+        keys.append("guide.codes")
+    if LOCATION_CATEGORY in result.metadata_removed:
+        keys.append("guide.location")
+    if Action.KEPT in actions:
+        keys.append("guide.kept")
+    if Action.FLAGGED in actions or None in actions:
+        keys.append("guide.flagged")
+    return list(dict.fromkeys(keys))
+
+
+def guidance_for(result: ScanResult, lang: str = DEFAULT_LANG) -> list[str]:
+    """The guidance paragraphs relevant to ``result``'s status, findings and metadata."""
+    return [t(key, lang) for key in guidance_keys(result)]

@@ -1,0 +1,511 @@
+"""A single, self-contained HTML report of a PostSafe run.
+
+The page has inline CSS only: no scripts, fonts, images or links that leave the file, and a
+Content-Security-Policy that forbids them anyway. Previews are made from the *redacted output*
+files only (never from a source image), downscaled, re-encoded freshly from pixels as JPEG
+(no EXIF, no ICC) and embedded as ``data:`` URIs, with each finding outlined and numbered.
+
+Everything that comes from outside the program (file names, paths, errors, notes, details) is
+treated as hostile: control, bidi and other invisible format characters are replaced with a
+visible ``[U+XXXX]`` placeholder and the result is HTML-escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import html
+import importlib
+import io
+import logging
+import os
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from scanner import __version__
+from scanner.fsio import write_atomic
+from scanner.report.guidance import (
+    DEFAULT_LANG,
+    MESSAGES,
+    action_label,
+    describe_counts,
+    guidance_for,
+    kind_label,
+    status_label,
+    t,
+    verdict,
+)
+from scanner.types import Finding, FindingKind, ScanResult, Status
+
+_LOG = logging.getLogger(__name__)
+
+PREVIEW_MAX = 320  # longest side of an embedded preview, in pixels
+PREVIEW_QUALITY = 80
+
+# Box/label colour and the label's text colour, per kind (text colour chosen for contrast).
+KIND_COLOURS: dict[FindingKind, tuple[str, str]] = {
+    FindingKind.FACE: ("#d7191c", "#ffffff"),
+    FindingKind.PERSON: ("#fdae61", "#000000"),
+    FindingKind.DOCUMENT: ("#1f5f99", "#ffffff"),
+    FindingKind.SCREEN: ("#7b3294", "#ffffff"),
+    FindingKind.TEXT: ("#4dac26", "#000000"),
+    FindingKind.CODE: ("#e7298a", "#ffffff"),
+}
+
+STATUS_ICONS: dict[Status, str] = {
+    Status.CLEAN: "\u2713",  # check mark
+    Status.REDACTED: "\u25a0",  # black square
+    Status.ERROR: "\u2715",  # multiplication x
+    Status.SKIPPED: "\u2013",  # en dash
+}
+
+# Bidi controls are Cf already; listed so the intent is explicit.
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+# Format characters that are needed to write ordinary text (emoji sequences, Persian, Indic).
+_ALLOWED_FORMAT = frozenset("\u200c\u200d")
+_REPLACED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+_CSP = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "base-uri 'none'; form-action 'none'"
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping
+
+
+def visible_text(text: str) -> str:
+    """Replace control, bidi, invisible-format and lone-surrogate characters with ``[U+XXXX]``.
+
+    Keeps ordinary Unicode (accents, Welsh, emoji) as it is.
+    """
+    out: list[str] = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if (
+            ch in _BIDI_CONTROLS
+            or category in _REPLACED_CATEGORIES
+            or (category == "Cf" and ch not in _ALLOWED_FORMAT)
+        ):
+            out.append(f"[U+{ord(ch):04X}]")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def esc(text: object) -> str:
+    """Make any value safe and visibly harmless as HTML text or a quoted attribute value."""
+    return html.escape(visible_text(str(text)), quote=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Names and labels
+
+
+def display_names(sources: Sequence[str]) -> list[str]:
+    """Short names for the sources: absolute paths relative to their common folder.
+
+    A single file shows as its file name; relative paths are shown as given. This keeps
+    folder names above the run (often a user's name) out of the report.
+    """
+    parents = [os.path.dirname(s) for s in sources if os.path.isabs(s)]
+    base: str | None = None
+    if parents:
+        try:
+            base = os.path.commonpath(parents)
+        except ValueError:  # e.g. different drives on Windows
+            base = None
+    names: list[str] = []
+    for source in sources:
+        name = source
+        if base is not None and os.path.isabs(source):
+            with contextlib.suppress(ValueError):
+                name = os.path.relpath(source, base)
+        names.append(name or "?")
+    return names
+
+
+def _category_labels() -> Mapping[str, object]:
+    """``scanner.metadata.CATEGORY_LABELS`` if that module is available, else nothing."""
+    try:
+        module = importlib.import_module("scanner.metadata")
+    except ImportError:
+        return {}
+    labels = getattr(module, "CATEGORY_LABELS", None)
+    return labels if isinstance(labels, Mapping) else {}
+
+
+def category_label(key: str, labels: Mapping[str, object]) -> str:
+    """A metadata category's label, with a capital first letter; the raw key if unknown."""
+    label = labels.get(key)
+    text = label if isinstance(label, str) and label else key
+    return text[:1].upper() + text[1:]
+
+
+# --------------------------------------------------------------------------------------------
+# Previews
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    data_uri: str
+    width: int
+    height: int
+
+
+def output_path(result: ScanResult, out_root: Path | None) -> Path | None:
+    """Where the redacted output of ``result`` is, or None if none was recorded."""
+    if not result.output:
+        return None
+    path = Path(result.output)
+    if not path.is_absolute() and out_root is not None:
+        path = Path(out_root) / path
+    return path
+
+
+@lru_cache(maxsize=1)
+def _label_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=11)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """Any decoded image as RGB; transparency is flattened onto white."""
+    mode = image.mode
+    if mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    if mode.startswith("I;16"):
+        array = np.asarray(image, dtype=np.uint32) >> 8
+        return Image.fromarray(array.astype(np.uint8)).convert("RGB")
+    if mode in ("I", "F"):
+        array = np.clip(np.asarray(image, dtype=np.float64), 0, 255)
+        return Image.fromarray(array.astype(np.uint8)).convert("RGB")
+    return image.convert("RGB")
+
+
+def _draw_findings(
+    canvas: Image.Image,
+    findings: Sequence[Finding],
+    full_size: tuple[int, int],
+    lang: str,
+) -> None:
+    """Outline and label each finding (numbered from 1) on the downscaled ``canvas``."""
+    full_w, full_h = full_size
+    width, height = canvas.size
+    sx, sy = width / full_w, height / full_h
+    draw = ImageDraw.Draw(canvas)
+    font = _label_font()
+    labels: list[tuple[int, int, str, str, str]] = []
+    for number, finding in enumerate(findings, start=1):
+        region = finding.region.clip(full_w, full_h)
+        if region.empty:
+            continue
+        box_colour, text_colour = KIND_COLOURS.get(finding.kind, ("#ffff00", "#000000"))
+        x1 = max(0, min(width - 1, int(region.x1 * sx)))
+        y1 = max(0, min(height - 1, int(region.y1 * sy)))
+        x2 = max(x1 + 1, min(width - 1, round(region.x2 * sx) - 1))
+        y2 = max(y1 + 1, min(height - 1, round(region.y2 * sy) - 1))
+        # A thin dark line under the coloured one keeps the box visible on any background.
+        draw.rectangle((x1, y1, x2, y2), outline="#000000", width=3)
+        draw.rectangle((x1, y1, x2, y2), outline=box_colour, width=2)
+        labels.append(
+            (x1, y1, f"{number}: {kind_label(finding.kind, lang)}", box_colour, text_colour)
+        )
+    # Labels last, so no box is drawn across a label.
+    for x1, y1, text, box_colour, text_colour in labels:
+        left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
+        label_w, label_h = right - left + 4, bottom - top + 2
+        lx = max(0, min(x1, width - label_w))
+        ly = y1 - label_h if y1 - label_h >= 0 else y1
+        draw.rectangle((lx, ly, lx + label_w - 1, ly + label_h - 1), fill=box_colour)
+        draw.text((lx + 2 - left, ly + 1 - top), text, fill=text_colour, font=font)
+
+
+def make_preview(path: Path, findings: Sequence[Finding], lang: str = DEFAULT_LANG) -> Preview:
+    """A small JPEG preview of the output at ``path`` with findings outlined.
+
+    The pixels are copied into a brand-new image before encoding, so nothing but pixels
+    (no EXIF, XMP or ICC profile) can reach the report. Raises on unreadable files.
+    """
+    with Image.open(path) as image:
+        full_size = image.size
+        if full_size[0] <= 0 or full_size[1] <= 0:
+            raise ValueError("image has no pixels")
+        image.draft("RGB", (PREVIEW_MAX, PREVIEW_MAX))  # fast JPEG downscale; else a no-op
+        rgb = _to_rgb(image)
+    rgb.thumbnail((PREVIEW_MAX, PREVIEW_MAX), Image.Resampling.LANCZOS)
+    canvas = Image.new("RGB", rgb.size)
+    canvas.paste(rgb)
+    _draw_findings(canvas, findings, full_size, lang)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="JPEG", quality=PREVIEW_QUALITY, optimize=True)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return Preview(f"data:image/jpeg;base64,{encoded}", canvas.width, canvas.height)
+
+
+# --------------------------------------------------------------------------------------------
+# HTML
+
+
+def _css() -> str:
+    kinds = "".join(
+        f".k-{kind.value}{{border-color:{colour}}}" for kind, (colour, _) in KIND_COLOURS.items()
+    )
+    return (
+        ":root{color-scheme:light}"
+        "*{box-sizing:border-box}"
+        "body{margin:0;font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;"
+        "line-height:1.5;color:#1a1a1a;background:#f4f4f2;font-size:1rem}"
+        "main{max-width:72rem;margin:0 auto;padding:1rem}"
+        "h1{font-size:1.75rem;margin:.5rem 0 1rem}"
+        "h2{font-size:1.35rem;margin:1.5rem 0 .75rem}"
+        "h3{font-size:1.1rem;margin:0;overflow-wrap:anywhere}"
+        "h4{font-size:1rem;margin:1rem 0 .25rem}"
+        ".summary{background:#fff;border:1px solid #c4c4c4;border-radius:.5rem;padding:1rem}"
+        ".counts{display:grid;grid-template-columns:repeat(auto-fit,minmax(8rem,1fr));"
+        "gap:.5rem;margin:0 0 1rem}"
+        ".counts div{border:1px solid #c4c4c4;border-radius:.4rem;padding:.5rem;"
+        "text-align:center;background:#fafafa}"
+        ".counts dt{font-size:.9rem}"
+        ".counts dd{margin:0;font-size:1.6rem;font-weight:700}"
+        ".card{background:#fff;border:1px solid #c4c4c4;border-left:.5rem solid #6b6b6b;"
+        "border-radius:.5rem;padding:1rem;margin:0 0 1rem;break-inside:avoid}"
+        ".card.st-clean{border-left-color:#1e7b34}"
+        ".card.st-redacted{border-left-color:#b35900}"
+        ".card.st-error{border-left-color:#b00020}"
+        ".card-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;"
+        "justify-content:space-between}"
+        ".badge{display:inline-block;margin:0;padding:.1rem .6rem;border-radius:1rem;"
+        "border:2px solid currentColor;font-weight:700;font-size:.9rem;white-space:nowrap}"
+        ".badge.st-clean{color:#14532d;background:#e7f5ec}"
+        ".badge.st-redacted{color:#7a3d00;background:#fff1e0}"
+        ".badge.st-error{color:#8a0016;background:#fde8eb}"
+        ".badge.st-skipped{color:#3d3d3d;background:#efefef}"
+        ".verdict{font-weight:600;margin:.5rem 0 .75rem}"
+        ".card-body{display:flex;flex-wrap:wrap;gap:1rem}"
+        ".preview{margin:0;flex:0 0 auto;max-width:100%}"
+        ".preview img{display:block;max-width:100%;height:auto;border:1px solid #6b6b6b}"
+        ".preview figcaption{font-size:.85rem;color:#4a4a4a;max-width:320px}"
+        ".no-preview{margin:0;padding:.75rem;border:1px dashed #6b6b6b;color:#3d3d3d;"
+        "max-width:320px}"
+        ".details{flex:1 1 20rem;min-width:0}"
+        ".details h4:first-child{margin-top:0}"
+        ".table-wrap{overflow-x:auto}"
+        "table{border-collapse:collapse;width:100%;font-size:.9rem}"
+        "th,td{border:1px solid #c4c4c4;padding:.25rem .5rem;text-align:left;"
+        "vertical-align:top}"
+        "th{background:#efefec}"
+        "td.num{font-variant-numeric:tabular-nums;white-space:nowrap}"
+        "td.detail,.notes li,.error-reason{overflow-wrap:anywhere}"
+        ".swatch{display:inline-block;width:0;height:0;border:.45rem solid #000;"
+        "margin-right:.4rem;vertical-align:-.1rem}"
+        f"{kinds}"
+        ".details ul{margin:.25rem 0;padding-left:1.25rem}"
+        ".error-reason{margin:.25rem 0;padding:.5rem;background:#fde8eb;color:#5c0010}"
+        ".guidance p{margin:.4rem 0;padding-left:.75rem;border-left:3px solid #2b5c8a}"
+        "footer{font-size:.85rem;color:#4a4a4a;border-top:1px solid #c4c4c4;margin-top:2rem;"
+        "padding-top:.5rem}"
+        "@media (max-width:40rem){main{padding:.5rem}.card{padding:.75rem}"
+        "h1{font-size:1.45rem}}"
+        "@media print{body{background:#fff;font-size:11pt}main{max-width:none;padding:0}"
+        ".summary,.card{border-color:#888}.table-wrap{overflow:visible}"
+        "*{print-color-adjust:exact;-webkit-print-color-adjust:exact}}"
+    )
+
+
+def _summary(results: Sequence[ScanResult], lang: str) -> str:
+    counts = [("total", t("html.summary.total", lang), len(results))]
+    for status in Status:
+        n = sum(1 for r in results if r.status is status)
+        counts.append((status.value, status_label(status, lang), n))
+    items = "".join(
+        f'<div><dt>{esc(label)}</dt><dd data-count="{key}">{n}</dd></div>'
+        for key, label, n in counts
+    )
+    parts = [
+        '<section class="summary" aria-labelledby="summary-h">',
+        f'<h2 id="summary-h">{esc(t("html.summary.heading", lang))}</h2>',
+        f'<dl class="counts">{items}</dl>',
+    ]
+    if not results:
+        parts.append(f"<p>{esc(t('html.summary.empty', lang))}</p>")
+    parts.append(f"<p>{esc(t('html.summary.what', lang))}</p>")
+    parts.append(f"<p><strong>{esc(t('html.summary.check', lang))}</strong></p>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: str) -> str:
+    def no_preview(key: str) -> str:
+        return f'<p class="no-preview">{esc(t(key, lang))}</p>'
+
+    if result.status in (Status.ERROR, Status.SKIPPED):
+        return no_preview("html.preview.not_made")
+    path = output_path(result, out_root)
+    if path is None:
+        return no_preview("html.preview.no_output")
+    try:
+        preview = make_preview(path, result.findings, lang)
+    except Exception as exc:  # a broken preview must never stop the report
+        _LOG.warning("no preview for %r: %s", str(path), type(exc).__name__)
+        return no_preview("html.preview.unreadable")
+    items = describe_counts(result.findings, lang)
+    alt = (
+        t("html.preview.alt", lang, name=name, items=items)
+        if items
+        else t("html.preview.alt.none", lang, name=name)
+    )
+    return (
+        '<figure class="preview">'
+        f'<img src="{preview.data_uri}" width="{preview.width}" height="{preview.height}" '
+        f'alt="{esc(alt)}">'
+        f"<figcaption>{esc(t('html.preview.caption', lang))}</figcaption>"
+        "</figure>"
+    )
+
+
+def _findings_html(result: ScanResult, lang: str) -> str:
+    heading = f"<h4>{esc(t('html.findings.heading', lang))}</h4>"
+    if not result.findings:
+        return f"{heading}<p>{esc(t('html.findings.none', lang))}</p>"
+    columns = ("number", "kind", "action", "score", "box", "detail")
+    head = "".join(f'<th scope="col">{esc(t(f"html.col.{c}", lang))}</th>' for c in columns)
+    rows = []
+    for number, finding in enumerate(result.findings, start=1):
+        box = ", ".join(str(v) for v in finding.region.to_int())
+        rows.append(
+            "<tr>"
+            f'<td class="num">{number}</td>'
+            f'<td><span class="swatch k-{esc(finding.kind.value)}" aria-hidden="true"></span>'
+            f"{esc(kind_label(finding.kind, lang))}</td>"
+            f"<td>{esc(action_label(finding.action, lang))}</td>"
+            f'<td class="num">{finding.score:.2f}</td>'
+            f'<td class="num">{esc(box)}</td>'
+            f'<td class="detail">{esc(finding.detail)}</td>'
+            "</tr>"
+        )
+    return (
+        f'{heading}<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+
+
+def _metadata_html(result: ScanResult, labels: Mapping[str, object], lang: str) -> str:
+    heading = f"<h4>{esc(t('html.metadata.heading', lang))}</h4>"
+    keys = list(dict.fromkeys(result.metadata_removed))
+    if not keys:
+        return f"{heading}<p>{esc(t('html.metadata.none', lang))}</p>"
+    items = "".join(f"<li>{esc(category_label(k, labels))}</li>" for k in keys)
+    return f"{heading}<ul>{items}</ul>"
+
+
+def _card(
+    index: int,
+    result: ScanResult,
+    name: str,
+    out_root: Path | None,
+    labels: Mapping[str, object],
+    lang: str,
+) -> str:
+    status = result.status
+    heading_id = f"r{index}-h"
+    badge = (
+        f'<p class="badge st-{status.value}">'
+        f'<span aria-hidden="true">{STATUS_ICONS.get(status, "")}</span> '
+        f"{esc(t('html.status', lang, status=status_label(status, lang)))}</p>"
+    )
+    details: list[str] = []
+    if status is Status.ERROR:
+        details.append(f"<h4>{esc(t('html.error.heading', lang))}</h4>")
+        details.append(f'<p class="error-reason">{esc(result.error or "")}</p>')
+    if status in (Status.CLEAN, Status.REDACTED) or result.findings:
+        details.append(_findings_html(result, lang))
+    if status in (Status.CLEAN, Status.REDACTED) or result.metadata_removed:
+        details.append(_metadata_html(result, labels, lang))
+    if result.notes:
+        notes = "".join(f"<li>{esc(note)}</li>" for note in result.notes)
+        details.append(f"<h4>{esc(t('html.notes.heading', lang))}</h4>")
+        details.append(f'<ul class="notes">{notes}</ul>')
+    guidance = guidance_for(result, lang)
+    if guidance:
+        paragraphs = "".join(f"<p>{esc(p)}</p>" for p in guidance)
+        details.append(
+            f'<div class="guidance"><h4>{esc(t("html.guidance.heading", lang))}</h4>'
+            f"{paragraphs}</div>"
+        )
+    return (
+        f'<article class="card st-{status.value}" id="r{index}" aria-labelledby="{heading_id}">'
+        f'<div class="card-head"><h3 id="{heading_id}">{esc(name)}</h3>{badge}</div>'
+        f'<p class="verdict">{esc(verdict(result, lang))}</p>'
+        f'<div class="card-body">{_preview_html(result, name, out_root, lang)}'
+        f'<div class="details">{"".join(details)}</div></div>'
+        "</article>"
+    )
+
+
+def render_html(
+    results: Sequence[ScanResult],
+    *,
+    out_root: Path | None,
+    lang: str = DEFAULT_LANG,
+    title: str = "PostSafe report",
+) -> str:
+    """The whole report as one self-contained HTML document."""
+    results = list(results)
+    page_lang = lang if lang in MESSAGES else DEFAULT_LANG
+    labels = _category_labels() if any(r.metadata_removed for r in results) else {}
+    names = display_names([r.source for r in results])
+    cards = "".join(
+        _card(i, r, name, out_root, labels, lang)
+        for i, (r, name) in enumerate(zip(results, names, strict=True), start=1)
+    )
+    results_section = (
+        '<section aria-labelledby="results-h">'
+        f'<h2 id="results-h">{esc(t("html.results.heading", lang))}</h2>{cards}</section>'
+        if results
+        else ""
+    )
+    return (
+        "<!DOCTYPE html>\n"
+        f'<html lang="{esc(page_lang)}" dir="ltr">\n<head>\n<meta charset="utf-8">\n'
+        f'<meta http-equiv="Content-Security-Policy" content="{_CSP}">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{esc(title)}</title>\n<style>{_css()}</style>\n</head>\n<body>\n<main>\n"
+        f"<h1>{esc(title)}</h1>\n"
+        f"{_summary(results, lang)}\n{results_section}\n"
+        f"<footer><p>{esc(t('html.footer.privacy', lang))}</p>"
+        f"<p>{esc(t('guide.source', lang))}</p>"
+        f"<p>{esc(t('html.footer.made', lang, version=__version__))}</p></footer>\n"
+        "</main>\n</body>\n</html>\n"
+    )
+
+
+def write_html_report(
+    results: Sequence[ScanResult],
+    path: Path,
+    *,
+    out_root: Path | None,
+    lang: str = DEFAULT_LANG,
+    title: str = "PostSafe report",
+) -> None:
+    """Render the report and write it to ``path`` atomically (temp file + ``os.replace``).
+
+    The file is created readable by its owner only. Raises :class:`WriteError` if it cannot
+    be written; no temporary file is left behind.
+    """
+    path = Path(path)
+    data = render_html(results, out_root=out_root, lang=lang, title=title).encode("utf-8")
+    write_atomic(data, path, mode=0o600)
+    _LOG.info("wrote the HTML report for %d file(s) to %s", len(results), path)
