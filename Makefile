@@ -1,0 +1,45 @@
+# Two commands do everything on a fresh machine:
+#   make demo   create .venv, install PostSafe, redact sample_images/ into out/ (with reports)
+#   make test   install the dev extras and system judges, lint, type-check, run the whole suite
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: demo test lint bench sysdeps samples clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+demo: $(VENV)/.installed
+	rm -rf out
+	$(BIN)/postsafe redact sample_images --out out
+	@echo "Open out/postsafe-report.html to read the report."
+
+sysdeps:
+	bash scripts/install-system-deps.sh
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check scanner tests bench scripts
+	$(BIN)/mypy scanner
+
+test: $(VENV)/.dev-installed sysdeps lint
+	$(BIN)/python -m pytest -q
+
+bench: $(VENV)/.dev-installed sysdeps
+	$(BIN)/python bench/faces_eval.py
+	$(BIN)/python bench/metadata_eval.py --baseline
+
+samples: $(VENV)/.dev-installed
+	$(BIN)/python scripts/make_sample_images.py
+
+clean:
+	rm -rf out build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,366 @@
+"""scanner.geometry (nms, containment, tiles) and scanner.types.Region."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
+from scanner.geometry import Tile, containment, nms, tiles
+from scanner.types import Region
+
+# ------------------------------------------------------------------------------------------
+# nms
+
+
+def _boxes(*rows: tuple[float, float, float, float]) -> np.ndarray:
+    return np.asarray(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def test_nms_empty() -> None:
+    keep = nms(np.empty((0, 4)), np.empty(0), 0.5)
+    assert keep.shape == (0,)
+    assert keep.dtype == np.int64
+
+
+def test_nms_single() -> None:
+    assert nms(_boxes((0, 0, 10, 10)), np.array([0.3]), 0.5).tolist() == [0]
+
+
+def test_nms_identical_boxes_keep_the_best() -> None:
+    boxes = _boxes((0, 0, 10, 10), (0, 0, 10, 10), (0, 0, 10, 10))
+    assert nms(boxes, np.array([0.2, 0.9, 0.5]), 0.5).tolist() == [1]
+
+
+def test_nms_identical_scores_keep_the_first() -> None:
+    boxes = _boxes((0, 0, 10, 10), (0, 0, 10, 10))
+    assert nms(boxes, np.array([0.5, 0.5]), 0.5).tolist() == [0]
+
+
+def test_nms_disjoint_boxes_all_kept_best_first() -> None:
+    boxes = _boxes((0, 0, 10, 10), (20, 20, 30, 30), (40, 0, 50, 10), (0, 40, 5, 45))
+    scores = np.array([0.1, 0.9, 0.5, 0.7])
+    assert nms(boxes, scores, 0.5).tolist() == [1, 3, 2, 0]
+
+
+def test_nms_touching_boxes_do_not_suppress() -> None:
+    boxes = _boxes((0, 0, 10, 10), (10, 0, 20, 10))
+    assert sorted(nms(boxes, np.array([0.5, 0.6]), 0.01).tolist()) == [0, 1]
+
+
+@pytest.mark.parametrize(
+    ("threshold", "expected"),
+    [
+        # IoU of the pair is 50 / 150 = 1/3
+        (0.3, [0]),
+        (0.34, [0, 1]),
+        (1.0, [0, 1]),
+    ],
+)
+def test_nms_threshold(threshold: float, expected: list[int]) -> None:
+    boxes = _boxes((0, 0, 10, 10), (5, 0, 15, 10))
+    assert nms(boxes, np.array([0.9, 0.8]), threshold).tolist() == expected
+
+
+def test_nms_degenerate_boxes_do_not_crash() -> None:
+    boxes = _boxes((0, 0, 0, 0), (5, 5, 5, 5), (10, 10, 2, 2))
+    keep = nms(boxes, np.array([0.1, 0.2, 0.3]), 0.5)
+    assert sorted(keep.tolist()) == [0, 1, 2]
+
+
+def test_nms_accepts_integer_boxes() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10]], dtype=np.int32)
+    assert nms(boxes, np.array([0.4, 0.9]), 0.5).tolist() == [1]
+
+
+box_strategy = st.tuples(
+    st.integers(0, 200), st.integers(0, 200), st.integers(1, 80), st.integers(1, 80)
+).map(lambda t: (t[0], t[1], t[0] + t[2], t[1] + t[3]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(box_strategy, min_size=1, max_size=25),
+    st.data(),
+    st.floats(0.05, 0.95),
+)
+def test_nms_properties(boxes: list, data: st.DataObject, thr: float) -> None:
+    arr = _boxes(*boxes)
+    scores = np.asarray(
+        data.draw(st.lists(st.floats(0, 1), min_size=len(boxes), max_size=len(boxes)))
+    )
+    keep = nms(arr, scores, thr)
+    kept = keep.tolist()
+    assert len(set(kept)) == len(kept)
+    # The best box always survives and comes first; scores are non-increasing.
+    assert scores[kept[0]] == scores.max()
+    assert all(scores[a] >= scores[b] for a, b in zip(kept, kept[1:], strict=False))
+    # No two kept boxes overlap at or above the threshold.
+    regions = [Region(*map(float, arr[i])) for i in kept]
+    for i, a in enumerate(regions):
+        for b in regions[i + 1 :]:
+            assert a.iou(b) < thr + 1e-9
+    # Every dropped box overlaps some kept box at least as well scored.
+    for j in set(range(len(boxes))) - set(kept):
+        r = Region(*map(float, arr[j]))
+        assert any(
+            Region(*map(float, arr[k])).iou(r) >= thr - 1e-9 and scores[k] >= scores[j]
+            for k in kept
+        )
+
+
+# ------------------------------------------------------------------------------------------
+# containment
+
+
+def test_containment_empty_shapes() -> None:
+    assert containment(np.empty((0, 4)), _boxes((0, 0, 1, 1))).shape == (0, 1)
+    assert containment(_boxes((0, 0, 1, 1)), np.empty((0, 4))).shape == (1, 0)
+
+
+@pytest.mark.parametrize(
+    ("inner", "outer", "expected"),
+    [
+        ((2, 2, 4, 4), (0, 0, 10, 10), 1.0),  # wholly inside
+        ((0, 0, 10, 10), (0, 0, 10, 10), 1.0),  # identical
+        ((0, 0, 10, 10), (5, 0, 15, 10), 0.5),  # half
+        ((0, 0, 10, 10), (2, 2, 4, 4), 0.04),  # outer inside inner
+        ((0, 0, 10, 10), (20, 20, 30, 30), 0.0),  # disjoint
+        ((0, 0, 10, 10), (10, 0, 20, 10), 0.0),  # touching
+        ((5, 5, 5, 5), (0, 0, 10, 10), 0.0),  # zero-area inner
+    ],
+)
+def test_containment_table(inner, outer, expected) -> None:
+    got = containment(_boxes(inner), _boxes(outer))
+    assert got.shape == (1, 1)
+    assert got[0, 0] == pytest.approx(expected)
+
+
+def test_containment_matrix_orientation() -> None:
+    inner = _boxes((0, 0, 2, 2), (100, 100, 110, 110))
+    outer = _boxes((0, 0, 10, 10), (0, 0, 1, 2), (90, 90, 200, 200))
+    got = containment(inner, outer)
+    assert got.shape == (2, 3)
+    np.testing.assert_allclose(got, [[1.0, 0.5, 0.0], [0.0, 0.0, 1.0]])
+
+
+# ------------------------------------------------------------------------------------------
+# tiles
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "tile", "overlap", "expected"),
+    [
+        (0, 0, 10, 2, []),
+        (0, 50, 10, 2, []),
+        (50, 0, 10, 2, []),
+        (-5, 10, 10, 2, []),
+        (10, 10, 10, 2, [Tile(0, 0, 10, 10)]),  # exactly one tile
+        (5, 7, 10, 2, [Tile(0, 0, 5, 7)]),  # smaller than a tile
+        (1, 1, 10, 2, [Tile(0, 0, 1, 1)]),
+        (18, 10, 10, 2, [Tile(0, 0, 10, 10), Tile(8, 0, 18, 10)]),  # two with exact overlap
+        (
+            10,
+            18,
+            10,
+            2,
+            [Tile(0, 0, 10, 10), Tile(0, 8, 10, 18)],
+        ),
+    ],
+)
+def test_tiles_table(width, height, tile, overlap, expected) -> None:
+    assert list(tiles(width, height, tile, overlap)) == expected
+
+
+@pytest.mark.parametrize(("tile", "overlap"), [(10, 10), (10, 11), (0, 0), (5, 100)])
+def test_tiles_tile_not_larger_than_overlap_raises(tile: int, overlap: int) -> None:
+    with pytest.raises(ValueError, match="overlap"):
+        list(tiles(100, 100, tile, overlap))
+
+
+def test_tiles_is_lazy_but_raises_on_first_use() -> None:
+    gen = tiles(100, 100, 5, 5)
+    with pytest.raises(ValueError):
+        next(iter(gen))
+
+
+tile_params = st.tuples(st.integers(1, 700), st.integers(1, 700), st.integers(2, 300)).flatmap(
+    lambda t: st.tuples(st.just(t[0]), st.just(t[1]), st.just(t[2]), st.integers(0, t[2] - 1))
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(tile_params)
+def test_tiles_cover_every_pixel_and_stay_in_bounds(params) -> None:
+    width, height, tile, overlap = params
+    # Bound the work: tiny tiles on big images make thousands of windows.
+    assume((width / max(1, tile - overlap)) * (height / max(1, tile - overlap)) < 5000)
+    covered = np.zeros((height, width), dtype=bool)
+    for t in tiles(width, height, tile, overlap):
+        assert 0 <= t.x0 < t.x1 <= width
+        assert 0 <= t.y0 < t.y1 <= height
+        assert t.x1 - t.x0 <= tile and t.y1 - t.y0 <= tile
+        covered[t.y0 : t.y1, t.x0 : t.x1] = True
+    assert covered.all()
+
+
+@settings(max_examples=200, deadline=None)
+@given(tile_params, st.data())
+def test_tiles_small_objects_lie_wholly_in_some_tile(params, data: st.DataObject) -> None:
+    width, height, tile, overlap = params
+    assume((width / max(1, tile - overlap)) * (height / max(1, tile - overlap)) < 5000)
+    side = data.draw(st.integers(1, max(1, overlap)))
+    assume(side <= width and side <= height)
+    x = data.draw(st.integers(0, width - side))
+    y = data.draw(st.integers(0, height - side))
+    windows = list(tiles(width, height, tile, overlap))
+    assert any(
+        t.x0 <= x and x + side <= t.x1 and t.y0 <= y and y + side <= t.y1 for t in windows
+    ), f"object at ({x},{y}) side {side} is cut by every tile"
+
+
+def test_tiles_production_plan_covers_a_face_at_every_offset() -> None:
+    """The face detector's own numbers: 1024 px tiles, 160 px overlap, a 2048x1536 image."""
+    windows = list(tiles(2048, 1536, 1024, 160))
+    for x in range(0, 2048 - 160 + 1, 7):
+        assert any(t.x0 <= x and x + 160 <= t.x1 for t in windows)
+
+
+# ------------------------------------------------------------------------------------------
+# Region
+
+
+def test_region_basic_properties() -> None:
+    r = Region(10, 20, 40, 60)
+    assert (r.width, r.height, r.area) == (30, 40, 1200)
+    assert not r.empty
+    assert r.to_int() == (10, 20, 40, 60)
+    assert r.as_list() == [10, 20, 40, 60]
+
+
+@pytest.mark.parametrize(
+    "region",
+    [Region(5, 5, 5, 10), Region(5, 5, 10, 5), Region(10, 10, 0, 0), Region(0, 0, 0, 0)],
+)
+def test_region_empty_and_inverted(region: Region) -> None:
+    assert region.empty
+    assert region.area == 0
+    assert region.width >= 0 and region.height >= 0
+
+
+@pytest.mark.parametrize(
+    ("region", "w", "h", "expected"),
+    [
+        (Region(-10, -10, 20, 20), 100, 100, Region(0, 0, 20, 20)),
+        (Region(90, 90, 150, 150), 100, 100, Region(90, 90, 100, 100)),
+        (Region(-50, -50, 500, 500), 100, 80, Region(0, 0, 100, 80)),
+        (Region(200, 10, 300, 20), 100, 100, Region(100, 10, 100, 20)),  # wholly outside
+        (Region(-30, -30, -10, -10), 100, 100, Region(0, 0, 0, 0)),
+        (Region(-math.inf, 0, math.inf, 10), 100, 100, Region(0, 0, 100, 10)),
+    ],
+)
+def test_region_clip(region: Region, w: int, h: int, expected: Region) -> None:
+    assert region.clip(w, h) == expected
+
+
+def test_region_clip_outside_is_empty() -> None:
+    assert Region(200, 10, 300, 20).clip(100, 100).empty
+    assert Region(-30, -30, -10, -10).clip(100, 100).empty
+
+
+def test_region_expand() -> None:
+    assert Region(10, 10, 20, 30).expand(0.5) == Region(5, 0, 25, 40)
+    assert Region(10, 10, 20, 30).expand(0) == Region(10, 10, 20, 30)
+    # An empty region has nothing to grow by.
+    assert Region(10, 10, 10, 30).expand(1.0).width == 0
+
+
+def test_region_scale_and_shift() -> None:
+    assert Region(1, 2, 3, 4).scale(2) == Region(2, 4, 6, 8)
+    assert Region(1, 2, 3, 4).scale(2, 3) == Region(2, 6, 6, 12)
+    assert Region(1, 2, 3, 4).shift(10, -2) == Region(11, 0, 13, 2)
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        (Region(0, 0, 10, 10), Region(0, 0, 10, 10), 1.0),
+        (Region(0, 0, 10, 10), Region(5, 0, 15, 10), 1 / 3),
+        (Region(0, 0, 10, 10), Region(10, 0, 20, 10), 0.0),
+        (Region(0, 0, 10, 10), Region(2, 2, 4, 4), 0.04),
+        (Region(0, 0, 0, 0), Region(0, 0, 0, 0), 0.0),
+        (Region(10, 10, 0, 0), Region(0, 0, 10, 10), 0.0),  # inverted box
+    ],
+)
+def test_region_iou_table(a: Region, b: Region, expected: float) -> None:
+    assert a.iou(b) == pytest.approx(expected)
+    assert b.iou(a) == pytest.approx(expected)
+
+
+def test_region_to_int_rounds_outward() -> None:
+    assert Region(0.9, 1.1, 10.1, 10.9).to_int() == (0, 1, 11, 11)
+    assert Region(-0.5, -1.5, 0.5, 1.5).to_int() == (-1, -2, 1, 2)
+
+
+coord = st.floats(-1e4, 1e4, allow_nan=False, allow_infinity=False)
+regions = st.builds(Region, coord, coord, coord, coord)
+proper_regions = st.tuples(coord, coord, st.floats(0.001, 1e4), st.floats(0.001, 1e4)).map(
+    lambda t: Region(t[0], t[1], t[0] + t[2], t[1] + t[3])
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(regions)
+def test_region_to_int_never_shrinks(r: Region) -> None:
+    x1, y1, x2, y2 = r.to_int()
+    assert all(isinstance(v, int) for v in (x1, y1, x2, y2))
+    assert x1 <= r.x1 and y1 <= r.y1 and x2 >= r.x2 and y2 >= r.y2
+    assert x1 >= r.x1 - 1 and y1 >= r.y1 - 1 and x2 <= r.x2 + 1 and y2 <= r.y2 + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(regions, st.integers(0, 5000), st.integers(0, 5000))
+def test_region_clip_stays_in_bounds(r: Region, w: int, h: int) -> None:
+    c = r.clip(w, h)
+    for v in (c.x1, c.x2):
+        assert 0 <= v <= w
+    for v in (c.y1, c.y2):
+        assert 0 <= v <= h
+    assert c.area <= r.area + 1e-6 or r.empty
+    # Clipping is idempotent and keeps whatever part of the box was inside.
+    assert c.clip(w, h) == c
+    inside = Region(0, 0, w, h)
+    assert c.area == pytest.approx(r.intersection(inside), abs=1e-6) or r.empty
+
+
+@settings(max_examples=300, deadline=None)
+@given(proper_regions, st.floats(0, 3))
+def test_region_expand_contains_original(r: Region, fraction: float) -> None:
+    e = r.expand(fraction)
+    assert e.x1 <= r.x1 and e.y1 <= r.y1 and e.x2 >= r.x2 and e.y2 >= r.y2
+    assert e.width == pytest.approx(r.width * (1 + 2 * fraction), rel=1e-9, abs=1e-6)
+    assert e.height == pytest.approx(r.height * (1 + 2 * fraction), rel=1e-9, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(regions, regions)
+def test_region_iou_properties(a: Region, b: Region) -> None:
+    iou = a.iou(b)
+    assert 0.0 <= iou <= 1.0 + 1e-9
+    assert iou == pytest.approx(b.iou(a))
+    assert a.intersection(b) <= min(a.area, b.area) + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(proper_regions)
+def test_region_iou_with_itself_is_one(r: Region) -> None:
+    assert r.iou(r) == pytest.approx(1.0)
+
+
+def test_region_is_frozen() -> None:
+    r = Region(0, 0, 1, 1)
+    with pytest.raises(AttributeError):
+        r.x1 = 5  # type: ignore[misc]
