@@ -99,6 +99,9 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> Wo
     log.debug("%d candidate files in %d folders", len(candidates), len(folders))
 
     originals = {_key(p.resolve()) for p, _, _ in candidates}
+    # Files already in the output folder may be replaced only if a PostSafe run wrote them;
+    # anything else there (a photo the user keeps there) is treated like an original.
+    ours = previous_outputs(out_dir) if out_dir is not None else set()
     taken: set[str] = set()
     jobs: list[Job] = []
     skipped: list[ScanResult] = []
@@ -111,7 +114,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> Wo
         output = None
         if out_dir is not None:
             fmt = output_format(kind or "JPEG", config)
-            output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals)
+            output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals, ours)
         jobs.append(Job(path, display, output))
     return WorkList(tuple(jobs), tuple(skipped))
 
@@ -121,10 +124,29 @@ def _key(path: Path) -> str:
     return str(path).casefold()
 
 
+def previous_outputs(out_dir: Path) -> set[str]:
+    """Output files listed in the report of an earlier run into ``out_dir`` (keys)."""
+    import json
+
+    report = out_dir / REPORT_JSON
+    try:
+        data = json.loads(report.read_text(encoding="utf-8"))
+        results = data["results"] if isinstance(data, dict) else []
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    found = set()
+    for r in results:
+        out = r.get("output") if isinstance(r, dict) else None
+        if isinstance(out, str) and out:
+            found.add(_key((out_dir / out).resolve()))
+    return found
+
+
 def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
-                   originals: set[str]) -> Path:
+                   originals: set[str], ours: set[str] | None = None) -> Path:
     """``out_dir/rel`` with the output extension; disambiguated when two inputs would collide
-    (``a.heic`` and ``a.jpg`` both become ``a.jpg``) and never equal to an input file."""
+    (``a.heic`` and ``a.jpg`` both become ``a.jpg``), never an input file, and never an
+    existing file that an earlier PostSafe run did not write."""
     folder = out_dir / rel.parent
     stem = rel.stem or "image"
     old_suffix = rel.suffix.lower().lstrip(".")
@@ -135,7 +157,8 @@ def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
     for name in options:
         candidate = folder / name
         key = _key(candidate.resolve())
-        if key not in taken and key not in originals:
+        foreign = (candidate.exists() or candidate.is_symlink()) and key not in (ours or set())
+        if key not in taken and key not in originals and not foreign:
             taken.add(key)
             return candidate
     raise UsageError(f"cannot find a free output name for {rel}")

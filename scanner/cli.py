@@ -24,8 +24,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 app = typer.Typer(
     name="postsafe",
-    help="Make photos safe to post: rebuild them without metadata and redact faces. "
-    "Everything runs offline.",
+    help="Make photos safe to post: rebuild them without metadata and hide faces, documents, "
+    "screens, text and QR codes. Everything runs offline.",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -33,6 +33,8 @@ app = typer.Typer(
 
 FORMATS = ("keep", "jpeg", "png")
 FACE_STYLES = ("mosaic", "blur", "fill")
+TEXT_STYLES = ("fill", "mosaic")
+POLICIES = ("strict", "balanced")
 
 
 def _version(value: bool) -> None:
@@ -56,9 +58,14 @@ def main_options(
 
 
 def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
-            face_threshold: float | None = None) -> ScanConfig:
-    from scanner.config import FaceStyle, OutputFormat, ScanConfig
+            face_threshold: float | None = None, policy: str = "strict",
+            text_style: str = "fill") -> ScanConfig:
+    from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig, TextStyle
 
+    if policy not in POLICIES:
+        raise typer.BadParameter(f"--policy must be one of {', '.join(POLICIES)}")
+    if text_style not in TEXT_STYLES:
+        raise typer.BadParameter(f"--text-style must be one of {', '.join(TEXT_STYLES)}")
     if fmt not in FORMATS:
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     if face_style not in FACE_STYLES:
@@ -67,7 +74,8 @@ def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
         raise typer.BadParameter("--quality must be between 1 and 100")
     extra = {} if face_threshold is None else {"face_threshold": face_threshold}
     return ScanConfig(face_style=FaceStyle(face_style), output_format=OutputFormat(fmt),
-                      jpeg_quality=quality, **extra)  # type: ignore[arg-type]
+                      jpeg_quality=quality, policy=Policy(policy),
+                      text_style=TextStyle(text_style), **extra)  # type: ignore[arg-type]
 
 
 def _settings(config: ScanConfig) -> dict[str, object]:
@@ -75,6 +83,9 @@ def _settings(config: ScanConfig) -> dict[str, object]:
         "detectors": list(config.detectors),
         "face_threshold": config.face_threshold,
         "face_style": config.face_style.value,
+        "text_style": config.text_style.value,
+        "policy": config.policy.value,
+        "verify": config.verify,
         "output_format": config.output_format.value,
         "jpeg_quality": config.jpeg_quality,
     }
@@ -144,6 +155,9 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
+               "and short text with no personal data (documents and screens always go).")
+
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
                                                  show_default=False)]
 
@@ -155,9 +169,10 @@ def scan(
                                                   dir_okay=False)] = None,
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
 ) -> None:
     """Analyse photos and report what they carry. Writes no images."""
-    config = _config(face_threshold=face_threshold)
+    config = _config(face_threshold=face_threshold, policy=policy)
     results = _run(paths, None, config)
     if json_out is not None:
         from scanner.errors import ScannerError
@@ -182,12 +197,15 @@ def redact(
                                      "become JPEG), jpeg or png.")] = "keep",
     face_style: Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or "
                                             "fill.")] = "mosaic",
+    text_style: Annotated[str, typer.Option(help="How text, documents, screens and codes are "
+                                            "hidden: fill (irreversible) or mosaic.")] = "fill",
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
     quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
-    config = _config(face_style, fmt, quality, face_threshold)
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style)
     results = _run(paths, out, config)
     from scanner.batch import REPORT_HTML, REPORT_JSON
     from scanner.errors import ScannerError
@@ -195,6 +213,10 @@ def redact(
     from scanner.report.json import write_json_report
 
     try:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ScannerError(f"cannot create {out}: {exc.strerror or exc}") from exc
         write_json_report(results, out / REPORT_JSON, out_root=out, mode="redact",
                           settings=_settings(config))
         write_html_report(results, out / REPORT_HTML, out_root=out)

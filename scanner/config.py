@@ -12,6 +12,16 @@ class OutputFormat(StrEnum):
     PNG = "png"
 
 
+class TextStyle(StrEnum):
+    FILL = "fill"  # default: the only irreversible style for text
+    MOSAIC = "mosaic"
+
+
+class Policy(StrEnum):
+    STRICT = "strict"  # every readable text region and every document or screen is redacted
+    BALANCED = "balanced"  # signage and short text without personal data are kept
+
+
 class FaceStyle(StrEnum):
     MOSAIC = "mosaic"
     BLUR = "blur"
@@ -20,7 +30,11 @@ class FaceStyle(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
-    detectors: tuple[str, ...] = ("faces",)
+    detectors: tuple[str, ...] = ("faces", "documents", "codes")
+    policy: Policy = Policy.STRICT
+    verify: bool = True
+    verify_rounds: int = 2
+    verify_face_leak_score: float = 0.7  # a face this clear inside a face redaction = leak
     # Faces: tuned for recall (a missed face is a breach, an extra mosaic a nuisance).
     # Tuned on the faces eval set (bench/faces_eval.py): see the README for the figures.
     face_threshold: float = 0.4  # kept on one pass's word
@@ -29,6 +43,12 @@ class ScanConfig:
     face_style: FaceStyle = FaceStyle.MOSAIC
     face_padding: float = 0.3  # grow each face box by this fraction on every side
     mosaic_blocks: int = 6  # at most this many blocks across the padded face
+    # Text (PP-OCRv4 detection): low thresholds, since unredacted text is the breach.
+    text_pixel_threshold: float = 0.3
+    text_box_threshold: float = 0.5
+    text_unclip: float = 1.6
+    text_style: TextStyle = TextStyle.FILL
+    text_recognition: bool = True  # read text to explain findings (never reported verbatim)
     # Output
     output_format: OutputFormat = OutputFormat.KEEP
     jpeg_quality: int = 92

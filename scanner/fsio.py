@@ -1,5 +1,6 @@
 """Atomic file writes: a temp file in the target folder, fsync, rename. A reader sees the old
-file or the new one, never half of one, and a failure leaves no temp file behind."""
+file or the new one, never half of one, and a failure leaves no temp file behind. The folder
+must exist: creating folders is the caller's decision."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from scanner.errors import WriteError
 
 def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
     try:
-        dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=dest.parent)
     except OSError as exc:
         raise WriteError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc

@@ -107,6 +107,8 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     if kind == "HEIF":
         _register_heif()
     notes: list[str] = []
+    # Pillow's own bomb guard follows ours (it warns above the limit and refuses at twice it).
+    Image.MAX_IMAGE_PIXELS = config.max_pixels
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -122,15 +124,20 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
                 raise TooLarge(f"{w}x{h} pixels is over the {limit:.0f} MP limit")
             frames = int(getattr(im, "n_frames", 1) or 1)
             if frames > 1:
-                im.seek(0)
-                if fmt == "MPO":
+                if fmt == "HEIF":
+                    # pillow-heif opens on the primary image, which need not be the first.
+                    notes.append(f"{frames - 1} other image(s) stored in the file were dropped")
+                elif fmt == "MPO":
+                    im.seek(0)
                     notes.append("a second image stored in the file (MPF) was dropped")
                 else:
+                    im.seek(0)
                     notes.append(
                         f"only the first of {frames} frames was kept; the others were dropped"
                     )
-            orientation = _orientation(im, notes)
             im.load()
+            # Read after load: some loaders (Pillow's TIFF) apply the tag themselves and drop it.
+            orientation = _orientation(im, notes)
             pixels = _to_srgb_array(im, notes)
     except (UnsupportedImage, TooLarge, UnreadableImage):
         raise
@@ -181,7 +188,7 @@ def apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
     if orientation == 6:
         return np.rot90(pixels, k=-1)
     if orientation == 7:
-        return np.rot90(pixels, k=1)[::-1]
+        return pixels[::-1, ::-1].transpose(1, 0, 2)
     if orientation == 8:
         return np.rot90(pixels, k=1)
     return pixels

@@ -7,6 +7,7 @@ Fail closed: if any stage fails, the result is an error and no output file is wr
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner.config import ScanConfig
+from scanner import verify
+from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ScannerError, WriteError
 from scanner.fsio import write_atomic
@@ -49,8 +51,8 @@ class Pipeline:
                 display: str | None = None) -> ScanResult:
         """Scan one photo; with ``output``, also write its redacted, rebuilt copy there.
 
-        ``output`` gets its suffix from the output format. Returns the result; never raises for
-        a problem with this photo (that becomes status ``error``).
+        ``output``'s suffix must fit the output format (the batch names it so). Returns the
+        result; never raises for a problem with this photo (that becomes status ``error``).
         """
         name = display if display is not None else str(source)
         started = time.perf_counter()
@@ -67,6 +69,13 @@ class Pipeline:
             findings = self.find(loaded.pixels)
             decided = self.decide(findings, w, h)
             redacted = self.redact(loaded.pixels, decided)
+            verified: bool | None = None
+            if self.config.verify:
+                missed = verify.unchanged(loaded.pixels, redacted, decided)
+                if missed:
+                    raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
+                                       "the pixels unchanged; no safe copy was made")
+                redacted, decided, verified = self.verify(redacted, decided, w, h)
             out_fmt = output_format(loaded.format, self.config)
             written: str | None = None
             if output is not None:
@@ -85,6 +94,7 @@ class Pipeline:
             output=written,
             output_format=out_fmt,
             findings=tuple(decided),
+            verified=verified,
             elapsed_s=round(time.perf_counter() - started, 3),
         )
 
@@ -106,17 +116,48 @@ class Pipeline:
         """Give each finding its action and its final (padded, clipped) region."""
         out: list[Finding] = []
         for f in findings:
+            coords = (f.region.x1, f.region.y1, f.region.x2, f.region.y2)
+            if not all(math.isfinite(c) for c in coords):
+                # A box we cannot place is a face we cannot hide: never drop it silently.
+                raise ScannerError(f"{f.detector} returned a box with invalid coordinates")
             if f.kind is FindingKind.FACE:
                 region = f.region.expand(self.config.face_padding).clip(width, height)
                 action = Action(self.config.face_style.value)
             elif f.kind is FindingKind.PERSON:
                 region, action = f.region.clip(width, height), Action.FLAGGED
+            elif (f.kind is FindingKind.TEXT and not f.pii
+                  and self.config.policy is Policy.BALANCED):
+                # Balanced: signs and short text with no personal data in them stay.
+                region, action = f.region.clip(width, height), Action.KEPT
             else:
-                region, action = f.region.clip(width, height), Action.FILL
+                region = f.region.clip(width, height)
+                action = Action(self.config.text_style.value)
             if region.empty:
                 continue
-            out.append(Finding(f.kind, region, f.score, f.detector, action, f.detail))
+            out.append(replace(f, region=region, action=action))
         return out
+
+    def verify(self, redacted: np.ndarray, decided: list[Finding], width: int,
+               height: int) -> tuple[np.ndarray, list[Finding], bool]:
+        """Look again at the redacted pixels (see scanner.verify). Raises when a redaction did
+        not hold; redacts what is newly found, for a bounded number of rounds."""
+        for _ in range(max(1, self.config.verify_rounds)):
+            result = verify.check(redacted, decided, self.detectors,
+                                  self.config.verify_face_leak_score)
+            if result.leaks:
+                kinds = sorted({f.kind.value for f in result.leaks})
+                raise ScannerError(
+                    f"verification failed: {', '.join(kinds)} still detectable inside a "
+                    "redacted area; no safe copy was made"
+                )
+            if not result.new:
+                return redacted, decided, True
+            extra = self.decide(result.new, width, height)
+            redacted = self.redact(redacted, extra)
+            decided = decided + extra
+        # Still finding new things after the last round: what was found is redacted, but the
+        # report must not claim the copy was confirmed clean.
+        return redacted, decided, False
 
     def redact(self, pixels: np.ndarray, findings: Sequence[Finding]) -> np.ndarray:
         result = pixels
@@ -127,13 +168,25 @@ class Pipeline:
         return result
 
     def write(self, pixels: np.ndarray, fmt: str, output: Path) -> Path:
+        if output.suffix.lower() not in _SUFFIXES[fmt]:
+            # The batch names outputs from a sniff of the file; if the decoder disagrees, the
+            # name would lie about the content. Refuse rather than guess a new name.
+            raise WriteError(f"the output name {output.name} does not fit a {fmt} file")
         data = encode(pixels, fmt, self.config)
         h, w = pixels.shape[:2]
         check_decodes(data, fmt, w, h)
         if output.exists() and not output.is_file():
             raise WriteError(f"{output} exists and is not a file")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise WriteError(f"cannot create {output.parent}: {exc.strerror or exc}") from exc
         write_atomic(data, output)
         return output
 
 
-_HIDING = (Action.MOSAIC, Action.BLUR, Action.FILL)
+_HIDING = verify.HIDING
+_SUFFIXES = {
+    "JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "GIF": (".gif",),
+    "BMP": (".bmp",),
+}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 
@@ -108,9 +108,10 @@ class Finding:
     detector: str
     action: Action | None = None  # decided by the pipeline, never by a detector
     detail: str = ""  # plain-words explanation; never the sensitive content itself
+    pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.pii keys)
 
     def with_action(self, action: Action) -> Finding:
-        return Finding(self.kind, self.region, self.score, self.detector, action, self.detail)
+        return replace(self, action=action)
 
 
 @dataclass(frozen=True, slots=True)

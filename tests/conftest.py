@@ -34,6 +34,15 @@ HAS_EXIFTOOL = shutil.which("exiftool") is not None
 needs_exiftool = pytest.mark.skipif(not HAS_EXIFTOOL, reason="exiftool is not installed")
 
 
+@pytest.fixture(autouse=True)
+def _restore_pillow_bomb_limit():
+    """decode() sets Pillow's process-wide MAX_IMAGE_PIXELS from its config; a test that uses
+    a tiny limit must not leak it into the next test's plain Image.open calls."""
+    saved = Image.MAX_IMAGE_PIXELS
+    yield
+    Image.MAX_IMAGE_PIXELS = saved
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``@pytest.mark.exiftool`` tests skip themselves when the binary is missing."""
     if HAS_EXIFTOOL:
@@ -189,6 +198,27 @@ def exif_bytes(
         data["1st"] = first
         data["thumbnail"] = thumbnail_jpeg()
     return piexif.dump(data)
+
+
+def canon_exif_bytes() -> bytes:
+    """EXIF with a Canon-style maker note (an IFD that exiftool parses into MakerNotes:Canon),
+    plus GPS. Only inline values, so the IFD needs no offsets."""
+    entries = [
+        (0x0006, 2, 4, b"EOS\x00"),  # CanonImageType
+        (0x0010, 4, 1, struct.pack(">I", 0x80000281)),  # CanonModelID
+    ]
+    note = struct.pack(">H", len(entries))
+    for tag, typ, count, value in entries:
+        note += struct.pack(">HHI", tag, typ, count) + value
+    note += struct.pack(">I", 0)
+    return piexif.dump(
+        {
+            "0th": {piexif.ImageIFD.Make: b"Canon", piexif.ImageIFD.Model: b"Canon EOS 5D"},
+            "Exif": {piexif.ExifIFD.MakerNote: note,
+                     piexif.ExifIFD.DateTimeOriginal: SECRET_DATE.encode()},
+            "GPS": {piexif.GPSIFD.GPSLatitudeRef: b"N", piexif.GPSIFD.GPSLatitude: GPS_LAT},
+        }
+    )
 
 
 def orientation_exif(value: int) -> bytes:
@@ -453,7 +483,13 @@ def riff_chunks(data: bytes) -> list[bytes]:
 
 
 class FakeDetector:
-    """Returns preset regions as findings; records the shape of every image it was shown."""
+    """Reports preset regions as findings, and records the shape of every image it was shown.
+
+    Like a real detector it stops finding a region once its pixels were redacted: the
+    pipeline's verification pass calls ``recheck(redacted)`` (the hook scanner.verify offers),
+    which reports only the regions whose pixels are still mostly as ``detect`` last saw them.
+    ``leaky=True`` reports them regardless: a redaction that did not hold.
+    """
 
     def __init__(
         self,
@@ -462,18 +498,45 @@ class FakeDetector:
         kind: FindingKind = FindingKind.FACE,
         score: float = 0.9,
         name: str = "fake",
+        leaky: bool = False,
     ) -> None:
         self.regions = list(regions)
         self.kind = kind
         self.score = score
         self.name = name
+        self.leaky = leaky
         self.seen: list[tuple[int, ...]] = []
         self.last_image: np.ndarray | None = None
+        self.rechecks = 0
+
+    def _findings(self, regions: Iterable[Region]) -> list[Finding]:
+        return [Finding(self.kind, r, self.score, self.name) for r in regions]
 
     def detect(self, image: np.ndarray) -> list[Finding]:
         self.seen.append(tuple(image.shape))
         self.last_image = image.copy()
-        return [Finding(self.kind, r, self.score, self.name) for r in self.regions]
+        return self._findings(self.regions)
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        self.rechecks += 1
+        if self.leaky:
+            return self._findings(self.regions)
+        original = self.last_image
+        if original is None or original.shape != image.shape:
+            return self._findings(self.regions)
+        return self._findings(r for r in self.regions if _intact(original, image, r))
+
+
+def _intact(before: np.ndarray, after: np.ndarray, region: Region) -> bool:
+    """True when at least half of the region's pixels are unchanged (or it has none)."""
+    h, w = before.shape[:2]
+    if not all(np.isfinite([region.x1, region.y1, region.x2, region.y2])):
+        return True
+    x1, y1, x2, y2 = region.clip(w, h).to_int()
+    a, b = before[y1:y2, x1:x2], after[y1:y2, x1:x2]
+    if a.size == 0:
+        return False
+    return bool(np.all(a == b, axis=-1).mean() >= 0.5)
 
 
 class RaisingDetector(FakeDetector):

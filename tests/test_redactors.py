@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import noise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import noise
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
 from scanner.redactors.base import get, pixel_box, register

@@ -90,7 +90,19 @@ class CenterFaceDetector:
 
     def detect(self, image: np.ndarray) -> list[Finding]:
         h, w = image.shape[:2]
+        return self._detect(image, plan_scales(w, h))
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        """For verification: the two coarsest scales only. A leak is a *clear* face inside a
+        redaction, and clear faces are found at coarse scales; small faces were searched for
+        at full cost in the first pass."""
+        h, w = image.shape[:2]
         plan = plan_scales(w, h)
+        return self._detect(image, FacePlan(scales=plan.scales[:2], tile=plan.tile,
+                                            overlap=plan.overlap))
+
+    def _detect(self, image: np.ndarray, plan: FacePlan) -> list[Finding]:
+        h, w = image.shape[:2]
         passes: list[np.ndarray] = []
         for level, scale in enumerate(plan.scales):
             for flip in (False, True) if self.flip else (False,):

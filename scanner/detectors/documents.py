@@ -1,0 +1,99 @@
+"""Documents, screens and readable text: PP-OCRv4 lines grown to the surface they sit on.
+
+Each finding covers a whole surface (a sheet, a receipt, a display) or, for text on no distinct
+surface (a sign, a badge), the text block with a margin. Recognition runs only to explain the
+finding in the report ("a document with what looks like a name and an NHS number"); the text
+itself never leaves this module.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+
+from scanner import pii
+from scanner.config import ScanConfig
+from scanner.detectors.recognize import TextRecognizer
+from scanner.detectors.text import TextDetector
+from scanner.surfaces import Block, Surface, find_surfaces
+from scanner.types import Finding, FindingKind, Region
+
+log = logging.getLogger(__name__)
+
+_NOUN = {"document": "a document", "screen": "a screen", "text": "readable text"}
+
+
+class DocumentDetector:
+    name = "documents"
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.lines = TextDetector(config)
+        self.reader = TextRecognizer() if config.text_recognition else None
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        lines = self.lines.detect(image)
+        if not lines:
+            return []
+        regions = [f.region for f in lines]
+        out: list[Finding] = []
+        for surface in _merge(find_surfaces(image, regions)):
+            members = [r for r in regions if _inside(r, surface.block.region)]
+            scores = [f.score for f in lines if _inside(f.region, surface.block.region)]
+            counts = self._classify(image, members)
+            out.append(Finding(
+                kind=FindingKind(surface.kind),
+                region=surface.region,
+                score=float(max(scores, default=0.5)),
+                detector=self.name,
+                detail=describe(surface, counts),
+                pii=tuple(sorted(counts)),
+            ))
+        return out
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        """Verification only asks whether any text is still there: lines, no recognition."""
+        return self.lines.recheck(image)
+
+    def _classify(self, image: np.ndarray, regions: list[Region]) -> dict[str, int]:
+        if self.reader is None or not regions:
+            return {}
+        return pii.classify(self.reader.read(image, regions))
+
+
+def describe(surface: Surface, counts: dict[str, int]) -> str:
+    """"a document with what looks like a name and an NHS number" — kinds, never content."""
+    noun = _NOUN[surface.kind]
+    what = pii.describe(counts)
+    lines = surface.block.lines
+    if what:
+        return f"{noun} with {what}"
+    return f"{noun} ({lines} line{'s' if lines != 1 else ''} of text)"
+
+
+def _merge(surfaces: list[Surface]) -> list[Surface]:
+    """Blocks on one sheet each find that sheet: keep one surface per sheet, with all its lines.
+
+    Surfaces that mostly overlap are folded into the larger one (its kind wins; its block
+    grows to hold both blocks' lines, so recognition reads them all).
+    """
+    merged: list[Surface] = []
+    for s in sorted(surfaces, key=lambda s: -s.region.area):
+        for i, m in enumerate(merged):
+            if s.region.intersection(m.region) >= 0.7 * max(s.region.area, 1e-6):
+                block = Block(
+                    Region(min(m.block.region.x1, s.block.region.x1),
+                           min(m.block.region.y1, s.block.region.y1),
+                           max(m.block.region.x2, s.block.region.x2),
+                           max(m.block.region.y2, s.block.region.y2)),
+                    m.block.lines + s.block.lines, m.block.line_height)
+                merged[i] = replace(m, block=block)
+                break
+        else:
+            merged.append(s)
+    return merged
+
+
+def _inside(r: Region, block: Region) -> bool:
+    return r.intersection(block) >= 0.5 * max(r.area, 1e-6)

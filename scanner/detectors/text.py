@@ -1,0 +1,136 @@
+"""Readable text: PP-OCRv4 detection (DBNet) from the rapidocr_onnxruntime wheel.
+
+The network outputs a per-pixel text probability; lines are the connected regions above a
+threshold, grown back to full height the way DB ("unclip") does. Small print is the hard part:
+the photo is searched at a resolution where body text is at least ~10 px tall, in tiles, so a
+12 MP photo of a page keeps its print readable to the model.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cv2
+import numpy as np
+
+from scanner.config import ScanConfig
+from scanner.detectors.onnx import session
+from scanner.geometry import tiles
+from scanner.types import Finding, FindingKind, Region
+
+log = logging.getLogger(__name__)
+
+MODEL = "ppocr_v4_det"
+_TILE = 1024
+_OVERLAP = 128
+
+
+def plan_text_scale(width: int, height: int, *, long_side: int = 2400,
+                    min_short: int = 736) -> float:
+    """One scale for the whole photo: large photos down to ``long_side`` (body text on a page
+    photographed at 12 MP stays >= 10 px tall), small ones up so the short side is at least
+    ``min_short`` (PP-OCR's own lower limit)."""
+    longest, shortest = max(width, height), min(width, height)
+    if longest <= 0:
+        return 1.0
+    scale = min(1.0, long_side / longest)
+    if shortest * scale < min_short:
+        scale = min(min_short / shortest, 3.0)
+    return scale
+
+
+class TextDetector:
+    name = "ppocr-det"
+
+    def __init__(self, config: ScanConfig) -> None:
+        self.threshold = config.text_pixel_threshold
+        self.box_threshold = config.text_box_threshold
+        self.unclip = config.text_unclip
+        self._session = session(MODEL)
+        self._input = self._session.get_inputs()[0].name
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        h, w = image.shape[:2]
+        return self._detect(image, plan_text_scale(w, h))
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        """For verification, at a lower resolution: filled areas hold no text at any scale,
+        and small print was searched for at full cost in the first pass."""
+        h, w = image.shape[:2]
+        return self._detect(image, plan_text_scale(w, h, long_side=1280, min_short=480))
+
+    def _detect(self, image: np.ndarray, scale: float) -> list[Finding]:
+        h, w = image.shape[:2]
+        prob = self.probability(image, scale)
+        boxes = boxes_from_probability(prob, self.threshold, self.box_threshold, self.unclip)
+        out: list[Finding] = []
+        for x1, y1, x2, y2, score in boxes:
+            region = Region(x1 / scale, y1 / scale, x2 / scale, y2 / scale).clip(w, h)
+            if not region.empty:
+                out.append(Finding(FindingKind.TEXT, region, float(score), self.name))
+        return out
+
+    def probability(self, image: np.ndarray, scale: float) -> np.ndarray:
+        """The text probability map of the whole image at ``scale`` (float32, 0..1)."""
+        h, w = image.shape[:2]
+        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
+        if (sw, sh) == (w, h):
+            scaled = image
+        else:
+            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+            scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        prob = np.zeros((sh, sw), dtype=np.float32)
+        for t in tiles(sw, sh, _TILE, _OVERLAP):
+            crop = scaled[t.y0 : t.y1, t.x0 : t.x1]
+            tile_prob = self._run(crop)
+            # Overlaps take the max: a line cut by one tile's edge is whole in the other.
+            view = prob[t.y0 : t.y1, t.x0 : t.x1]
+            np.maximum(view, tile_prob, out=view)
+        return prob
+
+    def _run(self, crop: np.ndarray) -> np.ndarray:
+        ch, cw = crop.shape[:2]
+        ph, pw = max(32, -(-ch // 32) * 32), max(32, -(-cw // 32) * 32)
+        blob = np.zeros((1, 3, ph, pw), dtype=np.float32)
+        # PP-OCR expects BGR scaled to [-1, 1]; padding is 0 (mid-grey), which reads as no text.
+        blob[0, :, :ch, :cw] = (crop[:, :, ::-1].transpose(2, 0, 1) / 127.5) - 1.0
+        (out,) = self._session.run(None, {self._input: blob})
+        return np.asarray(out[0, 0, :ch, :cw], dtype=np.float32)
+
+
+def boxes_from_probability(prob: np.ndarray, threshold: float, box_threshold: float,
+                           unclip: float) -> list[tuple[float, float, float, float, float]]:
+    """Axis-aligned boxes around each text region, grown by DB's unclip distance.
+
+    Returns (x1, y1, x2, y2, score) in the probability map's pixels.
+    """
+    raw = (prob > threshold).astype(np.uint8)
+    if not raw.any():
+        return []
+    # Close one-pixel gaps so a line is one region, not a row of letters.
+    mask = np.asarray(cv2.dilate(raw, np.ones((2, 2), np.uint8)), dtype=np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    h, w = prob.shape
+    out: list[tuple[float, float, float, float, float]] = []
+    for contour in contours:
+        if len(contour) < 3:
+            continue
+        rect = cv2.minAreaRect(contour)
+        (rw, rh) = rect[1]
+        if min(rw, rh) < 2:
+            continue
+        x, y, bw, bh = cv2.boundingRect(contour)
+        region = prob[y : y + bh, x : x + bw]
+        inside = mask[y : y + bh, x : x + bw].astype(bool)
+        score = float(region[inside].mean()) if inside.any() else 0.0
+        if score < box_threshold:
+            continue
+        # DB shrinks each text line by D = A * (1 - r^2) / L when training; unclip grows it back
+        # by D' = A * ratio / L (A area, L perimeter of the region's min-area rectangle).
+        distance = rw * rh * unclip / max(2 * (rw + rh), 1e-6)
+        grown = ((rect[0]), (rw + 2 * distance, rh + 2 * distance), rect[2])
+        pts = cv2.boxPoints(grown)
+        x1, y1 = np.clip(pts.min(axis=0), 0, [w, h])
+        x2, y2 = np.clip(pts.max(axis=0), 0, [w, h])
+        out.append((float(x1), float(y1), float(x2), float(y2), score))
+    return out

