@@ -109,6 +109,7 @@ class Finding:
     action: Action | None = None  # decided by the pipeline, never by a detector
     detail: str = ""  # plain-words explanation; never the sensitive content itself
     pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.pii keys)
+    quad: tuple[tuple[float, float], ...] = ()  # corners of a rotated line/surface, if known
 
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)

@@ -39,8 +39,8 @@ class DocumentDetector:
         regions = [f.region for f in lines]
         out: list[Finding] = []
         for surface in _merge(find_surfaces(image, regions)):
-            members = [r for r in regions if _inside(r, surface.block.region)]
-            scores = [f.score for f in lines if _inside(f.region, surface.block.region)]
+            members = [f for f in lines if _inside(f.region, surface.block.region)]
+            scores = [f.score for f in members]
             counts = self._classify(image, members)
             out.append(Finding(
                 kind=FindingKind(surface.kind),
@@ -56,10 +56,10 @@ class DocumentDetector:
         """Verification only asks whether any text is still there: lines, no recognition."""
         return self.lines.recheck(image)
 
-    def _classify(self, image: np.ndarray, regions: list[Region]) -> dict[str, int]:
-        if self.reader is None or not regions:
+    def _classify(self, image: np.ndarray, lines: list[Finding]) -> dict[str, int]:
+        if self.reader is None or not lines:
             return {}
-        return pii.classify(self.reader.read(image, regions))
+        return pii.classify(self.reader.read(image, lines))
 
 
 def describe(surface: Surface, counts: dict[str, int]) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 
 from scanner.detectors.onnx import session
 from scanner.errors import ModelError
-from scanner.types import Region
+from scanner.types import Finding
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +23,45 @@ MODEL = "ppocr_v4_rec"
 _HEIGHT = 48
 _MAX_WIDTH = 640
 _BATCH = 8
+
+
+def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
+    """The line straightened: its rotated rectangle warped flat, so a tilted line is read
+    alone rather than with slices of its neighbours."""
+    h, w = image.shape[:2]
+    if len(line.quad) == 4:
+        pts = np.asarray(line.quad, dtype=np.float32)
+        rect = cv2.minAreaRect(pts)
+        box = _order(cv2.boxPoints(rect))
+        width = int(round(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[2] - box[3]))))
+        height = int(round(max(np.linalg.norm(box[0] - box[3]), np.linalg.norm(box[1] - box[2]))))
+        if width >= 4 and height >= 4:
+            dst = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float32)
+            m = cv2.getPerspectiveTransform(box, dst)
+            crop = cv2.warpPerspective(image, m, (width, height), flags=cv2.INTER_LINEAR,
+                                       borderMode=cv2.BORDER_REPLICATE)
+        else:
+            return None
+    else:
+        x1, y1, x2, y2 = line.region.clip(w, h).to_int()
+        if x2 - x1 < 4 or y2 - y1 < 4:
+            return None
+        crop = image[y1:y2, x1:x2]
+    if crop.shape[0] > 1.5 * crop.shape[1]:
+        crop = np.rot90(crop)  # a vertical line of Latin text, read sideways
+    return np.ascontiguousarray(crop)
+
+
+def _order(pts: np.ndarray) -> np.ndarray:
+    """Corners as top-left, top-right, bottom-right, bottom-left (long side horizontal)."""
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]  # from the left, clockwise in image coordinates
+    start = int(np.argmin(pts.sum(axis=1)))
+    pts = np.roll(pts, -start, axis=0)
+    if np.linalg.norm(pts[0] - pts[1]) < np.linalg.norm(pts[0] - pts[3]):
+        pts = np.roll(pts, -1, axis=0)  # the long side runs along the line
+    return pts.astype(np.float32)
 
 
 class TextRecognizer:
@@ -35,19 +74,10 @@ class TextRecognizer:
         # CTC classes: 0 is the blank, then the model's table, then a space.
         self._chars = ["", *meta["character"].splitlines(), " "]
 
-    def read(self, image: np.ndarray, regions: Sequence[Region], limit: int = 96) -> list[str]:
-        """The text of each region (largest first, at most ``limit`` regions)."""
-        h, w = image.shape[:2]
-        chosen = sorted(regions, key=lambda r: -r.area)[:limit]
-        crops: list[np.ndarray] = []
-        for r in chosen:
-            x1, y1, x2, y2 = r.clip(w, h).to_int()
-            if x2 - x1 < 4 or y2 - y1 < 4:
-                continue
-            crop = image[y1:y2, x1:x2]
-            if crop.shape[0] > 1.5 * crop.shape[1]:
-                crop = np.rot90(crop)  # a vertical line of Latin text, read sideways
-            crops.append(crop)
+    def read(self, image: np.ndarray, lines: Sequence[Finding], limit: int = 96) -> list[str]:
+        """The text of each line (largest first, at most ``limit`` lines)."""
+        chosen = sorted(lines, key=lambda f: -f.region.area)[:limit]
+        crops = [c for c in (_crop(image, f) for f in chosen) if c is not None]
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         texts = [""] * len(crops)
         for start in range(0, len(order), _BATCH):

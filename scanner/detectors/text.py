@@ -62,12 +62,16 @@ class TextDetector:
     def _detect(self, image: np.ndarray, scale: float) -> list[Finding]:
         h, w = image.shape[:2]
         prob = self.probability(image, scale)
-        boxes = boxes_from_probability(prob, self.threshold, self.box_threshold, self.unclip)
+        lines = lines_from_probability(prob, self.threshold, self.box_threshold, self.unclip)
         out: list[Finding] = []
-        for x1, y1, x2, y2, score in boxes:
-            region = Region(x1 / scale, y1 / scale, x2 / scale, y2 / scale).clip(w, h)
+        for pts, score in lines:
+            pts = pts / scale
+            x1, y1 = pts.min(axis=0)
+            x2, y2 = pts.max(axis=0)
+            region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
             if not region.empty:
-                out.append(Finding(FindingKind.TEXT, region, float(score), self.name))
+                quad = tuple((float(x), float(y)) for x, y in pts)
+                out.append(Finding(FindingKind.TEXT, region, score, self.name, quad=quad))
         return out
 
     def probability(self, image: np.ndarray, scale: float) -> np.ndarray:
@@ -98,12 +102,10 @@ class TextDetector:
         return np.asarray(out[0, 0, :ch, :cw], dtype=np.float32)
 
 
-def boxes_from_probability(prob: np.ndarray, threshold: float, box_threshold: float,
-                           unclip: float) -> list[tuple[float, float, float, float, float]]:
-    """Axis-aligned boxes around each text region, grown by DB's unclip distance.
-
-    Returns (x1, y1, x2, y2, score) in the probability map's pixels.
-    """
+def lines_from_probability(prob: np.ndarray, threshold: float, box_threshold: float,
+                           unclip: float) -> list[tuple[np.ndarray, float]]:
+    """A rotated rectangle (4 corners, float32) and a score for each text line, grown by DB's
+    unclip distance, in the probability map's pixels."""
     raw = (prob > threshold).astype(np.uint8)
     if not raw.any():
         return []
@@ -111,7 +113,7 @@ def boxes_from_probability(prob: np.ndarray, threshold: float, box_threshold: fl
     mask = np.asarray(cv2.dilate(raw, np.ones((2, 2), np.uint8)), dtype=np.uint8)
     contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     h, w = prob.shape
-    out: list[tuple[float, float, float, float, float]] = []
+    out: list[tuple[np.ndarray, float]] = []
     for contour in contours:
         if len(contour) < 3:
             continue
@@ -129,8 +131,5 @@ def boxes_from_probability(prob: np.ndarray, threshold: float, box_threshold: fl
         # by D' = A * ratio / L (A area, L perimeter of the region's min-area rectangle).
         distance = rw * rh * unclip / max(2 * (rw + rh), 1e-6)
         grown = ((rect[0]), (rw + 2 * distance, rh + 2 * distance), rect[2])
-        pts = cv2.boxPoints(grown)
-        x1, y1 = np.clip(pts.min(axis=0), 0, [w, h])
-        x2, y2 = np.clip(pts.max(axis=0), 0, [w, h])
-        out.append((float(x1), float(y1), float(x2), float(y2), score))
+        out.append((cv2.boxPoints(grown).astype(np.float32), score))
     return out
