@@ -406,13 +406,27 @@ def distance(a: np.ndarray, b: np.ndarray) -> float:
     return 1.0 - float((a * b).sum()) / den if den > 1e-6 else float(np.abs(a - b).mean() / 255.0)
 
 
-def check_upright(original: Picture, output: Picture, v: Verdict) -> None:
+def masked_distance(a: np.ndarray, b: np.ndarray, keep: np.ndarray) -> float:
+    return distance(a[keep], b[keep]) if keep.sum() >= 16 else distance(a, b)
+
+
+def check_upright(original: Picture, output: Picture, v: Verdict,
+                  hidden: tuple[tuple[int, int, int, int], ...] = ()) -> None:
     ow, oh = original.size
     w, h = output.size
     if abs(h - oh * w / ow) > max(1.5, 0.01 * h):
         v.fail("orientation", f"aspect ratio: output {w}x{h}, original displays {ow}x{oh}")
     ref = small_grey(original.image)
     out_small = small_grey(output.image, long=128)
+    # Redacted boxes (in output pixels) are left out of the comparison, moved along with the
+    # output under each candidate orientation.
+    mask = np.zeros(out_small.shape, dtype=np.float32)
+    sy, sx = out_small.shape[0] / max(h, 1), out_small.shape[1] / max(w, 1)
+    for x1, y1, x2, y2 in hidden:
+        mask[int(y1 * sy):int(np.ceil(y2 * sy)), int(x1 * sx):int(np.ceil(x2 * sx))] = 1.0
+    if hidden and mask.mean() > 0.9:
+        v.warnings.append("over 90% of the picture is redacted; upright check skipped")
+        return
     scores = {}
     for name, fn in ORIENTATIONS.items():
         cand = np.ascontiguousarray(fn(out_small))
@@ -420,7 +434,10 @@ def check_upright(original: Picture, output: Picture, v: Verdict) -> None:
         resized = np.asarray(
             cand_img.resize((ref.shape[1], ref.shape[0]), Image.Resampling.BILINEAR)
         )
-        scores[name] = distance(ref, resized)
+        cmask = Image.fromarray(np.ascontiguousarray(fn(mask)), mode="F")
+        keep = np.asarray(cmask.resize((ref.shape[1], ref.shape[0]),
+                                       Image.Resampling.NEAREST)) < 0.5
+        scores[name] = masked_distance(ref, resized, keep)
     best = min(scores, key=lambda k: scores[k])
     if best != "identity" and scores[best] < scores["identity"] - 1e-6:
         v.fail(
@@ -451,6 +468,9 @@ class Job:
     status: str | None
     error: str | None = None
     size: tuple[int, int] | None = None  # upright size the tool reported, if any
+    # Boxes the tool says it redacted (output pixels): excluded from the upright comparison,
+    # since a filled document or a face mosaic no longer shows the original's content there.
+    hidden: tuple[tuple[int, int, int, int], ...] = ()
 
 
 def judge(job: Job, tags: dict | None, originals: dict[str, tuple]) -> Verdict:
@@ -493,7 +513,7 @@ def judge(job: Job, tags: dict | None, originals: dict[str, tuple]) -> Verdict:
     elif orig_img is None:
         v.warnings.append(f"original undecodable ({orig_err}); upright check skipped")
     else:
-        check_upright(orig_img, out_img, v)
+        check_upright(orig_img, out_img, v, job.hidden)
     if out_img is not None and job.size and tuple(job.size) != out_img.size:
         v.warnings.append(
             f"report says {job.size[0]}x{job.size[1]}, output is "
@@ -587,7 +607,12 @@ def postsafe_pairs(report: dict, sources: list[Path], out_dir: Path) -> list[Job
         w, h = r.get("width"), r.get("height")
         size = (w, h) if isinstance(w, int) and isinstance(h, int) else None
         output = resolve_output(r.get("output"), out_dir)
-        pairs.append(Job(src, output, r.get("status"), r.get("error"), size))
+        hidden = tuple(
+            tuple(int(v) for v in f["box"])
+            for f in r.get("findings") or []
+            if f.get("action") in ("fill", "mosaic", "blur") and len(f.get("box") or []) == 4
+        )
+        pairs.append(Job(src, output, r.get("status"), r.get("error"), size, hidden))
     return pairs
 
 

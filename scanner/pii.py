@@ -209,7 +209,7 @@ _DATE_MONTH_DAY = re.compile(
     re.IGNORECASE,
 )
 _DOB_CUE = re.compile(
-    r"(?<![a-z])(?:d[ \t]?\.?[ \t]?[o0][ \t]?\.?[ \t]?b(?![a-z])\.?|date[ \t]+of[ \t]+birth"
+    r"(?<![a-z])(?:d[ \t]?\.?[ \t]?[o0][ \t]?\.?[ \t]?b(?![a-z])\.?|date[ \t]*of[ \t]*birth"
     r"|birth[ \t]?date|born(?![a-z])|dyddiad[ \t]+geni|geni(?![a-z]))",
     re.IGNORECASE,
 )

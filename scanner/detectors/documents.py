@@ -15,7 +15,7 @@ import numpy as np
 
 from scanner import pii
 from scanner.config import ScanConfig
-from scanner.detectors.recognize import TextRecognizer
+from scanner.detectors.recognize import Reading, TextRecognizer
 from scanner.detectors.text import TextDetector
 from scanner.surfaces import Block, Surface, find_surfaces
 from scanner.types import Finding, FindingKind, Region
@@ -33,19 +33,19 @@ class DocumentDetector:
         self.reader = TextRecognizer() if config.text_recognition else None
 
     def detect(self, image: np.ndarray) -> list[Finding]:
-        lines = self.lines.detect(image)
+        lines, readings = self._read_lines(image, self.lines.detect(image))
         if not lines:
             return []
         regions = [f.region for f in lines]
         out: list[Finding] = []
         for surface in _merge(find_surfaces(image, regions)):
-            members = [f for f in lines if _inside(f.region, surface.block.region)]
-            scores = [f.score for f in members]
-            counts = self._classify(image, members)
+            members = [i for i, f in enumerate(lines) if _inside(f.region, surface.block.region)]
+            texts = [r.text for i in members if (r := readings[i]) is not None]
+            counts = pii.classify(texts) if texts else {}
             out.append(Finding(
                 kind=FindingKind(surface.kind),
                 region=surface.region,
-                score=float(max(scores, default=0.5)),
+                score=float(max((lines[i].score for i in members), default=0.5)),
                 detector=self.name,
                 detail=describe(surface, counts),
                 pii=tuple(sorted(counts)),
@@ -53,13 +53,20 @@ class DocumentDetector:
         return out
 
     def recheck(self, image: np.ndarray) -> list[Finding]:
-        """Verification only asks whether any text is still there: lines, no recognition."""
-        return self.lines.recheck(image)
+        """Verification asks whether any readable text is still there: lines at a lower
+        resolution, read only to drop texture, never classified."""
+        lines, _ = self._read_lines(image, self.lines.recheck(image))
+        return lines
 
-    def _classify(self, image: np.ndarray, lines: list[Finding]) -> dict[str, int]:
+    def _read_lines(self, image: np.ndarray, lines: list[Finding]
+                    ) -> tuple[list[Finding], list[Reading | None]]:
+        """Lines worth hiding, with what they say. Lines the recogniser reads as nothing
+        (texture) are dropped; lines it did not get to (a very dense page) are kept."""
         if self.reader is None or not lines:
-            return {}
-        return pii.classify(self.reader.read(image, lines))
+            return lines, [None] * len(lines)
+        readings = self.reader.read(image, lines)
+        kept = [(f, r) for f, r in zip(lines, readings, strict=True) if r is None or r.readable]
+        return [f for f, _ in kept], [r for _, r in kept]
 
 
 def describe(surface: Surface, counts: dict[str, int]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -23,6 +24,7 @@ MODEL = "ppocr_v4_rec"
 _HEIGHT = 48
 _MAX_WIDTH = 640
 _BATCH = 8
+MIN_CONFIDENCE = 0.4
 
 
 def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
@@ -74,19 +76,26 @@ class TextRecognizer:
         # CTC classes: 0 is the blank, then the model's table, then a space.
         self._chars = ["", *meta["character"].splitlines(), " "]
 
-    def read(self, image: np.ndarray, lines: Sequence[Finding], limit: int = 96) -> list[str]:
-        """The text of each line (largest first, at most ``limit`` lines)."""
-        chosen = sorted(lines, key=lambda f: -f.region.area)[:limit]
-        crops = [c for c in (_crop(image, f) for f in chosen) if c is not None]
-        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / crops[i].shape[0])
-        texts = [""] * len(crops)
+    def read(self, image: np.ndarray, lines: Sequence[Finding],
+             limit: int = 160) -> list[Reading | None]:
+        """What each line says and how sure the model is; None for lines not read (beyond
+        ``limit``, largest lines first, or too small to crop)."""
+        order_by_size = sorted(range(len(lines)), key=lambda i: -lines[i].region.area)[:limit]
+        crops: dict[int, np.ndarray] = {}
+        for i in order_by_size:
+            crop = _crop(image, lines[i])
+            if crop is not None:
+                crops[i] = crop
+        readings: list[Reading | None] = [None] * len(lines)
+        # Similar aspect ratios batch together with little padding.
+        order = sorted(crops, key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(order), _BATCH):
-            batch = [crops[i] for i in order[start : start + _BATCH]]
-            for i, text in zip(order[start : start + _BATCH], self._run(batch), strict=True):
-                texts[i] = text
-        return texts
+            ids = order[start : start + _BATCH]
+            for i, reading in zip(ids, self._run([crops[i] for i in ids]), strict=True):
+                readings[i] = reading
+        return readings
 
-    def _run(self, crops: list[np.ndarray]) -> list[str]:
+    def _run(self, crops: list[np.ndarray]) -> list[Reading]:
         widths = [min(_MAX_WIDTH, max(8, math.ceil(_HEIGHT * c.shape[1] / c.shape[0])))
                   for c in crops]
         blob = np.zeros((len(crops), 3, _HEIGHT, max(widths)), dtype=np.float32)
@@ -96,9 +105,23 @@ class TextRecognizer:
         (probs,) = self._session.run(None, {self._input: blob})
         return [self._decode(p) for p in probs]
 
-    def _decode(self, probs: np.ndarray) -> str:
+    def _decode(self, probs: np.ndarray) -> Reading:
         best = probs.argmax(axis=1)
         keep = np.ones(len(best), dtype=bool)
         keep[1:] = best[1:] != best[:-1]
         keep &= best != 0
-        return "".join(self._chars[i] for i in best[keep] if i < len(self._chars))
+        text = "".join(self._chars[i] for i in best[keep] if i < len(self._chars))
+        confidence = float(probs.max(axis=1)[keep].mean()) if keep.any() else 0.0
+        return Reading(text, confidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    text: str
+    confidence: float  # mean probability of the decoded characters
+
+    @property
+    def readable(self) -> bool:
+        """Texture (gravel, foliage, a flag's stars) fires the line detector too; it reads as
+        nothing, or as a stray letter at low confidence. Real text reads above ~0.6."""
+        return any(ch.isalnum() for ch in self.text) and self.confidence >= MIN_CONFIDENCE
