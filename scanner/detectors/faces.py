@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 
-import cv2
 import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import make_dynamic, session
-from scanner.geometry import nms, tiles
+from scanner.geometry import nms, rescale, tiles
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)
@@ -134,12 +133,8 @@ class CenterFaceDetector:
     def _detect_at_scale(self, image: np.ndarray, scale: float, plan: FacePlan,
                          flip: bool = False) -> np.ndarray:
         h, w = image.shape[:2]
-        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-        if (sw, sh) == (w, h):
-            scaled = image
-        else:
-            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-            scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        scaled = rescale(image, scale)
+        sh, sw = scaled.shape[:2]
         if flip:
             scaled = scaled[:, ::-1]
         results = []

@@ -15,7 +15,7 @@ import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
-from scanner.geometry import tiles
+from scanner.geometry import rescale, tiles
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)
@@ -77,12 +77,8 @@ class TextDetector:
     def probability(self, image: np.ndarray, scale: float) -> np.ndarray:
         """The text probability map of the whole image at ``scale`` (float32, 0..1)."""
         h, w = image.shape[:2]
-        sw, sh = max(1, round(w * scale)), max(1, round(h * scale))
-        if (sw, sh) == (w, h):
-            scaled = image
-        else:
-            interp = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-            scaled = cv2.resize(image, (sw, sh), interpolation=interp)
+        scaled = rescale(image, scale)
+        sh, sw = scaled.shape[:2]
         prob = np.zeros((sh, sw), dtype=np.float32)
         for t in tiles(sw, sh, _TILE, _OVERLAP):
             crop = scaled[t.y0 : t.y1, t.x0 : t.x1]
