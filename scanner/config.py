@@ -30,7 +30,7 @@ class FaceStyle(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
-    detectors: tuple[str, ...] = ("faces", "documents", "codes")
+    detectors: tuple[str, ...] = ("faces", "documents", "displays", "codes")
     policy: Policy = Policy.STRICT
     verify: bool = True
     verify_rounds: int = 2

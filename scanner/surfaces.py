@@ -139,10 +139,12 @@ def _surface_for(block: Block, small: np.ndarray, lab: np.ndarray, text_mask: np
     if hull_area < block_area:
         return fallback
     # Few lines on a huge "surface", or a block lost in a surface that runs off the frame:
-    # the colour spread into a wall or a sky around a sign, not a sheet of paper.
-    if (block.lines <= 3 and hull_area > 20 * block_area) or (
+    # the colour spread into a wall or a sky around a sign, not a sheet of paper. A panel
+    # inside a dark bezel is the exception: a screen showing a few words and many pictures.
+    framed = touches == 0 and _dark_frame(lab, comp, float(colour[0]))
+    if not framed and ((block.lines <= 3 and hull_area > 20 * block_area) or (
         touches >= 2 and block_area < 0.08 * hull_area
-    ):
+    )):
         return fallback
     kind = _classify(small, lab, comp, quad, colour, block, touches, hull_area, block_area)
     qx, qy = quad[:, 0] / scale, quad[:, 1] / scale
@@ -171,6 +173,15 @@ def _border_sides(mask: np.ndarray) -> int:
         mask[:, -1].any())
 
 
+def _dark_frame(lab: np.ndarray, comp: np.ndarray, lightness: float) -> bool:
+    """A band just outside the surface that is much darker than it: a bezel or a device body."""
+    ring = cv2.dilate(comp, np.ones((9, 9), np.uint8)) - comp
+    if not ring.any():
+        return False
+    ring_l = float(lab[..., 0][ring > 0].mean())
+    return ring_l < 0.45 * lightness and ring_l < 90
+
+
 def _quad(hull: np.ndarray) -> np.ndarray:
     peri = cv2.arcLength(hull, True)
     for eps in (0.02, 0.04, 0.06, 0.1):
@@ -191,11 +202,8 @@ def _classify(small: np.ndarray, lab: np.ndarray, comp: np.ndarray, quad: np.nda
     if block.lines <= 2 and surface_px < 2.5 * block_area:
         return "text"
     # Screens: a dark frame (bezel or body) right outside the surface on most sides.
-    ring = cv2.dilate(comp, np.ones((9, 9), np.uint8)) - comp
-    if ring.any():
-        ring_l = float(lab[..., 0][ring > 0].mean())
-        if ring_l < 0.45 * lightness and ring_l < 90:
-            return "screen"
+    if _dark_frame(lab, comp, lightness):
+        return "screen"
     if lightness > 120 and chroma < 40:
         return "document"
     if block.lines >= 3:

@@ -197,3 +197,31 @@ def test_balanced_policy_still_hides_documents(tmp_path: Path) -> None:
     result = Pipeline(ScanConfig(policy=Policy.BALANCED)).process(src, None)
     docs = [f for f in result.findings if f.kind is FindingKind.DOCUMENT]
     assert docs and all(f.action is Action.FILL for f in docs)
+
+
+def test_screen_showing_only_a_picture_is_found() -> None:
+    """No readable text on it, but still a screen: a lit panel in a dark bezel."""
+    from scanner.detectors.displays import DisplayDetector
+
+    room = np.full((900, 1200, 3), (196, 190, 180), np.uint8)
+    rng = np.random.default_rng(3)
+    picture = np.clip(rng.normal(170, 30, (400, 640, 3)), 0, 255).astype(np.uint8)
+    bezel = np.full((440, 680, 3), 22, np.uint8)
+    bezel[20:420, 20:660] = picture
+    corners = [(260, 160), (940, 200), (930, 610), (270, 630)]
+    image, _ = warp_onto(room, bezel, corners)
+    found = DisplayDetector(ScanConfig()).detect(image)
+    assert [f.kind for f in found] == [FindingKind.SCREEN]
+    panel = np.zeros((440, 680, 3), np.uint8)
+    panel[20:420, 20:660] = 255
+    _, mask = warp_onto(np.zeros_like(room), panel, corners)
+    mask &= cv2.warpPerspective(panel[..., 0], cv2.getPerspectiveTransform(
+        np.float32([[0, 0], [680, 0], [680, 440], [0, 440]]), np.float32(corners)),
+        (1200, 900)) > 127
+    assert _covered(mask, [f.region.as_list() for f in found]) >= 0.95
+
+
+def test_plain_room_has_no_screen() -> None:
+    from scanner.detectors.displays import DisplayDetector
+
+    assert DisplayDetector(ScanConfig()).detect(desk()) == []

@@ -49,9 +49,11 @@ def register_builtins() -> None:
     """Register the built-in detectors once (imports are deferred to keep start-up fast)."""
     if "faces" not in _REGISTRY:
         from scanner.detectors.codes import CodeDetector
+        from scanner.detectors.displays import DisplayDetector
         from scanner.detectors.documents import DocumentDetector
         from scanner.detectors.faces import CenterFaceDetector
 
         register("faces", CenterFaceDetector)
         register("documents", DocumentDetector)
         register("codes", CodeDetector)
+        register("displays", DisplayDetector)
