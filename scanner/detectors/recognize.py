@@ -79,14 +79,17 @@ class TextRecognizer:
     def read(self, image: np.ndarray, lines: Sequence[Finding],
              limit: int = 160) -> list[Reading | None]:
         """What each line says and how sure the model is; None for lines not read (beyond
-        ``limit``, largest lines first, or too small to crop)."""
+        ``limit``, largest lines first). A line too small to crop reads as nothing: under
+        4 px it is a speck, not text anyone can read."""
         order_by_size = sorted(range(len(lines)), key=lambda i: -lines[i].region.area)[:limit]
         crops: dict[int, np.ndarray] = {}
+        readings: list[Reading | None] = [None] * len(lines)
         for i in order_by_size:
             crop = _crop(image, lines[i])
             if crop is not None:
                 crops[i] = crop
-        readings: list[Reading | None] = [None] * len(lines)
+            else:
+                readings[i] = Reading("", 0.0)
         # Similar aspect ratios batch together with little padding.
         order = sorted(crops, key=lambda i: crops[i].shape[1] / crops[i].shape[0])
         for start in range(0, len(order), _BATCH):
