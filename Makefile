@@ -37,6 +37,8 @@ test: $(VENV)/.dev-installed sysdeps lint
 bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/faces_eval.py
 	$(BIN)/python bench/metadata_eval.py --baseline
+	$(BIN)/python bench/documents_eval.py
+	$(BIN)/python bench/screens_eval.py
 
 samples: $(VENV)/.dev-installed
 	$(BIN)/python scripts/make_sample_images.py
