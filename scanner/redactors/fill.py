@@ -1,4 +1,9 @@
-"""Solid fill: the only style that is irreversible for text, and the default for it."""
+"""Solid fill: the only style that is irreversible for text, and the default for it.
+
+By default each region is filled with its own average colour: one value per region carries
+nothing readable, a page becomes a blank sheet rather than a black hole, and the rest of the
+picture keeps its look. A fixed colour (e.g. black) can be asked for instead.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from scanner.types import Region
 class FillRedactor:
     name = "fill"
 
-    def __init__(self, colour: tuple[int, int, int] = (0, 0, 0)) -> None:
-        self.colour = np.asarray(colour, dtype=np.uint8)
+    def __init__(self, colour: tuple[int, int, int] | None = None) -> None:
+        self.colour = None if colour is None else np.asarray(colour, dtype=np.uint8)
 
     def redact(self, image: np.ndarray, regions: Sequence[Region]) -> np.ndarray:
         out = image.copy()
@@ -23,5 +28,10 @@ class FillRedactor:
             box = pixel_box(region, w, h)
             if box is not None:
                 x1, y1, x2, y2 = box
-                out[y1:y2, x1:x2] = self.colour
+                patch = out[y1:y2, x1:x2]
+                if self.colour is None:
+                    fill = patch.reshape(-1, 3).mean(axis=0).round().astype(np.uint8)
+                else:
+                    fill = self.colour
+                out[y1:y2, x1:x2] = fill
         return out
