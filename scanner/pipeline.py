@@ -60,23 +60,33 @@ class Pipeline:
             loaded = load(source, self.config)
         except ScannerError as exc:
             return ScanResult(source=name, status=Status.ERROR, error=str(exc))
-        h, w = loaded.pixels.shape[:2]
-        metadata = inspect_metadata(loaded.data, loaded.pil)
+        pixels, fmt = loaded.pixels, loaded.format
+        h, w = pixels.shape[:2]
         # Start from a failure and only upgrade it once every stage has succeeded.
-        failed = ScanResult(source=name, status=Status.ERROR, width=w, height=h,
-                            format=loaded.format, metadata_removed=metadata, notes=loaded.notes)
+        failed = ScanResult(source=name, status=Status.ERROR, width=w, height=h, format=fmt,
+                            notes=loaded.notes)
         try:
-            findings = self.find(loaded.pixels)
+            metadata = inspect_metadata(loaded.data, loaded.pil)
+        except Exception as exc:  # the inventory is for the report, but it must not crash a batch
+            log.debug("%s: metadata inventory failed", name, exc_info=True)
+            reason = f"could not read the file's metadata ({type(exc).__name__})"
+            return replace(failed, error=f"{reason}; no safe copy was made")
+        failed = replace(failed, metadata_removed=metadata)
+        # The source's bytes and decoded Pillow image are no longer needed: don't hold a second
+        # copy of the picture through detection.
+        del loaded
+        try:
+            findings = self.find(pixels)
             decided = self.decide(findings, w, h)
-            redacted = self.redact(loaded.pixels, decided)
+            redacted = self.redact(pixels, decided)
             verified: bool | None = None
             if self.config.verify:
-                missed = verify.unchanged(loaded.pixels, redacted, decided)
+                missed = verify.unchanged(pixels, redacted, decided)
                 if missed:
                     raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
                                        "the pixels unchanged; no safe copy was made")
                 redacted, decided, verified = self.verify(redacted, decided, w, h)
-            out_fmt = output_format(loaded.format, self.config)
+            out_fmt = output_format(fmt, self.config)
             written: str | None = None
             if output is not None:
                 written = str(self.write(redacted, out_fmt, output).resolve())

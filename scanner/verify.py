@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scanner.detectors.base import Detector
+from scanner.redactors.base import pixel_box
 from scanner.types import Action, Finding, FindingKind
 
 HIDING = (Action.MOSAIC, Action.BLUR, Action.FILL)
@@ -38,8 +39,10 @@ def hidden_mask(shape: tuple[int, ...], findings: Sequence[Finding],
     mask = np.zeros((h, w), dtype=bool)
     for f in findings:
         if f.action in HIDING and (of_family is None or family(f.kind) == of_family):
-            x1, y1, x2, y2 = f.region.clip(w, h).to_int()
-            mask[max(0, y1):y2, max(0, x1):x2] = True
+            box = pixel_box(f.region, w, h)
+            if box is not None:
+                x1, y1, x2, y2 = box
+                mask[y1:y2, x1:x2] = True
     return mask
 
 
@@ -51,9 +54,11 @@ def unchanged(original: np.ndarray, redacted: np.ndarray,
     for f in decided:
         if f.action not in HIDING:
             continue
-        x1, y1, x2, y2 = f.region.clip(w, h).to_int()
-        a = original[max(0, y1):y2, max(0, x1):x2]
-        b = redacted[max(0, y1):y2, max(0, x1):x2]
+        box = pixel_box(f.region, w, h)
+        if box is None:
+            continue
+        x1, y1, x2, y2 = box
+        a, b = original[y1:y2, x1:x2], redacted[y1:y2, x1:x2]
         # A flat area (a white wall) may legitimately not change under a mosaic.
         if a.size and float(a.std()) > 4.0 and float(np.abs(a.astype(np.int16) - b).mean()) < 1.0:
             out.append(f)
@@ -70,9 +75,11 @@ def check(redacted: np.ndarray, decided: Sequence[Finding],
         recheck = getattr(detector, "recheck", None)
         found = recheck(redacted) if callable(recheck) else detector.detect(redacted)
         for f in found:
-            x1, y1, x2, y2 = f.region.clip(w, h).to_int()
-            x1, y1 = max(0, x1), max(0, y1)
-            area = max((x2 - x1) * (y2 - y1), 1)
+            box = pixel_box(f.region, w, h)
+            if box is None:
+                continue
+            x1, y1, x2, y2 = box
+            area = (x2 - x1) * (y2 - y1)
             own = family(f.kind)
             other = "text" if own == "person" else "person"
             covered = float(masks[own][y1:y2, x1:x2].sum()) / area
