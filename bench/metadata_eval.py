@@ -38,12 +38,16 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from _common import (
+    BenchError,
+    add_logging,
+    add_out_dir,
+    add_postsafe,
+    add_timeout_results,
+    cli,
+    setup_logging,
+)
 from PIL import Image, ImageOps
-
-
-class BenchError(Exception):
-    """The benchmark cannot run (PostSafe or exiftool missing or failing); exit status 2."""
-
 
 log = logging.getLogger("metadata_eval")
 
@@ -695,25 +699,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument(
         "eval_dirs", nargs="*", type=Path, help=f"folders of photos (default {DEFAULT_EVAL})"
     )
-    ap.add_argument(
-        "--postsafe",
-        default=str(DEFAULT_POSTSAFE),
-        help="PostSafe command line (default %(default)s)",
-    )
+    add_postsafe(ap, DEFAULT_POSTSAFE)
     ap.add_argument(
         "--format", choices=["jpeg", "png", "keep"], help="pass --format to postsafe redact"
     )
-    ap.add_argument(
-        "--out-dir",
-        type=Path,
-        help="existing or new folder for PostSafe's outputs (kept); default a temp "
-        "folder, removed afterwards",
-    )
-    ap.add_argument(
-        "--reuse",
-        action="store_true",
-        help="judge the report already in --out-dir instead of running PostSafe",
-    )
+    add_out_dir(ap)
     ap.add_argument(
         "--no-postsafe",
         action="store_true",
@@ -727,21 +717,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also judge the untouched originals (a sanity check of the judge)",
     )
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds for the PostSafe run")
-    ap.add_argument(
-        "--results",
-        type=Path,
-        default=RESULTS_DIR / "metadata.json",
-        help="where to write the JSON results (default %(default)s)",
-    )
+    add_timeout_results(ap, RESULTS_DIR / "metadata.json")
     ap.add_argument("--strict", action="store_true", help="exit 1 if any PostSafe output failed")
-    ap.add_argument("-v", "--verbose", action="store_true", help="details and warnings per file")
-    ap.add_argument("--debug", action="store_true", help="debug logs")
+    add_logging(ap, "details and warnings per file")
     args = ap.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
-        format="%(name)s %(levelname)s: %(message)s",
-    )
+    setup_logging(args)
     if shutil.which("exiftool") is None:
         ap.error("exiftool is not on PATH; it is the judge")
     dirs = [d.resolve() for d in (args.eval_dirs or [DEFAULT_EVAL])]
@@ -811,8 +791,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        sys.stderr.write(f"error: {err}\n")
-        sys.exit(2)
+    cli(main)

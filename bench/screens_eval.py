@@ -23,14 +23,21 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from _common import (
+    add_logging,
+    add_out_dir,
+    add_postsafe,
+    add_timeout_results,
+    cli,
+    setup_logging,
+)
 from documents_eval import REDACT_ACTIONS, covered_fraction, redaction_boxes
-from metadata_eval import REPORT_NAME, BenchError, list_sources, run_postsafe
+from metadata_eval import REPORT_NAME, list_sources, run_postsafe
 from PIL import Image
 
 log = logging.getLogger("screens_eval")
@@ -275,29 +282,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         help=f"eval folders with gt.json (default {DEFAULT_EVAL})",
     )
-    ap.add_argument(
-        "--postsafe",
-        default=str(DEFAULT_POSTSAFE),
-        help="PostSafe command line (default %(default)s)",
-    )
-    ap.add_argument(
-        "--out-dir",
-        type=Path,
-        help="existing or new folder for PostSafe's outputs (kept); default a temp "
-        "folder, removed afterwards",
-    )
-    ap.add_argument(
-        "--reuse",
-        action="store_true",
-        help="score the report already in --out-dir instead of running PostSafe",
-    )
-    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds for the PostSafe run")
-    ap.add_argument(
-        "--results",
-        type=Path,
-        default=RESULTS_DIR / "screens.json",
-        help="where to write the JSON results (default %(default)s)",
-    )
+    add_postsafe(ap, DEFAULT_POSTSAFE)
+    add_out_dir(ap, "score")
+    add_timeout_results(ap, RESULTS_DIR / "screens.json")
     ap.add_argument(
         "--min-covered", type=float, help="exit 1 when the share of screens covered is below"
     )
@@ -306,13 +293,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         help="exit 1 when the mean redacted share on the collateral photos is above (0-1)",
     )
-    ap.add_argument("-v", "--verbose", action="store_true", help="per-photo shares; info logs")
-    ap.add_argument("--debug", action="store_true", help="debug logs")
+    add_logging(ap, "per-photo shares; info logs")
     args = ap.parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
-        format="%(name)s %(levelname)s: %(message)s",
-    )
+    setup_logging(args)
     dirs = [d.resolve() for d in (args.eval_dirs or [DEFAULT_EVAL])]
     for d in dirs:
         if not d.is_dir():
@@ -370,8 +353,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BenchError as err:
-        sys.stderr.write(f"error: {err}\n")
-        sys.exit(2)
+    cli(main)

@@ -1,0 +1,67 @@
+"""What every benchmark script shares: its error type, its common options, logging, and the
+`__main__` wrapper (exit 2 when the benchmark cannot run at all)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import NoReturn
+
+
+class BenchError(Exception):
+    """The benchmark cannot run (PostSafe missing, no report written, ...): exit 2."""
+
+
+def add_postsafe(ap: argparse.ArgumentParser, default: Path) -> None:
+    ap.add_argument(
+        "--postsafe",
+        default=str(default),
+        help="PostSafe command line (default %(default)s)",
+    )
+
+
+def add_out_dir(ap: argparse.ArgumentParser, verb: str = "judge") -> None:
+    ap.add_argument(
+        "--out-dir",
+        type=Path,
+        help="existing or new folder for PostSafe's outputs (kept); default a temp "
+        "folder, removed afterwards",
+    )
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help=f"{verb} the report already in --out-dir instead of running PostSafe",
+    )
+
+
+def add_timeout_results(ap: argparse.ArgumentParser, results: Path) -> None:
+    ap.add_argument("--timeout", type=float, default=3600.0, help="seconds for the PostSafe run")
+    ap.add_argument(
+        "--results",
+        type=Path,
+        default=results,
+        help="where to write the JSON results (default %(default)s)",
+    )
+
+
+def add_logging(ap: argparse.ArgumentParser, verbose_help: str) -> None:
+    ap.add_argument("-v", "--verbose", action="store_true", help=verbose_help)
+    ap.add_argument("--debug", action="store_true", help="debug logs")
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO if args.verbose else logging.WARNING,
+        format="%(name)s %(levelname)s: %(message)s",
+    )
+
+
+def cli(main: Callable[[], int]) -> NoReturn:
+    try:
+        sys.exit(main())
+    except BenchError as err:
+        sys.stderr.write(f"error: {err}\n")
+        sys.exit(2)
