@@ -71,8 +71,9 @@ class DisplayDetector:
         out: list[Finding] = []
         for i in nms(boxes, scores, 0.5):
             x1, y1, x2, y2 = boxes[i] / scale
-            # A little margin takes in the panel's edge pixels lost to blur and rounding.
-            region = Region(float(x1), float(y1), float(x2), float(y2)).expand(0.03).clip(w, h)
+            # The margin takes in the bezel: the panel's edge pixels lost to blur and rounding, and
+            # the device's outline, which says a screen was there.
+            region = Region(float(x1), float(y1), float(x2), float(y2)).expand(0.08).clip(w, h)
             corners = tuple((float(x) / scale, float(y) / scale) for x, y in candidates[i][0])
             out.append(Finding(FindingKind.SCREEN, region, float(scores[i]), self.name,
                                detail="a screen", quad=corners))
@@ -118,10 +119,21 @@ def _panel_score(grey: np.ndarray, quad: np.ndarray) -> float:
     panel = float(grey[inside > 0].mean())
     frame = float(grey[ring > 0].mean())
     # The frame must be dark all round, not only on one side (a shadow under a picture).
-    sides = _side_means(grey, ring, quad)
-    if panel < 100 or frame > 70 or max(sides) > 95 or panel - frame < 50:
+    sides = sorted(_side_means(grey, ring, quad))
+    if panel < 100 or panel - frame < 50:
         return 0.0
-    return min(1.0, (panel - frame) / 150.0)
+    if frame <= 70 and sides[3] <= 95:
+        return min(1.0, (panel - frame) / 150.0)
+    # A glossy bezel catches the room's light on one side (a lamp above a monitor): three
+    # dark sides still make a bezel, while a shadow under a picture darkens only one.
+    # Only when the whole ring lies in the picture: sky over a dark field, cut by the edges of
+    # the photo, would pass otherwise.
+    x1, y1 = quad.min(axis=0)
+    x2, y2 = quad.max(axis=0)
+    whole_ring = x1 >= band and y1 >= band and x2 < w - band and y2 < h - band
+    if whole_ring and frame <= 95 and sides[2] <= 90:
+        return min(0.5, (panel - frame) / 300.0)
+    return 0.0
 
 
 def _side_means(grey: np.ndarray, ring: np.ndarray, quad: np.ndarray) -> list[float]:
