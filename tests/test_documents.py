@@ -15,11 +15,12 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from scanner.config import Policy, ScanConfig
-from scanner.detectors.documents import DocumentDetector
+from scanner.detectors.documents import DocumentDetector, _stack_columns
 from scanner.pipeline import Pipeline
 from scanner.report.html import render_html
 from scanner.report.json import report_dict
-from scanner.types import Action, FindingKind, Status
+from scanner.surfaces import Block, Surface
+from scanner.types import Action, FindingKind, Region, Status
 
 pytestmark = pytest.mark.integration
 
@@ -227,3 +228,34 @@ def test_plain_room_has_no_screen() -> None:
     from scanner.detectors.displays import DisplayDetector
 
     assert DisplayDetector(ScanConfig()).detect(desk()) == []
+
+
+def _text_surface(x1: float, y1: float, x2: float, y2: float, kind: str = "text",
+                  line: float = 10.0) -> Surface:
+    region = Region(x1, y1, x2, y2)
+    quad = ((x1, y1), (x2, y1), (x2, y2), (x1, y2))
+    return Surface(kind, region, quad, Block(region, 3, line))
+
+
+@pytest.mark.parametrize(("name", "surfaces", "expected"), [
+    ("none", [], []),
+    ("one block", [_text_surface(0, 0, 100, 50)], [(0, 0, 100, 50)]),
+    # A white receipt on a white table: two blocks, a signature line's gap between them.
+    ("stacked, 3 lines apart", [_text_surface(10, 0, 200, 100), _text_surface(0, 130, 120, 200)],
+     [(0, 0, 200, 200)]),
+    ("stacked, far apart", [_text_surface(10, 0, 200, 100), _text_surface(0, 160, 120, 200)],
+     [(10, 0, 200, 100), (0, 160, 120, 200)]),
+    ("side by side", [_text_surface(0, 0, 100, 100), _text_surface(300, 0, 400, 100)],
+     [(0, 0, 100, 100), (300, 0, 400, 100)]),
+    ("a sheet is already whole", [_text_surface(0, 0, 200, 100, kind="document"),
+                                  _text_surface(0, 110, 200, 150)],
+     [(0, 0, 200, 100), (0, 110, 200, 150)]),
+    ("three in a column", [_text_surface(0, 0, 100, 40), _text_surface(0, 60, 100, 100),
+                           _text_surface(0, 120, 100, 160)], [(0, 0, 100, 160)]),
+])
+def test_text_blocks_stacked_in_a_column_join(
+        name: str, surfaces: list[Surface], expected: list[tuple[float, ...]]) -> None:
+    got = _stack_columns(surfaces)
+    assert sorted(s.region.to_int() for s in got) == sorted(expected), name
+    if len(got) < len(surfaces):
+        assert sum(s.block.lines for s in got) == sum(s.block.lines for s in surfaces)
