@@ -267,5 +267,79 @@ def redact(
     raise typer.Exit(_summary(results, out))
 
 
+@app.command()
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="Folder to watch (walked recursively).",
+                                          show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the safe copies and the "
+                                      "report (must not be inside the inbox).",
+                                      file_okay=False)],
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the inbox.")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Process what is in the inbox (waiting "
+                                       "for files still being written), then exit.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or png.")
+                   ] = "keep",
+    face_style: Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or "
+                                            "fill.")] = "mosaic",
+    text_style: Annotated[str, typer.Option(help="How text, documents, screens and codes are "
+                                            "hidden: fill or mosaic.")] = "fill",
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
+    face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
+                                                         "pass (lower finds more).")] = None,
+    jobs: JobsOpt = None,
+    time_limit: TimeLimitOpt = 300.0,
+    rename: Annotated[bool, typer.Option("--rename", help="Name the copies photo-0001.jpg, "
+                                         "...; the report maps each source to its copy.")
+                      ] = False,
+) -> None:
+    """Redact photos as they are dropped into INBOX, each once, into OUT. Ctrl-C stops."""
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
+    if not interval > 0:
+        raise typer.BadParameter("--interval must be more than 0 seconds")
+    options = _options(jobs, "local", False, rename)
+    from scanner import pipeline as pipeline_module
+    from scanner.engines import EngineError
+    from scanner.errors import ScannerError, UsageError
+    from scanner.watch import Watcher
+
+    def progress(result: ScanResult) -> None:
+        name = result.source
+        if result.status.value == "error":
+            typer.echo(f"failed {name}: {result.error}", err=True)
+        else:
+            typer.echo(f"{result.status.value} {name}", err=True)
+
+    try:
+        watcher = Watcher(inbox, out, config, pipeline_module.build_detectors, options,
+                          _settings(config), on_result=progress)
+        if not once:
+            typer.echo(f"Watching {inbox} (Ctrl-C to stop); safe copies go to {out}", err=True)
+        _stop_on_sigterm()
+        results = watcher.watch(interval, once=once)
+    except UsageError as exc:
+        typer.echo(f"postsafe: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    except EngineError as exc:
+        typer.echo(f"postsafe: cannot start: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from exc
+    except ScannerError as exc:
+        typer.echo(f"postsafe: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from exc
+    raise typer.Exit(_summary(results, out))
+
+
+def _stop_on_sigterm() -> None:
+    """``kill PID`` stops a watch as Ctrl-C does (reports written, nothing half done)."""
+    import signal
+    import threading
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
+
+
 def main() -> None:
     app()
