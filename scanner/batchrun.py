@@ -99,6 +99,7 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
             lock.release()
             lock.remove_folder_if_unused()
             raise
+        sweep_temp_files(out)
         carried, todo = _resume(work, out, settings) if options.resume else ([], work.jobs)
         if carried:
             log.info("resuming: %d photo(s) already done, %d to do", len(carried), len(todo))
@@ -141,6 +142,24 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
             raise
         journal.close(remove=True)
     return results
+
+
+def sweep_temp_files(out: Path) -> int:
+    """Remove temp files a killed run left in ``out`` (we hold its lock: none is in use).
+    They hold redacted pixels only, but a half-written file must not linger."""
+    removed = 0
+    for root, dirs, files in os.walk(out, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".postsafe-") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(root, name))
+                    removed += 1
+                except OSError as exc:
+                    log.warning("could not remove %s: %s", name, exc.strerror or exc)
+    if removed:
+        log.info("removed %d temp file(s) left by an interrupted run", removed)
+    return removed
 
 
 def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any],

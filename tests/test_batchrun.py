@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from scanner.batch import REPORT_HTML, REPORT_JSON
 from scanner.batchrun import BatchOptions, run_redact
-from scanner.cli import app
+from scanner.cli import _settings, app
 from scanner.config import ScanConfig
 from scanner.journal import JOURNAL
 from scanner.lock import LOCK_NAME, FolderBusy, OutputLock
@@ -279,3 +279,73 @@ def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
     assert report["summary"]["redacted"] == 6
     assert len(list(out.rglob("*.jpg"))) == 6
     assert not list(out.rglob(".postsafe-*"))
+
+
+def test_a_killed_batch_resumes(tmp_path: Path) -> None:
+    """SIGKILL the whole run mid-way (no clean-up code runs), then --resume."""
+    root = _photos(tmp_path / "in", 30)
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import scanner.pipeline
+        from conftest import FakeFactory
+        from scanner.types import Region
+        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),), sleep_s=0.2)
+        from scanner.cli import main
+        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r}, "--jobs", "2",
+                    "--time-limit", "60"]
+        main()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import time
+
+    def done() -> int:
+        try:
+            return len((out / JOURNAL).read_text(encoding="utf-8").splitlines()) - 1
+        except OSError:
+            return 0
+
+    try:
+        deadline = time.monotonic() + 120
+        while done() < 8 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        proc.kill()
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.5)  # its workers die with it
+    before = done()
+    assert 8 <= before < 30
+    cli_settings = _settings(ScanConfig())  # what the killed CLI run recorded
+    results = _redact(root, out, resume=True, jobs=2, config=ScanConfig(time_limit_s=60),
+                      settings=cli_settings)
+    assert sum(bool(r.extra.get("resumed")) for r in results) >= before
+    assert all(r.status is Status.REDACTED for r in results) and len(results) == 30
+    names = sorted(p.name for p in out.rglob("*.jpg"))
+    assert len(names) == 30 and not any(n.endswith("-2.jpg") for n in names)
+    assert not list(out.rglob(".postsafe-*"))
+    again = _redact(root, out, resume=True, settings=cli_settings)
+    assert sum(bool(r.extra.get("resumed")) for r in again) == 30
+
+
+def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    stale = write(out / "sub0" / ".postsafe-999999-abc.tmp", b"half a photo")
+    _redact(root, out)
+    assert not stale.exists()
+
+
+def test_help_starts_no_engine() -> None:
+    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
+            "[CliRunner().invoke(app, [c, '--help']) for c in ('redact', 'scan', 'watch')]; "
+            "print(','.join(m for m in ('ray', 'multiprocessing', 'numpy', 'scanner.engines', "
+            "'scanner.batchrun', 'scanner.watch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Sequence
@@ -39,7 +40,19 @@ log = logging.getLogger(__name__)
 _STOP_GRACE_S = 5.0
 
 
+def _die_with_parent() -> None:
+    """Linux: a worker whose parent is killed stops at once, rather than finishing a photo
+    nobody will record (its output would then look like a stranger's file to the next run)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory) -> None:
+    _die_with_parent()
     # Ctrl-C reaches the whole process group; the parent decides what stops and when.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads(config.threads)
@@ -65,7 +78,10 @@ def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory)
         except Exception as exc:  # process_job should not raise; never lose the job if it does
             log.debug("%s: unexpected failure", job.display, exc_info=True)
             result = failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
-        conn.send(("result", index, result))
+        try:
+            conn.send(("result", index, result))
+        except (OSError, ValueError):
+            return  # the parent has gone
 
 
 @dataclass(slots=True)
