@@ -141,6 +141,8 @@ def previous_outputs(out_dir: Path) -> set[str]:
         results = data["results"] if isinstance(data, dict) else []
     except (OSError, ValueError, KeyError, TypeError):
         results = []
+    if not isinstance(results, list):
+        results = []
     found = set()
     for r in results:
         out = r.get("output") if isinstance(r, dict) else None

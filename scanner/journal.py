@@ -13,6 +13,7 @@ else is done again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -56,14 +57,20 @@ class Journal:
             raise WriteError(f"cannot write {self.path.name}: {exc.strerror or exc}") from exc
 
     def append(self, record: dict[str, Any]) -> None:
+        """Add one result. A failure (disk full) is logged, not raised: the journal is a
+        safety net, and the batch must go on; the final report is still attempted."""
         if self._fh is None:
-            raise WriteError("the journal is closed")
+            return
         try:
             self._fh.write(_line(record))
             self._fh.flush()
             os.fsync(self._fh.fileno())
-        except OSError as exc:
-            raise WriteError(f"cannot write {self.path.name}: {exc.strerror or exc}") from exc
+        except (OSError, ValueError) as exc:  # ValueError: the file was closed under us
+            log.warning("cannot write %s (%s): results from here on are only in the final "
+                        "report", self.path.name, getattr(exc, "strerror", None) or exc)
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self._fh = None
 
     def close(self, *, remove: bool = False) -> None:
         if self._fh is not None:
