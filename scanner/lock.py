@@ -39,8 +39,6 @@ class OutputLock:
         self.release()
 
     def acquire(self) -> None:
-        import fcntl
-
         if not self.out_dir.exists():
             try:
                 self.out_dir.mkdir(parents=True)
@@ -55,7 +53,7 @@ class OutputLock:
             except OSError as exc:
                 raise WriteError(f"cannot lock {self.out_dir}: {exc.strerror or exc}") from exc
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _lock(fd)
             except OSError:
                 holder = _read_pid(fd)
                 os.close(fd)
@@ -93,9 +91,21 @@ class OutputLock:
                 self.out_dir.rmdir()
 
 
+def _lock(fd: int) -> None:
+    """Exclusive, non-blocking; raises OSError when another holds it."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
 def _read_pid(fd: int) -> str:
     try:
         text = os.pread(fd, 32, 0).decode("ascii", "replace").strip()
-    except OSError:
+    except (OSError, AttributeError):  # no pread on Windows
         return ""
     return text if text.isdigit() else ""
