@@ -75,8 +75,12 @@ def _head(path: Path) -> bytes:
         return b""
 
 
-def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> WorkList:
-    """The work list for ``inputs`` (files and folders). Raises UsageError for bad arguments."""
+def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
+         rename: bool = False) -> WorkList:
+    """The work list for ``inputs`` (files and folders). Raises UsageError for bad arguments.
+
+    ``rename``: outputs get neutral names in plan order (``photo-0001.jpg``, all in the output
+    folder itself), since file and folder names can carry dates, places and people's names."""
     if not inputs:
         raise UsageError("no input given")
     for item in inputs:
@@ -105,6 +109,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> Wo
     taken: set[str] = set()
     jobs: list[Job] = []
     skipped: list[ScanResult] = []
+    width = max(4, len(str(len(candidates))))
     for path, display, rel in candidates:
         kind = sniff(_head(path))
         if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
@@ -114,6 +119,8 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig) -> Wo
         output = None
         if out_dir is not None:
             fmt = output_format(kind or "JPEG", config)
+            if rename:
+                rel = Path(f"photo-{len(jobs) + 1:0{width}d}")
             output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals, ours)
         jobs.append(Job(path, display, output))
     return WorkList(tuple(jobs), tuple(skipped))
@@ -133,13 +140,18 @@ def previous_outputs(out_dir: Path) -> set[str]:
         data = json.loads(report.read_text(encoding="utf-8"))
         results = data["results"] if isinstance(data, dict) else []
     except (OSError, ValueError, KeyError, TypeError):
-        return set()
+        results = []
+    if not isinstance(results, list):
+        results = []
     found = set()
     for r in results:
         out = r.get("output") if isinstance(r, dict) else None
         if isinstance(out, str) and out:
             found.add(_key((out_dir / out).resolve()))
-    return found
+    # An interrupted run's outputs are listed in its journal, not yet in a report.
+    from scanner.journal import journal_outputs
+
+    return found | journal_outputs(out_dir)
 
 
 def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
+    from scanner.batchrun import BatchOptions
     from scanner.config import ScanConfig
     from scanner.types import ScanResult
 
@@ -59,7 +60,7 @@ def main_options(
 
 def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
             face_threshold: float | None = None, policy: str = "strict",
-            text_style: str = "fill") -> ScanConfig:
+            text_style: str = "fill", time_limit: float | None = None) -> ScanConfig:
     from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig, TextStyle
 
     if policy not in POLICIES:
@@ -72,7 +73,12 @@ def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
         raise typer.BadParameter(f"--face-style must be one of {', '.join(FACE_STYLES)}")
     if not 1 <= quality <= 100:
         raise typer.BadParameter("--quality must be between 1 and 100")
-    extra = {} if face_threshold is None else {"face_threshold": face_threshold}
+    extra: dict[str, object] = {} if face_threshold is None else {
+        "face_threshold": face_threshold}
+    if time_limit is not None:
+        if not time_limit >= 0:  # also refuses NaN
+            raise typer.BadParameter("--time-limit must be 0 (no limit) or more seconds")
+        extra["time_limit_s"] = time_limit
     return ScanConfig(face_style=FaceStyle(face_style), output_format=OutputFormat(fmt),
                       jpeg_quality=quality, policy=Policy(policy),
                       text_style=TextStyle(text_style), **extra)  # type: ignore[arg-type]
@@ -91,29 +97,18 @@ def _settings(config: ScanConfig) -> dict[str, object]:
     }
 
 
-def _run(paths: list[Path], out: Path | None, config: ScanConfig) -> list[ScanResult]:
-    from scanner import batch
-    from scanner.errors import ScannerError
-    from scanner.pipeline import Pipeline
+def _run(paths: list[Path], out: Path | None, config: ScanConfig,
+         options: BatchOptions | None = None,
+         settings: dict[str, object] | None = None) -> list[ScanResult]:
+    """Run a batch with a progress bar; ``out`` set: redact into it and write its reports."""
+    from scanner import batchrun
+    from scanner import pipeline as pipeline_module
+    from scanner.engines import EngineError
+    from scanner.errors import ScannerError, UsageError
 
-    try:
-        work = batch.plan(paths, out, config)
-    except ScannerError as exc:
-        typer.echo(f"postsafe: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
-    pipeline = Pipeline(config)
-    try:
-        pipeline.detectors  # noqa: B018 - load models once, before the first photo
-    except ScannerError as exc:
-        # Without its detectors no photo can be judged: fail closed for all of them.
-        typer.echo(f"postsafe: cannot start: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from exc
-
-    def process(job: batch.Job) -> ScanResult:
-        return pipeline.process(job.source, job.output, display=job.display)
-
-    if not work.jobs:
-        return batch.run(work, process)
+    options = options or batchrun.BatchOptions()
+    # Looked up now, not imported by name: tests swap in fake detectors here.
+    factory = pipeline_module.build_detectors
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -128,8 +123,32 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig) -> list[ScanRe
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task("Checking photos", total=len(work.jobs))
-        return batch.run(work, process, lambda r: progress.advance(task))
+        task = progress.add_task("Checking photos", total=None)
+        try:
+            if out is None:
+                return batchrun.run_scan(
+                    paths, config, factory, options,
+                    on_start=lambda n: progress.update(task, total=n),
+                    on_result=lambda r: progress.advance(task))
+            return batchrun.run_redact(
+                paths, out, config, factory, options, settings or _settings(config),
+                on_start=lambda n: progress.update(task, total=n),
+                on_result=lambda r: progress.advance(task))
+        except UsageError as exc:
+            typer.echo(f"postsafe: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE) from exc
+        except EngineError as exc:
+            # Without its detectors no photo can be judged: fail closed for all of them.
+            typer.echo(f"postsafe: cannot start: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from exc
+        except ScannerError as exc:
+            typer.echo(f"postsafe: {exc}", err=True)
+            raise typer.Exit(EXIT_FAILED) from exc
+        except KeyboardInterrupt:
+            progress.stop()
+            hint = " (run again with --resume to carry on)" if out is not None else ""
+            typer.echo(f"postsafe: stopped{hint}", err=True)
+            raise typer.Exit(130) from None
 
 
 def _summary(results: list[ScanResult], out: Path | None) -> int:
@@ -155,6 +174,31 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _options(jobs: int | None, engine: str = "local", resume: bool = False,
+             rename: bool = False) -> BatchOptions:
+    from scanner.batchrun import ENGINES, BatchOptions, cores
+
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
+    if jobs is not None and jobs < 1:
+        raise typer.BadParameter("--jobs must be 1 or more")
+    if jobs is None:
+        jobs = 0 if engine == "ray" else cores()  # ray: as many as the cluster has CPUs
+    return BatchOptions(engine=engine, jobs=jobs, resume=resume, rename=rename)
+
+
+JobsOpt = Annotated[int | None, typer.Option(
+    "--jobs", "-j", envvar="POSTSAFE_JOBS", show_default=False,
+    help="Photos processed at once, each in its own worker process (default: the number of "
+    "cores; 1 without a time limit runs in this process).")]
+TimeLimitOpt = Annotated[float, typer.Option(
+    "--time-limit", envvar="POSTSAFE_TIME_LIMIT",
+    help="Seconds one photo may take; a photo over it fails closed (no copy) and its worker "
+    "is replaced. 0: no limit.")]
+EngineOpt = Annotated[str, typer.Option(
+    help="local: worker processes on this machine; ray: Ray tasks on the cluster in "
+    "RAY_ADDRESS (or a local one), with shared storage (needs postsafe[ray]).")]
+
 POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
                "and short text with no personal data (documents and screens always go).")
 
@@ -170,10 +214,13 @@ def scan(
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
     policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    jobs: JobsOpt = None,
+    time_limit: TimeLimitOpt = 300.0,
+    engine: EngineOpt = "local",
 ) -> None:
     """Analyse photos and report what they carry. Writes no images."""
-    config = _config(face_threshold=face_threshold, policy=policy)
-    results = _run(paths, None, config)
+    config = _config(face_threshold=face_threshold, policy=policy, time_limit=time_limit)
+    results = _run(paths, None, config, _options(jobs, engine))
     if json_out is not None:
         from scanner.errors import ScannerError
         from scanner.report.json import write_json_report
@@ -203,27 +250,95 @@ def redact(
     quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
+    jobs: JobsOpt = None,
+    time_limit: TimeLimitOpt = 300.0,
+    engine: EngineOpt = "local",
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Keep photos an earlier run into OUT finished and verified (same "
+        "settings, same source and output sha256); do the rest.")] = False,
+    rename: Annotated[bool, typer.Option(
+        "--rename", help="Name the copies photo-0001.jpg, ... in one folder (names can carry "
+        "dates, places and people); the report maps each source to its copy.")] = False,
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
-    config = _config(face_style, fmt, quality, face_threshold, policy, text_style)
-    results = _run(paths, out, config)
-    from scanner.batch import REPORT_HTML, REPORT_JSON
-    from scanner.errors import ScannerError
-    from scanner.report.html import write_html_report
-    from scanner.report.json import write_json_report
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
+    options = _options(jobs, engine, resume, rename)
+    results = _run(paths, out, config, options, _settings(config))
+    raise typer.Exit(_summary(results, out))
+
+
+@app.command()
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="Folder to watch (walked recursively).",
+                                          show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the safe copies and the "
+                                      "report (must not be inside the inbox).",
+                                      file_okay=False)],
+    interval: Annotated[float, typer.Option(help="Seconds between looks at the inbox.")] = 2.0,
+    once: Annotated[bool, typer.Option("--once", help="Process what is in the inbox (waiting "
+                                       "for files still being written), then exit.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or png.")
+                   ] = "keep",
+    face_style: Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or "
+                                            "fill.")] = "mosaic",
+    text_style: Annotated[str, typer.Option(help="How text, documents, screens and codes are "
+                                            "hidden: fill or mosaic.")] = "fill",
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
+    face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
+                                                         "pass (lower finds more).")] = None,
+    jobs: JobsOpt = None,
+    time_limit: TimeLimitOpt = 300.0,
+    rename: Annotated[bool, typer.Option("--rename", help="Name the copies photo-0001.jpg, "
+                                         "...; the report maps each source to its copy.")
+                      ] = False,
+) -> None:
+    """Redact photos as they are dropped into INBOX, each once, into OUT. Ctrl-C stops."""
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
+    if not interval > 0:
+        raise typer.BadParameter("--interval must be more than 0 seconds")
+    options = _options(jobs, "local", False, rename)
+    from scanner import pipeline as pipeline_module
+    from scanner.engines import EngineError
+    from scanner.errors import ScannerError, UsageError
+    from scanner.watch import Watcher
+
+    def progress(result: ScanResult) -> None:
+        name = result.source
+        if result.status.value == "error":
+            typer.echo(f"failed {name}: {result.error}", err=True)
+        else:
+            typer.echo(f"{result.status.value} {name}", err=True)
 
     try:
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ScannerError(f"cannot create {out}: {exc.strerror or exc}") from exc
-        write_json_report(results, out / REPORT_JSON, out_root=out, mode="redact",
-                          settings=_settings(config))
-        write_html_report(results, out / REPORT_HTML, out_root=out)
+        watcher = Watcher(inbox, out, config, pipeline_module.build_detectors, options,
+                          _settings(config), on_result=progress)
+        if not once:
+            typer.echo(f"Watching {inbox} (Ctrl-C to stop); safe copies go to {out}", err=True)
+        _stop_on_sigterm()
+        results = watcher.watch(interval, once=once)
+    except UsageError as exc:
+        typer.echo(f"postsafe: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    except EngineError as exc:
+        typer.echo(f"postsafe: cannot start: {exc}", err=True)
+        raise typer.Exit(EXIT_FAILED) from exc
     except ScannerError as exc:
         typer.echo(f"postsafe: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from exc
     raise typer.Exit(_summary(results, out))
+
+
+def _stop_on_sigterm() -> None:
+    """``kill PID`` stops a watch as Ctrl-C does (reports written, nothing half done)."""
+    import signal
+    import threading
+
+    def handler(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handler)
 
 
 def main() -> None:

@@ -55,3 +55,7 @@ class ScanConfig:
     # Input limits (decompression-bomb guard): refuse before decoding pixels.
     max_pixels: int = 120_000_000
     max_file_bytes: int = 512 * 1024 * 1024
+    # Batches: a photo still running after this many seconds fails closed and its worker is
+    # replaced (0: no limit); threads per worker for onnxruntime/OpenCV (0: automatic).
+    time_limit_s: float = 300.0
+    threads: int = 0

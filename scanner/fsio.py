@@ -14,7 +14,9 @@ from scanner.errors import WriteError
 
 def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=dest.parent)
+        # The pid in the name lets a batch remove what a worker it had to kill left behind.
+        fd, tmp = tempfile.mkstemp(prefix=f".postsafe-{os.getpid()}-", suffix=".tmp",
+                                   dir=dest.parent)
     except OSError as exc:
         raise WriteError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc
     try:

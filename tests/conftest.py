@@ -8,6 +8,7 @@ the evaluation sets is copied. Builders are plain functions so test modules can 
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import shutil
 import struct
@@ -41,6 +42,15 @@ def _restore_pillow_bomb_limit():
     saved = Image.MAX_IMAGE_PIXELS
     yield
     Image.MAX_IMAGE_PIXELS = saved
+
+
+@pytest.fixture(autouse=True)
+def _batches_in_this_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests swap fake detectors into this process (``fake_detectors``, monkeypatched
+    ``build_detectors``), which worker processes would not see: CLI runs here default to
+    ``--jobs 1`` without a time limit (in-process) unless a test passes those options."""
+    monkeypatch.setenv("POSTSAFE_JOBS", "1")
+    monkeypatch.setenv("POSTSAFE_TIME_LIMIT", "0")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -578,3 +588,64 @@ def fake_detectors(monkeypatch: pytest.MonkeyPatch) -> list[FakeDetector]:
     dets: list[FakeDetector] = [FakeDetector()]
     monkeypatch.setattr("scanner.pipeline.build_detectors", lambda config: list(dets))
     return dets
+
+
+# ------------------------------------------------------------------------------------------
+# picklable detector factories, for worker processes (spawn) and Ray tasks
+
+
+class SleepyDetector(FakeDetector):
+    """A FakeDetector that sleeps before answering on images ``width`` pixels wide (all
+    images when ``width`` is None): a photo that hangs."""
+
+    def __init__(self, seconds: float, width: int | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.seconds = seconds
+        self.width = width
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        if self.width is None or image.shape[1] == self.width:
+            import time
+
+            time.sleep(self.seconds)
+        return super().detect(image)
+
+
+class DyingDetector(FakeDetector):
+    """Kills its own process on images ``width`` pixels wide: a crash in native code."""
+
+    def __init__(self, width: int, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.width = width
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        if image.shape[1] == self.width:
+            import os
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
+        return super().detect(image)
+
+
+@dataclasses.dataclass(frozen=True)
+class FakeFactory:
+    """``factory(config) -> [detector]`` that worker processes can unpickle (this module is
+    importable there): a FakeDetector with ``regions``, sleeping ``sleep_s`` on images
+    ``sleep_width`` wide, or dying on images ``die_width`` wide; ``fail`` raises at start."""
+
+    regions: tuple[Region, ...] = ()
+    sleep_s: float = 0.0
+    sleep_width: int | None = None
+    die_width: int | None = None
+    fail: str = ""
+
+    def __call__(self, config: ScanConfig) -> list[FakeDetector]:
+        if self.fail:
+            from scanner.errors import ModelError
+
+            raise ModelError(self.fail)
+        if self.die_width is not None:
+            return [DyingDetector(self.die_width, regions=self.regions)]
+        if self.sleep_s:
+            return [SleepyDetector(self.sleep_s, self.sleep_width, regions=self.regions)]
+        return [FakeDetector(self.regions)]

@@ -2,6 +2,11 @@
 
 It records kinds, boxes, scores, actions and metadata *categories*; never recognised text,
 metadata values or pixels.
+
+Schema version 1. Added without a version change (readers ignore keys they do not know):
+per result ``source_sha256`` and ``output_sha256`` (content hashes that ``--resume`` checks)
+and ``resumed`` (carried over from an earlier run); at the top, ``run`` (engine and worker
+count: how the run was done, not what it found).
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.fsio import write_atomic
-from scanner.types import Finding, ScanResult
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
 
 SCHEMA_VERSION = 1
 
@@ -50,14 +55,42 @@ def result_dict(r: ScanResult, out_root: Path | None = None) -> dict[str, Any]:
         "verified": r.verified,
         "error": r.error,
         "elapsed_s": r.elapsed_s,
+        "source_sha256": r.extra.get("source_sha256"),
+        "output_sha256": r.extra.get("output_sha256"),
+        "resumed": bool(r.extra.get("resumed", False)),
     }
 
 
+def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanResult:
+    """The inverse of result_dict (for results carried over from an earlier report).
+    Raises KeyError/ValueError/TypeError on a record that does not follow the schema."""
+    findings = tuple(
+        Finding(kind=FindingKind(f["kind"]), region=Region(*(float(v) for v in f["box"])),
+                score=float(f["score"]), detector=str(f["detector"]),
+                action=Action(f["action"]) if f.get("action") else None,
+                detail=f.get("detail") or "")
+        for f in d.get("findings") or ()
+    )
+    output = d.get("output")
+    if output is not None and out_root is not None:
+        output = str((out_root / output).resolve())
+    extra = {k: d[k] for k in ("source_sha256", "output_sha256", "resumed") if d.get(k)}
+    return ScanResult(
+        source=str(d["source"]), status=Status(d["status"]), output=output,
+        width=d.get("width"), height=d.get("height"), format=d.get("format"),
+        output_format=d.get("output_format"), findings=findings,
+        metadata_removed=tuple(d.get("metadata_removed") or ()),
+        notes=tuple(d.get("notes") or ()), error=d.get("error"), verified=d.get("verified"),
+        elapsed_s=d.get("elapsed_s"), extra=extra,
+    )
+
+
 def report_dict(results: Sequence[ScanResult], *, out_root: Path | None,
-                mode: str, settings: dict[str, Any]) -> dict[str, Any]:
+                mode: str, settings: dict[str, Any],
+                run: dict[str, Any] | None = None) -> dict[str, Any]:
     from scanner.batch import summarise
 
-    return {
+    report = {
         "version": SCHEMA_VERSION,
         "tool": "postsafe",
         "tool_version": __version__,
@@ -67,10 +100,14 @@ def report_dict(results: Sequence[ScanResult], *, out_root: Path | None,
         "summary": summarise(results),
         "results": [result_dict(r, out_root) for r in results],
     }
+    if run is not None:
+        report["run"] = run
+    return report
 
 
 def write_json_report(results: Sequence[ScanResult], path: Path, *, out_root: Path | None,
-                      mode: str, settings: dict[str, Any]) -> None:
-    text = json.dumps(report_dict(results, out_root=out_root, mode=mode, settings=settings),
-                      indent=2, ensure_ascii=False)
+                      mode: str, settings: dict[str, Any],
+                      run: dict[str, Any] | None = None) -> None:
+    text = json.dumps(report_dict(results, out_root=out_root, mode=mode, settings=settings,
+                                  run=run), indent=2, ensure_ascii=False)
     write_atomic((text + "\n").encode("utf-8"), path)

@@ -1,0 +1,196 @@
+"""A whole ``scan`` or ``redact`` run: lock the output folder, plan, resume, run the work list
+on an engine, journal every result as it comes, and write the final reports.
+
+The CLI sits on top of this (options, progress bar, exit codes); it prints nothing itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner import batch
+from scanner.config import ScanConfig
+from scanner.errors import UsageError
+from scanner.types import ScanResult
+
+if TYPE_CHECKING:
+    from scanner.engines import DetectorFactory, Engine
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("local", "ray")
+
+
+@dataclass(frozen=True, slots=True)
+class BatchOptions:
+    engine: str = "local"  # local | ray
+    jobs: int = 1  # worker processes (local) or concurrent tasks (ray)
+    resume: bool = False
+    rename: bool = False
+
+
+def cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptions) -> Engine:
+    """The engine a run uses. ``--jobs 1`` with no time limit stays in this process (a photo
+    running here cannot be stopped, so any time limit needs a worker process)."""
+    from scanner import engines
+
+    name = options.engine
+    if name == "local" and options.jobs <= 1 and config.time_limit_s <= 0:
+        name = "inprocess"
+    if name == "local" and options.jobs > 1 and config.threads <= 0:
+        # N workers each with every core would fight over them: share the cores out.
+        config = replace(config, threads=max(1, cores() // options.jobs))
+    return engines.get(name)(config, factory, options.jobs)
+
+
+def run_info(options: BatchOptions) -> dict[str, Any]:
+    return {"engine": options.engine, "jobs": options.jobs}
+
+
+def run_scan(paths: list[Path], config: ScanConfig, factory: DetectorFactory,
+             options: BatchOptions, on_start: Callable[[int], None] | None = None,
+             on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
+    """Analyse only: no outputs, no lock, no journal."""
+    work = batch.plan(paths, None, config)
+    done: list[ScanResult] = []
+
+    def record(result: ScanResult) -> None:
+        done.append(result)
+        if on_result is not None:
+            on_result(result)
+
+    if on_start is not None:
+        on_start(len(work.jobs))
+    if work.jobs:
+        with engine_for(config, factory, options) as engine:
+            engine.run(work.jobs, record)
+    return sorted([*work.skipped, *done], key=lambda r: r.source)
+
+
+def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: DetectorFactory,
+               options: BatchOptions, settings: dict[str, Any],
+               on_start: Callable[[int], None] | None = None,
+               on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
+    """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
+    busy), EngineError (models cannot load) or another ScannerError (reports not written)."""
+    from scanner.lock import OutputLock
+
+    for item in paths:
+        if not item.exists() and not item.is_symlink():
+            raise UsageError(f"{item} does not exist")
+    batch.check_output_folder(paths, out)
+    lock = OutputLock(out)
+    with lock:
+        try:
+            work = batch.plan(paths, out, config, rename=options.rename)
+        except UsageError:
+            lock.release()
+            lock.remove_folder_if_unused()
+            raise
+        sweep_temp_files(out)
+        carried, todo = _resume(work, out, settings) if options.resume else ([], work.jobs)
+        if carried:
+            log.info("resuming: %d photo(s) already done, %d to do", len(carried), len(todo))
+        if on_start is not None:
+            on_start(len(todo))
+        results = _run_journalled(work, carried, list(todo), out, config, factory, options,
+                                  settings, on_result)
+    return results
+
+
+def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[batch.Job],
+                    out: Path, config: ScanConfig, factory: DetectorFactory,
+                    options: BatchOptions, settings: dict[str, Any],
+                    on_result: Callable[[ScanResult], None] | None) -> list[ScanResult]:
+    from scanner.journal import Journal
+    from scanner.report.json import result_dict
+
+    done: list[ScanResult] = []
+    with contextlib.ExitStack() as stack:
+        # Models load before anything is written: a run that cannot start leaves no journal.
+        if todo:
+            engine: Engine | None = stack.enter_context(engine_for(config, factory, options))
+        else:
+            engine = None
+        journal = Journal(out, mode="redact", settings=settings,
+                          carried=[result_dict(r, out) for r in carried])
+        try:
+            def record(result: ScanResult) -> None:
+                done.append(result)
+                journal.append(result_dict(result, out))
+                if on_result is not None:
+                    on_result(result)
+
+            if engine is not None:
+                engine.run(todo, record)
+            results = sorted([*work.skipped, *carried, *done], key=lambda r: r.source)
+            write_reports(results, out, settings, run_info(options))
+        except BaseException:
+            journal.close()  # kept: --resume picks up from it
+            raise
+        journal.close(remove=True)
+    return results
+
+
+def sweep_temp_files(out: Path) -> int:
+    """Remove temp files a killed run left in ``out`` (we hold its lock: none is in use).
+    They hold redacted pixels only, but a half-written file must not linger."""
+    removed = 0
+    for root, dirs, files in os.walk(out, followlinks=False):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        for name in files:
+            if name.startswith(".postsafe-") and name.endswith(".tmp"):
+                try:
+                    os.unlink(os.path.join(root, name))
+                    removed += 1
+                except OSError as exc:
+                    log.warning("could not remove %s: %s", name, exc.strerror or exc)
+    if removed:
+        log.info("removed %d temp file(s) left by an interrupted run", removed)
+    return removed
+
+
+def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any],
+                  run: dict[str, Any] | None = None) -> None:
+    from scanner.report.html import write_html_report
+    from scanner.report.json import write_json_report
+
+    write_json_report(results, out / batch.REPORT_JSON, out_root=out, mode="redact",
+                      settings=settings, run=run)
+    write_html_report(results, out / batch.REPORT_HTML, out_root=out)
+
+
+def _resume(work: batch.WorkList, out: Path,
+            settings: dict[str, Any]) -> tuple[list[ScanResult], list[batch.Job]]:
+    from scanner.journal import carry_over, read_previous, resumable, still_valid
+
+    records = read_previous(out, batch.REPORT_JSON)
+    index = resumable(records, out, settings)
+    if records and not index:
+        log.warning("--resume: no finished photo from an earlier run with these settings; "
+                    "doing every photo")
+    carried: list[ScanResult] = []
+    todo: list[batch.Job] = []
+    for job in work.jobs:
+        assert job.output is not None
+        record = index.get(str(job.output.resolve()).casefold())
+        if record is not None and still_valid(record, job.source, job.output):
+            try:
+                carried.append(carry_over(record, job.display, job.output, out))
+                continue
+            except (KeyError, ValueError, TypeError):
+                log.debug("%s: earlier record unusable", job.display, exc_info=True)
+        todo.append(job)
+    return carried, todo

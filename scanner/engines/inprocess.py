@@ -1,0 +1,43 @@
+"""Photos one after another in this process: ``--jobs 1`` with no time limit (as before
+workers existed). A photo cannot be stopped here, so no time limit applies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from scanner.engines import DetectorFactory, EngineError, ResultFn
+from scanner.engines.work import build_pipeline, process_job
+from scanner.errors import ScannerError
+
+if TYPE_CHECKING:
+    from scanner.batch import Job
+    from scanner.config import ScanConfig
+    from scanner.pipeline import Pipeline
+
+
+class InProcessEngine:
+    name = "inprocess"
+
+    def __init__(self, config: ScanConfig, factory: DetectorFactory, jobs: int = 1) -> None:
+        self.config = config
+        self.factory = factory
+        self._pipeline: Pipeline | None = None
+
+    def __enter__(self) -> InProcessEngine:
+        try:
+            self._pipeline = build_pipeline(self.config, self.factory)
+        except ScannerError as exc:
+            raise EngineError(str(exc)) from exc
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._pipeline = None
+
+    def run(self, jobs: Sequence[Job], on_result: ResultFn) -> None:
+        if self._pipeline is None:
+            raise EngineError("the engine was not started")
+        for job in jobs:
+            on_result(process_job(self._pipeline, job))

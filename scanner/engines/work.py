@@ -1,0 +1,74 @@
+"""The per-photo function every engine runs, and what a worker process sets up once."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from scanner.types import ScanResult, Status
+
+if TYPE_CHECKING:
+    from scanner.batch import Job
+    from scanner.config import ScanConfig
+    from scanner.engines import DetectorFactory
+    from scanner.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def limit_threads(threads: int) -> None:
+    """Cap this process's onnxruntime (through POSTSAFE_THREADS, which the one place that
+    builds sessions reads), OpenCV and BLAS thread pools. Called in a worker process before
+    its models load, so N workers share the cores instead of each taking all of them."""
+    if threads <= 0:
+        return
+    for var in ("POSTSAFE_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    import cv2
+
+    cv2.setNumThreads(threads)
+
+
+def build_pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
+    """A pipeline whose detectors (and models) are built now, once."""
+    from scanner.pipeline import Pipeline
+
+    return Pipeline(config, detectors=factory(config))
+
+
+def process_job(pipeline: Pipeline, job: Job) -> ScanResult:
+    """One photo: the pipeline's result plus the content hashes --resume relies on.
+
+    Never raises for a problem with the photo (that becomes status ``error``)."""
+    try:
+        source_hash: str | None = sha256_file(job.source)
+    except OSError:
+        source_hash = None  # the pipeline reports why it cannot read the file
+    result = pipeline.process(job.source, job.output, display=job.display)
+    extra: dict[str, object] = {"source_sha256": source_hash}
+    if result.output is not None:
+        try:
+            extra["output_sha256"] = sha256_file(Path(result.output))
+        except OSError as exc:
+            # Written a moment ago and gone now: this copy cannot be vouched for.
+            return replace(result, status=Status.ERROR, output=None, findings=(),
+                           error=f"the safe copy could not be read back ({exc.strerror or exc})")
+    return replace(result, extra={**result.extra, **extra})
+
+
+def failed(job: Job, reason: str) -> ScanResult:
+    return ScanResult(source=job.display, status=Status.ERROR, error=reason)

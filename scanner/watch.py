@@ -1,0 +1,246 @@
+"""``postsafe watch INBOX --out OUTBOX``: redact photos as they are dropped into a folder.
+
+Polling, no extra dependency. A file is taken only when it is complete: its size and mtime
+did not change between two polls AND it decodes completely. A file still being copied (or one
+that stays broken) is retried at later polls; only once it has been unchanged and undecodable
+for ``broken_after_s`` is it processed, and reported as an error. Each photo is done once:
+it is remembered by the sha256 of its content in OUTBOX's journal and report, so a restart
+(or the same photo dropped again under another name) does not redo it. Outputs and reports
+are laid out as ``redact`` lays them out; an existing file in OUTBOX is never replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from scanner import batch
+from scanner.config import ScanConfig
+from scanner.errors import ScannerError, TooLarge, UnreadableImage, UsageError
+from scanner.types import ScanResult, Status
+
+if TYPE_CHECKING:
+    from scanner.batchrun import BatchOptions
+    from scanner.engines import DetectorFactory, Engine
+    from scanner.journal import Journal
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Seen:
+    size: int
+    mtime_ns: int
+    sha256: str | None = None
+    broken_since: float | None = None
+
+
+class Watcher:
+    def __init__(self, inbox: Path, outbox: Path, config: ScanConfig, factory: DetectorFactory,
+                 options: BatchOptions, settings: dict[str, Any], *,
+                 broken_after_s: float = 120.0,
+                 on_result: Callable[[ScanResult], None] | None = None) -> None:
+        if not inbox.is_dir():
+            raise UsageError(f"{inbox} is not a folder")
+        batch.check_output_folder([inbox], outbox)
+        if batch._is_within(inbox.resolve(), outbox.resolve()):
+            raise UsageError(f"the inbox {inbox} is inside the output folder {outbox}")
+        self.inbox, self.outbox = inbox, outbox
+        self.config, self.factory, self.options = config, factory, options
+        self.settings = settings
+        self.broken_after_s = broken_after_s
+        self.on_result = on_result
+        self.results: list[ScanResult] = []  # everything OUTBOX's report lists
+        self.new_results: list[ScanResult] = []  # what this watch did
+        self.done: set[str] = set()  # sha256 of every source handled (any status)
+        self._seen: dict[Path, _Seen] = {}
+        self._taken: set[str] = set()
+        self._stop = threading.Event()
+        self._journal: Journal | None = None
+
+    def stop(self) -> None:
+        """Ask a running ``watch`` to stop after the current photos (thread-safe)."""
+        self._stop.set()
+
+    # -- main loop --------------------------------------------------------------------------
+
+    def watch(self, interval: float = 2.0, *, once: bool = False) -> list[ScanResult]:
+        """Poll until stopped (Ctrl-C or ``stop()``); ``once``: until every file present is
+        settled, then process it and return. Returns what this watch did."""
+        from scanner.batchrun import engine_for
+        from scanner.journal import Journal
+        from scanner.lock import OutputLock
+        from scanner.report.json import result_dict
+
+        with OutputLock(self.outbox), contextlib.ExitStack() as stack:
+            self._load_state()
+            engine = stack.enter_context(engine_for(self.config, self.factory, self.options))
+            self._journal = Journal(self.outbox, mode="redact", settings=self.settings,
+                                    carried=[result_dict(r, self.outbox) for r in self.results])
+            stopped = False
+            try:
+                self._write_reports()
+                while not self._stop.is_set():
+                    ready, waiting = self.poll(final=once)
+                    if ready:
+                        self._process(engine, ready)
+                        self._write_reports()
+                    if once and not waiting:
+                        break
+                    self._stop.wait(interval)
+            except KeyboardInterrupt:
+                log.info("watch: stopping")
+            finally:
+                # Photos in flight when stopped are simply picked up again next time.
+                with contextlib.suppress(ScannerError):
+                    self._write_reports()
+                    stopped = True
+                self._journal.close(remove=stopped)
+        return sorted(self.new_results, key=lambda r: r.source)
+
+    def poll(self, *, final: bool = False) -> tuple[list[tuple[Path, str]], int]:
+        """Files ready to process (path, sha256), and how many are still settling."""
+        now = time.monotonic()
+        present: set[Path] = set()
+        ready: list[tuple[Path, str]] = []
+        waiting = 0
+        for path in batch._walk(self.inbox):
+            if path.name.startswith(".") or path.is_symlink():
+                continue  # hidden partial downloads (".x.jpg.part"), links out of the inbox
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            present.add(path)
+            seen = self._seen.get(path)
+            if seen is None or (seen.size, seen.mtime_ns) != (st.st_size, st.st_mtime_ns):
+                self._seen[path] = _Seen(st.st_size, st.st_mtime_ns)
+                waiting += 1
+                continue
+            if seen.sha256 is None:  # unchanged since the previous poll: read it
+                try:
+                    from scanner.engines.work import sha256_file
+
+                    seen.sha256 = sha256_file(path)
+                except OSError:
+                    waiting += 1
+                    continue
+            if seen.sha256 in self.done:
+                continue
+            state = self._complete(path, seen, now, final)
+            if state == "wait":
+                waiting += 1
+            else:
+                ready.append((path, seen.sha256))
+        for gone in set(self._seen) - present:
+            del self._seen[gone]
+        return ready, waiting
+
+    def _complete(self, path: Path, seen: _Seen, now: float, final: bool) -> str:
+        """'ready' when the file decodes completely (or is not an image at all, or has been
+        broken for long enough to report); 'wait' while it may still be arriving."""
+        from scanner.imageio import IMAGE_SUFFIXES, load, sniff
+
+        if sniff(batch._head(path)) is None and path.suffix.lower() not in IMAGE_SUFFIXES:
+            return "ready"  # reported as skipped (not an image)
+        try:
+            load(path, self.config)
+        except TooLarge:
+            return "ready"  # complete but refused: the pipeline reports why
+        except UnreadableImage:
+            if seen.broken_since is None:
+                seen.broken_since = now
+            if final or now - seen.broken_since >= self.broken_after_s:
+                return "ready"  # it stayed broken: report it
+            return "wait"
+        except ScannerError:
+            return "ready"
+        return "ready"
+
+    # -- processing -------------------------------------------------------------------------
+
+    def _process(self, engine: Engine, ready: list[tuple[Path, str]]) -> None:
+        from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+
+        jobs: list[batch.Job] = []
+        hashes: dict[str, str] = {}
+        for path, digest in ready:
+            if digest in hashes.values():
+                continue  # the same photo twice in one poll
+            rel = path.relative_to(self.inbox)
+            display = str(path)
+            kind = sniff(batch._head(path))
+            if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
+                self._record(ScanResult(source=display, status=Status.SKIPPED,
+                                        error="not an image file",
+                                        extra={"source_sha256": digest}))
+                continue
+            if self.options.rename:
+                n = sum(1 for r in self.results if r.output) + len(jobs) + 1
+                rel = Path(f"photo-{n:04d}")
+            fmt = output_format(kind or "JPEG", self.config)
+            # ours=set(): every file already in OUTBOX is kept, including earlier copies.
+            output = batch._unique_output(self.outbox, rel, EXTENSIONS[fmt], self._taken,
+                                          set(), set())
+            jobs.append(batch.Job(path, display, output))
+            hashes[display] = digest
+
+        def record(result: ScanResult) -> None:
+            digest = hashes.get(result.source)
+            extra = dict(result.extra)
+            if digest is not None and not extra.get("source_sha256"):
+                extra["source_sha256"] = digest  # a killed worker's result has none
+            self._record(replace(result, extra=extra))
+
+        if jobs:
+            engine.run(jobs, record)
+
+    def _record(self, result: ScanResult) -> None:
+        from scanner.report.json import result_dict
+
+        digest = result.extra.get("source_sha256")
+        if isinstance(digest, str):
+            self.done.add(digest)
+        self.results.append(result)
+        self.new_results.append(result)
+        if self._journal is not None:
+            self._journal.append(result_dict(result, self.outbox))
+        if self.on_result is not None:
+            self.on_result(result)
+
+    # -- state ------------------------------------------------------------------------------
+
+    def _load_state(self) -> None:
+        """What earlier watches (or redacts) into OUTBOX did: their results, by content."""
+        from scanner.journal import read_previous
+        from scanner.report.json import result_from_dict
+
+        seen: set[tuple[Any, ...]] = set()
+        for previous in read_previous(self.outbox, batch.REPORT_JSON):
+            r = previous.record
+            key = (r.get("source"), r.get("source_sha256"), r.get("output"), r.get("status"))
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                result = result_from_dict(r, self.outbox)
+            except (KeyError, ValueError, TypeError):
+                continue
+            self.results.append(result)
+            digest = r.get("source_sha256")
+            if isinstance(digest, str):
+                self.done.add(digest)
+            if result.output:
+                self._taken.add(batch._key(Path(result.output).resolve()))
+
+    def _write_reports(self) -> None:
+        from scanner.batchrun import run_info, write_reports
+
+        results = sorted(self.results, key=lambda r: r.source)
+        write_reports(results, self.outbox, self.settings, run_info(self.options))

@@ -1,0 +1,351 @@
+"""scanner.batchrun: the journal, --resume after an interrupted batch, --rename, the lock."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import FakeFactory, gradient, jpeg_bytes, noise, write
+from typer.testing import CliRunner
+
+from scanner.batch import REPORT_HTML, REPORT_JSON
+from scanner.batchrun import BatchOptions, run_redact
+from scanner.cli import _settings, app
+from scanner.config import ScanConfig
+from scanner.journal import JOURNAL
+from scanner.lock import LOCK_NAME, FolderBusy, OutputLock
+from scanner.types import Region, ScanResult, Status
+
+REGIONS = (Region(4, 4, 40, 30),)
+SETTINGS = {"face_style": "mosaic"}
+CONFIG = ScanConfig(time_limit_s=0)
+FACTORY = FakeFactory(REGIONS)
+
+
+class Interrupt(KeyboardInterrupt):
+    pass
+
+
+def _photos(root: Path, n: int) -> Path:
+    for i in range(n):
+        write(root / f"sub{i % 3}" / f"IMG_{i:03d}.jpg", jpeg_bytes(noise(64 + i, 48, seed=i)))
+    return root
+
+
+def _report(out: Path) -> dict:
+    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
+
+
+def _redact(root: Path, out: Path, *, resume: bool = False, stop_after: int | None = None,
+            jobs: int = 1, settings: dict | None = None, rename: bool = False,
+            config: ScanConfig = CONFIG) -> list[ScanResult]:
+    done: list[ScanResult] = []
+
+    def on_result(r: ScanResult) -> None:
+        done.append(r)
+        if stop_after is not None and len(done) >= stop_after:
+            raise Interrupt  # as Ctrl-C would, mid-batch
+
+    return run_redact([root], out, config, FACTORY,
+                      BatchOptions(jobs=jobs, resume=resume, rename=rename),
+                      settings or SETTINGS, on_result=on_result)
+
+
+# ------------------------------------------------------------------------------------------
+# journal and resume
+
+
+def test_interrupted_batch_resumes_and_then_skips_everything(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 30)
+    out = tmp_path / "out"
+    with pytest.raises(Interrupt):
+        _redact(root, out, stop_after=12)
+    # Nothing done is lost: the journal has the 12 results, flushed as they came.
+    assert not (out / REPORT_JSON).exists()
+    lines = (out / JOURNAL).read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["journal"] == 1
+    done = [json.loads(x) for x in lines[1:]]
+    assert len(done) == 12 and all(d["status"] == "redacted" for d in done)
+    assert not (out / LOCK_NAME).exists()
+
+    results = _redact(root, out, resume=True)
+    assert len(results) == 30
+    resumed = [r for r in results if r.extra.get("resumed")]
+    assert len(resumed) == 12
+    assert {r.source for r in resumed} == {d["source"] for d in done}
+    report = _report(out)
+    assert report["summary"]["redacted"] == 30
+    assert sum(r["resumed"] for r in report["results"]) == 12
+    assert not (out / JOURNAL).exists()
+    assert (out / REPORT_HTML).is_file()
+
+    again = _redact(root, out, resume=True)
+    assert sum(bool(r.extra.get("resumed")) for r in again) == 30
+    assert _report(out)["summary"]["redacted"] == 30
+    outputs = sorted(p.name for p in out.rglob("*.jpg"))
+    assert len(outputs) == 30 and not any("-2" in name for name in outputs)
+
+
+def test_resumed_records_equal_the_original_ones(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    _redact(root, out)
+    first = _report(out)["results"]
+    _redact(root, out, resume=True)
+    second = _report(out)["results"]
+    for a, b in zip(first, second, strict=True):
+        assert b.pop("resumed") is True and a.pop("resumed") is False
+        assert a == b
+
+
+def test_a_rerun_without_resume_after_a_crash_reuses_the_same_names(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    with pytest.raises(Interrupt):
+        _redact(root, out, stop_after=3)
+    _redact(root, out)
+    assert len(list(out.rglob("*.jpg"))) == 6  # the journal's outputs were PostSafe's own
+
+
+@pytest.mark.parametrize("change", ["source", "output", "output-deleted", "settings",
+                                    "failed-before", "report-garbage", "journal-cut"])
+def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> None:
+    root = _photos(tmp_path / "in", 4)
+    out = tmp_path / "out"
+    _redact(root, out)
+    target = root / "sub0" / "IMG_000.jpg"
+    settings = SETTINGS
+    if change == "source":
+        target.write_bytes(jpeg_bytes(gradient(64, 48)))
+    elif change == "output":
+        (out / "sub0" / "IMG_000.jpg").write_bytes(jpeg_bytes(gradient(64, 48)))
+    elif change == "output-deleted":
+        (out / "sub0" / "IMG_000.jpg").unlink()
+    elif change == "settings":
+        settings = {"face_style": "blur"}
+    elif change == "failed-before":
+        report = _report(out)
+        for r in report["results"]:
+            if r["source"].endswith("IMG_000.jpg"):
+                r["status"], r["error"] = "error", "boom"
+        (out / REPORT_JSON).write_text(json.dumps(report))
+    elif change == "report-garbage":
+        (out / REPORT_JSON).write_text("{not json")
+    elif change == "journal-cut":
+        (out / REPORT_JSON).unlink()
+        header = json.dumps({"journal": 1, "settings": SETTINGS})
+        (out / JOURNAL).write_text(header + "\n" + '{"source": "x", "out')
+    results = _redact(root, out, resume=True, settings=settings)
+    resumed = {Path(r.source).name for r in results if r.extra.get("resumed")}
+    expected_redone = {
+        "settings": 4, "report-garbage": 4, "journal-cut": 4,
+    }.get(change, 1)
+    assert len(resumed) == 4 - expected_redone
+    if expected_redone == 1:
+        assert "IMG_000.jpg" not in resumed
+    assert all(r.status is Status.REDACTED for r in results)
+
+
+def test_resume_with_nothing_before(tmp_path: Path) -> None:
+    results = _redact(_photos(tmp_path / "in", 2), tmp_path / "out", resume=True)
+    assert [bool(r.extra.get("resumed")) for r in results] == [False, False]
+
+
+def test_cli_resume_flag(tmp_path: Path, fake_detectors: list) -> None:
+    root = _photos(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    runner = CliRunner()
+    assert runner.invoke(app, ["redact", str(root), "--out", str(out)]).exit_code == 0
+    result = runner.invoke(app, ["redact", str(root), "--out", str(out), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert all(r["resumed"] for r in _report(out)["results"])
+
+
+# ------------------------------------------------------------------------------------------
+# --rename
+
+
+def test_rename_gives_neutral_names_and_the_report_maps_them(tmp_path: Path) -> None:
+    root = tmp_path / "Margaret Evans 2024-05-01 Rhyl"
+    write(root / "Sam at the beach 2023-07-14.jpg", jpeg_bytes(gradient(64, 48)))
+    write(root / "deeper" / "IMG_20230714_Llandudno.jpg", jpeg_bytes(gradient(70, 48)))
+    write(root / "notes.txt", b"not a photo")
+    out = tmp_path / "out"
+    _redact(root, out, rename=True)
+    names = sorted(p.name for p in out.iterdir() if not p.name.startswith("postsafe-"))
+    assert names == ["photo-0001.jpg", "photo-0002.jpg"]
+    mapping = {Path(r["source"]).name: r["output"] for r in _report(out)["results"]}
+    # Plan order: a folder's own files, then its subfolders.
+    assert mapping == {"Sam at the beach 2023-07-14.jpg": "photo-0001.jpg",
+                       "IMG_20230714_Llandudno.jpg": "photo-0002.jpg", "notes.txt": None}
+
+
+def test_rename_never_replaces_a_file_it_did_not_write(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    keep = write(out / "photo-0001.jpg", b"the user's own file")
+    _redact(root, out, rename=True)
+    assert keep.read_bytes() == b"the user's own file"
+    assert len(list(out.glob("photo-*.jpg"))) == 3
+
+
+def test_cli_rename(tmp_path: Path, fake_detectors: list) -> None:
+    root = _photos(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["redact", str(root), "--out", str(out), "--rename"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.glob("*.jpg")) == ["photo-0001.jpg", "photo-0002.jpg"]
+
+
+# ------------------------------------------------------------------------------------------
+# one run at a time per output folder
+
+
+def test_lock_refuses_a_second_holder_and_is_removed(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with OutputLock(out):
+        assert (out / LOCK_NAME).read_text().strip() == str(os.getpid())
+        code = textwrap.dedent(f"""
+            from pathlib import Path
+            from scanner.lock import OutputLock, FolderBusy
+            try:
+                OutputLock(Path({str(out)!r})).acquire()
+            except FolderBusy as exc:
+                print("busy:", exc)
+        """)
+        proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              timeout=60)
+        assert "busy:" in proc.stdout and str(os.getpid()) in proc.stdout, proc.stderr
+        with pytest.raises(FolderBusy):  # another open file description, same process
+            OutputLock(out).acquire()
+    assert not (out / LOCK_NAME).exists()
+    with OutputLock(out):
+        pass
+
+
+def test_a_killed_holder_does_not_block_the_folder(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    code = ("import os, sys; from pathlib import Path; from scanner.lock import OutputLock; "
+            f"OutputLock(Path({str(out)!r})).acquire(); os.kill(os.getpid(), 9)")
+    subprocess.run([sys.executable, "-c", code], timeout=60)
+    assert (out / LOCK_NAME).exists()  # stale file left behind by SIGKILL
+    with OutputLock(out):
+        pass
+
+
+def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
+    """Two real processes: one redacts, the other refuses with a clear message (exit 2);
+    every output and the report stay whole."""
+    root = _photos(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import scanner.pipeline
+        from conftest import FakeFactory
+        from scanner.types import Region
+        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),), sleep_s=0.3)
+        from scanner.cli import main
+        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r}, "--jobs", "1",
+                    "--time-limit", "0"]
+        main()
+    """)
+    env = {**os.environ, "POSTSAFE_JOBS": "1"}
+    first = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        # Wait until the first run holds the lock, then start the second.
+        import time
+
+        for _ in range(600):
+            if (out / LOCK_NAME).exists() or first.poll() is not None:
+                break
+            time.sleep(0.05)
+        second = subprocess.run([sys.executable, "-c", script], env=env, text=True,
+                                capture_output=True, timeout=120)
+        stdout, stderr = first.communicate(timeout=120)
+    finally:
+        if first.poll() is None:
+            first.kill()
+    assert first.returncode == 0, stderr
+    assert second.returncode == 2, second.stderr
+    assert "another PostSafe run" in second.stderr and "is writing into" in second.stderr
+    report = _report(out)
+    assert report["summary"]["redacted"] == 6
+    assert len(list(out.rglob("*.jpg"))) == 6
+    assert not list(out.rglob(".postsafe-*"))
+
+
+def test_a_killed_batch_resumes(tmp_path: Path) -> None:
+    """SIGKILL the whole run mid-way (no clean-up code runs), then --resume."""
+    root = _photos(tmp_path / "in", 30)
+    out = tmp_path / "out"
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import scanner.pipeline
+        from conftest import FakeFactory
+        from scanner.types import Region
+        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),), sleep_s=0.2)
+        from scanner.cli import main
+        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r}, "--jobs", "2",
+                    "--time-limit", "60"]
+        main()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    import time
+
+    def done() -> int:
+        try:
+            return len((out / JOURNAL).read_text(encoding="utf-8").splitlines()) - 1
+        except OSError:
+            return 0
+
+    try:
+        deadline = time.monotonic() + 120
+        while done() < 8 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert proc.poll() is None, "the run ended before it could be killed"
+        proc.kill()
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    time.sleep(0.5)  # its workers die with it
+    before = done()
+    assert 8 <= before < 30
+    cli_settings = _settings(ScanConfig())  # what the killed CLI run recorded
+    results = _redact(root, out, resume=True, jobs=2, config=ScanConfig(time_limit_s=60),
+                      settings=cli_settings)
+    assert sum(bool(r.extra.get("resumed")) for r in results) >= before
+    assert all(r.status is Status.REDACTED for r in results) and len(results) == 30
+    names = sorted(p.name for p in out.rglob("*.jpg"))
+    assert len(names) == 30 and not any(n.endswith("-2.jpg") for n in names)
+    assert not list(out.rglob(".postsafe-*"))
+    again = _redact(root, out, resume=True, settings=cli_settings)
+    assert sum(bool(r.extra.get("resumed")) for r in again) == 30
+
+
+def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    root = _photos(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    stale = write(out / "sub0" / ".postsafe-999999-abc.tmp", b"half a photo")
+    _redact(root, out)
+    assert not stale.exists()
+
+
+def test_help_starts_no_engine() -> None:
+    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
+            "[CliRunner().invoke(app, [c, '--help']) for c in ('redact', 'scan', 'watch')]; "
+            "print(','.join(m for m in ('ray', 'multiprocessing', 'numpy', 'scanner.engines', "
+            "'scanner.batchrun', 'scanner.watch') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""

@@ -1,0 +1,209 @@
+"""scanner.watch: complete files only, each once (by content, across restarts), clean stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from typer.testing import CliRunner
+
+from scanner.batch import REPORT_HTML, REPORT_JSON
+from scanner.batchrun import BatchOptions
+from scanner.cli import app
+from scanner.config import ScanConfig
+from scanner.errors import UsageError
+from scanner.journal import JOURNAL
+from scanner.lock import LOCK_NAME
+from scanner.types import Region, ScanResult, Status
+from scanner.watch import Watcher
+
+REGIONS = (Region(4, 4, 40, 30),)
+SETTINGS = {"face_style": "mosaic"}
+INTERVAL = 0.05
+
+
+def _watcher(inbox: Path, outbox: Path, **kwargs: object) -> Watcher:
+    inbox.mkdir(parents=True, exist_ok=True)
+    return Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
+                   BatchOptions(jobs=1), SETTINGS, **kwargs)  # type: ignore[arg-type]
+
+
+def _report(out: Path) -> dict:
+    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.02)
+
+
+class Running:
+    """A watcher polling in a thread, stopped (cleanly) on exit."""
+
+    def __init__(self, watcher: Watcher) -> None:
+        self.watcher = watcher
+        self.results: list[ScanResult] = []
+        watcher.on_result = self.results.append
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            self.watcher.watch(INTERVAL)
+        except BaseException as exc:  # pragma: no cover - re-raised in the test
+            self.error = exc
+
+    def __enter__(self) -> Running:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.watcher.stop()
+        self.thread.join(60)
+        assert not self.thread.is_alive()
+        if self.error is not None:
+            raise self.error
+
+
+def test_once_processes_what_is_there(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    write(inbox / "day" / "b.png", png_bytes(noise(64, 48)))
+    write(inbox / "notes.txt", b"not a photo")
+    results = _watcher(inbox, outbox).watch(INTERVAL, once=True)
+    assert sorted((Path(r.source).name, r.status.value) for r in results) == [
+        ("a.jpg", "redacted"), ("b.png", "redacted"), ("notes.txt", "skipped")]
+    assert (outbox / "a.jpg").is_file() and (outbox / "day" / "b.png").is_file()
+    assert _report(outbox)["summary"]["photos"] == 2
+    assert (outbox / REPORT_HTML).is_file()
+    assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
+
+
+def test_each_photo_once_across_restarts_and_renames(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    photo = jpeg_bytes(gradient(64, 48))
+    write(inbox / "a.jpg", photo)
+    assert len(_watcher(inbox, outbox).watch(INTERVAL, once=True)) == 1
+    # A restart: nothing is redone, even the same photo dropped again under another name.
+    write(inbox / "copy of a.jpg", photo)
+    assert _watcher(inbox, outbox).watch(INTERVAL, once=True) == []
+    # A new photo is done, and the report keeps the earlier one.
+    write(inbox / "c.jpg", jpeg_bytes(noise(64, 48)))
+    again = _watcher(inbox, outbox).watch(INTERVAL, once=True)
+    assert [Path(r.source).name for r in again] == ["c.jpg"]
+    sources = sorted(Path(r["source"]).name for r in _report(outbox)["results"])
+    assert sources == ["a.jpg", "c.jpg"]
+
+
+def test_a_file_written_in_pieces_is_taken_only_when_complete(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    data = jpeg_bytes(noise(320, 240))
+    target = inbox / "arriving.jpg"
+    with Running(_watcher(inbox, outbox)) as run:
+        with target.open("wb") as fh:
+            for start in range(0, len(data) - 1000, len(data) // 4):
+                fh.write(data[start:start + len(data) // 4])
+                fh.flush()
+                time.sleep(INTERVAL * 6)  # several polls see it unchanged but incomplete
+                assert run.results == [], "a half-written file was processed"
+            fh.write(data[fh.tell():])
+        _wait_for(lambda: len(run.results) == 1)
+    (result,) = run.results
+    assert result.status is Status.REDACTED, result.error
+    assert (outbox / "arriving.jpg").is_file()
+
+
+def test_a_file_that_stays_broken_is_reported_once(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "broken.jpg", jpeg_bytes(noise(320, 240))[:500])
+    with Running(_watcher(inbox, outbox, broken_after_s=0.5)) as run:
+        _wait_for(lambda: len(run.results) == 1)
+        time.sleep(INTERVAL * 5)
+    (result,) = run.results
+    assert result.status is Status.ERROR and result.error
+    assert not (outbox / "broken.jpg").exists()
+
+
+def test_existing_files_in_the_outbox_are_never_replaced(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    keep = write(outbox / "a.jpg", b"someone's file")
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    (result,) = _watcher(inbox, outbox).watch(INTERVAL, once=True)
+    assert keep.read_bytes() == b"someone's file"
+    assert result.output is not None and Path(result.output).name == "a-2.jpg"
+
+
+def test_rename_in_watch(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "Sam 2023-07-14.jpg", jpeg_bytes(gradient(64, 48)))
+    w = Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
+                BatchOptions(jobs=1, rename=True), SETTINGS)
+    w.watch(INTERVAL, once=True)
+    write(inbox / "Jo 2023-07-15.jpg", jpeg_bytes(noise(64, 48)))
+    w2 = Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
+                 BatchOptions(jobs=1, rename=True), SETTINGS)
+    w2.watch(INTERVAL, once=True)
+    assert sorted(p.name for p in outbox.glob("*.jpg")) == ["photo-0001.jpg", "photo-0002.jpg"]
+
+
+@pytest.mark.parametrize("where", ["inside", "same"])
+def test_outbox_inside_inbox_is_refused(tmp_path: Path, where: str) -> None:
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    with pytest.raises(UsageError):
+        _watcher(inbox, inbox / "out" if where == "inside" else inbox)
+
+
+def test_cli_watch_once(tmp_path: Path, fake_detectors: list) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    result = CliRunner().invoke(app, ["watch", str(inbox), "--out", str(outbox), "--once",
+                                      "--interval", "0.05"])
+    assert result.exit_code == 0, result.output
+    assert (outbox / "a.jpg").is_file()
+    bad = CliRunner().invoke(app, ["watch", str(tmp_path / "nope"), "--out", str(outbox),
+                                   "--once"])
+    assert bad.exit_code == 2
+
+
+def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    script = textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).parent)!r})
+        import scanner.pipeline
+        from conftest import FakeFactory
+        scanner.pipeline.build_detectors = FakeFactory()
+        from scanner.cli import main
+        sys.argv = ["postsafe", "watch", {str(inbox)!r}, "--out", {str(outbox)!r},
+                    "--interval", "0.05", "--jobs", "2", "--time-limit", "60"]
+        main()
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        _wait_for(lambda: (outbox / "a.jpg").exists() or proc.poll() is not None, 120)
+        assert proc.poll() is None
+        os.kill(proc.pid, signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert _report(outbox)["summary"]["clean"] == 1
+    assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
