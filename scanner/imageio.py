@@ -109,8 +109,13 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     notes: list[str] = []
     # Pillow's own bomb guard follows ours (it warns above the limit and refuses at twice it).
     Image.MAX_IMAGE_PIXELS = config.max_pixels
+    caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings():
+        # Pillow warns (to stderr, with its own file paths) about damaged EXIF; record those
+        # warnings instead, so they become a note and never escape as noise or, under
+        # ``-W error``, as an uncaught exception.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=_open_formats())
             fmt = (im.format or kind).upper()
@@ -151,6 +156,11 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
         raise UnreadableImage(f"the {kind} data is corrupt or truncated ({_short(exc)})") from exc
     except MemoryError as exc:
         raise TooLarge("not enough memory to decode this image") from exc
+    for warning in caught:
+        log.debug("decoder warning: %s", warning.message)
+    damaged = [w for w in caught if "EXIF" in str(w.message) or "Tag data" in str(w.message)]
+    if damaged and not any("EXIF" in n for n in notes):
+        notes.append("the EXIF block is damaged; what could not be read was ignored")
     pixels = apply_orientation(pixels, orientation)
     return LoadedImage(np.ascontiguousarray(pixels), fmt, frames, tuple(notes), data, im)
 

@@ -317,6 +317,24 @@ def test_damaged_exif_still_loads() -> None:
     _assert_close(loaded.pixels, pattern_upright(), 3)
 
 
+def test_exif_with_offsets_past_the_end_warns_nothing_and_says_so() -> None:
+    """Pillow warns ("Tag data larger than file") on EXIF whose offsets point past its end;
+    the warning printed to stderr from site-packages and, under ``-W error``, escaped decode()
+    as an uncaught UserWarning (found by the hostile corpus). Now it is a note."""
+    import warnings
+
+    ifd = (struct.pack("<H", 1) + struct.pack("<HHII", 0x010F, 2, 40, 0x7FFF_0000)
+           + struct.pack("<I", 0))
+    junk = b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+    base = jpeg_bytes(pattern_upright())
+    data = base[:2] + b"\xff\xe1" + struct.pack(">H", len(junk) + 2) + junk + base[2:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = decode(data, CONFIG)
+    _assert_close(loaded.pixels, pattern_upright(), 3)
+    assert any("EXIF" in n and "damaged" in n for n in loaded.notes), loaded.notes
+
+
 def test_rich_exif_with_orientation_6_is_upright() -> None:
     upright = gradient(64, 48)
     data = dirty_jpeg(np.asarray(stored_for_orientation(upright, 6)), orientation=6)
