@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import struct
 import warnings
 from dataclasses import dataclass
@@ -147,7 +148,11 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     except (UnsupportedImage, TooLarge, UnreadableImage):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge(f"refused as a possible decompression bomb: {exc}") from exc
+        # Pillow's text quotes its own (doubled) limit; say ours, with the size claimed.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(claimed.group(1)) / 1e6:,.0f} MP" if claimed else "too many pixels"
+        raise TooLarge(f"refused as a possible decompression bomb: the image claims {size}, "
+                       f"over the {config.max_pixels / 1e6:.0f} MP limit") from exc
     except UnidentifiedImageError as exc:
         raise UnreadableImage(f"{kind} header found but the image cannot be decoded") from exc
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError,

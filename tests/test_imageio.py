@@ -225,6 +225,9 @@ def test_decompression_bomb_is_refused_fast(tmp_path: Path, data: bytes) -> None
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
     assert grown_kib < 64 * 1024, f"peak memory grew by {grown_kib} KiB"
     assert "\n" not in str(info.value)
+    # Our limit, not Pillow's doubled one (the message used to quote "240000000 pixels").
+    assert "over the 120 MP limit" in str(info.value), str(info.value)
+    assert "240000000" not in str(info.value)
     assert isinstance(info.value, UnreadableImage)  # callers that catch the base still work
 
 
