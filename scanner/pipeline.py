@@ -22,6 +22,7 @@ from scanner.errors import ScannerError, WriteError
 from scanner.fsio import write_atomic
 from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
+from scanner.names import name_warnings
 from scanner.redactors.base import get as get_redactor
 from scanner.types import Action, Finding, FindingKind, ScanResult, Status
 
@@ -98,8 +99,11 @@ class Pipeline:
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
             return replace(failed, error=f"{reason}; no safe copy was made")
         hidden = any(f.action in _HIDING for f in decided)
+        # The name the copy is posted under can still say when, or who (see scanner.names).
+        named = name_warnings(output.name if output is not None else source.name)
         return replace(
             failed,
+            notes=failed.notes + named,
             status=Status.REDACTED if hidden else Status.CLEAN,
             output=written,
             output_format=out_fmt,
