@@ -191,8 +191,47 @@ def heic_two_images() -> bytes:
     return buf.getvalue()
 
 
+def apng() -> bytes:
+    frames = [Image.fromarray(picture() if s == 1 else other_frame(s)) for s in (1, 2, 3)]
+    buf = io.BytesIO()
+    frames[0].save(buf, "PNG", save_all=True, append_images=frames[1:], duration=100)
+    return buf.getvalue()
+
+
+def gif_many_frames(n: int = 30000) -> bytes:
+    """A 16x16 GIF with ``n`` one-pixel frames (690 KB): counting frames must not hang."""
+    head = (b"GIF89a" + struct.pack("<HH", 16, 16) + b"\x80\x00\x00"
+            + b"\x00\x00\x00\xff\xff\xff")
+    frame = (b"\x21\xf9\x04\x00\x01\x00\x00\x00" + b"\x2c\x00\x00\x00\x00\x01\x00\x01\x00\x00"
+             + b"\x02\x02\x44\x01\x00")
+    return head + frame * n + b";"
+
+
 # ------------------------------------------------------------------------------------------
 # decompression bombs: tiny files that claim enormous pictures
+
+
+def png_text_bomb() -> bytes:
+    """A zTXt chunk that inflates to 200 MB (about 200 KB on disk)."""
+    data = png_bytes(picture())
+    body = b"Comment\x00\x00" + zlib.compress(b"\x00" * 200_000_000, 9)
+    return data[:33] + png_chunk(b"zTXt", body) + data[33:]
+
+
+def heic_bomb() -> bytes:
+    """A HEIC whose ispe box claims 60000 x 60000."""
+    data = bytearray(heic_bytes(picture()))
+    at = data.find(b"ispe")
+    struct.pack_into(">II", data, at + 8, 60000, 60000)
+    return bytes(data)
+
+
+def jpeg_many_segments(n: int = 20) -> bytes:
+    """``n`` full-size (64 KB) APP2 ICC segments before the picture."""
+    seg = (b"\xff\xe2" + struct.pack(">H", 65535) + b"ICC_PROFILE\x00\x01\x01"
+           + b"\x00" * (65535 - 2 - 14))
+    data = jpeg_bytes(picture())
+    return data[:2] + seg * n + data[2:]
 
 
 def png_bomb(width: int, height: int) -> bytes:
@@ -329,6 +368,8 @@ CASES: dict[str, Case] = {
     "mpo_second_image": Case("stereo.jpg", lambda: mpo_bytes(picture(), other_frame(2)),
                              "ok", dropped=True),
     "heic_two_images": Case("burst.heic", heic_two_images, "ok", dropped=True),
+    "apng": Case("anim.png", apng, "ok", dropped=True),
+    "gif_30000_frames": Case("many.gif", gif_many_frames, "ok", dropped=False),
     # bytes hidden after the picture
     "jpeg_motion_photo": Case("MVIMG_motion.jpg", lambda: jpeg_bytes(
         picture(), trailer=MP4_TRAILER), "ok"),
@@ -342,6 +383,9 @@ CASES: dict[str, Case] = {
     "bomb_gif_header": Case("bomb.gif", gif_bomb, "error"),
     "bomb_webp_header": Case("bomb.webp", webp_bomb, "error"),
     "bomb_tiff_header": Case("bomb.tif", tiff_bomb, "error"),
+    "bomb_heic_header": Case("bomb.heic", heic_bomb, "error"),
+    "bomb_png_text_chunk": Case("bomb-text.png", png_text_bomb, "either"),
+    "jpeg_many_segments": Case("segments.jpg", jpeg_many_segments, "ok"),
     # extreme shapes
     "one_pixel_png": Case("dot.png", lambda: png_bytes(picture(1, 1)), "ok"),
     "one_pixel_jpeg": Case("dot.jpg", lambda: jpeg_bytes(picture(1, 1)), "ok"),
