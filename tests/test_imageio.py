@@ -821,13 +821,24 @@ def test_write_atomic_unwritable_folder(tmp_path: Path) -> None:
         write_atomic(b"data", blocker / "sub" / "out.jpg")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
-def test_write_atomic_read_only_folder(tmp_path: Path) -> None:
+def test_write_atomic_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod for real; root (as in CI) ignores folder permissions, so the denial the kernel
+    would give anyone else is simulated there, and the test runs rather than skips."""
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o500)
+    if os.geteuid() == 0:
+        real = fsio.tempfile.mkstemp
+
+        def denied(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if not os.stat(kwargs["dir"]).st_mode & 0o200:
+                raise PermissionError(13, "Permission denied", str(kwargs["dir"]))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(fsio.tempfile, "mkstemp", denied)
     try:
-        with pytest.raises(WriteError):
+        with pytest.raises(WriteError, match="Permission denied"):
             write_atomic(b"data", folder / "out.jpg")
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
