@@ -401,6 +401,8 @@ AWKWARD_NAMES = (
     "-rf.jpg",
     "--help.jpg",
     "semi;colon&'quote\".png",
+    "rich [bold]markup[link=x].jpg",
+    "escape \x1b[2J\x1b[31m.jpg",
 )
 
 

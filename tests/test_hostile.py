@@ -287,6 +287,9 @@ def test_real_cli_on_hostile_files(tmp_path: Path) -> None:
     before = _files(root)
     out = tmp_path / "out"
     dash = paths["name:-rf.jpg"]
+    broken = root / "names" / "[red]broken\x1b[2J.jpg"  # must be listed as it is named
+    broken.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    before[broken] = _sha(broken)
     # A folder, plus a file whose name starts with a dash given on the command line itself.
     proc = subprocess.run(
         [sys.executable, "-m", "scanner", "redact", "--out", str(out), "--", str(root),
@@ -296,6 +299,7 @@ def test_real_cli_on_hostile_files(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr[-3000:]
     assert "Warning" not in proc.stderr, proc.stderr[-3000:]
+    assert "\x1b" not in proc.stdout and "[red]broken\\x1b[2J.jpg: " in proc.stdout
     assert _files(root) == before
     report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
     results = {r["source"]: r for r in report["results"]}
