@@ -145,3 +145,11 @@ def test_html_pictures_are_previews_of_the_redacted_copies_only(run) -> None:  #
             to_copy = np.abs(preview[inner] - small_copy[inner]).mean()
             to_source = np.abs(preview[inner] - small_source[inner]).mean()
             assert to_copy < to_source, (r["source"], f["kind"], to_copy, to_source)
+
+
+def test_both_reports_are_readable_by_their_owner_only(run) -> None:  # type: ignore[no-untyped-def]
+    """The reports name the originals and say what was found where; the JSON one used to be
+    written world-readable (0644) while the HTML one was 0600."""
+    out = run[1]
+    for name in (REPORT_JSON, REPORT_HTML):
+        assert (out / name).stat().st_mode & 0o777 == 0o600, name

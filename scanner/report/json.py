@@ -73,4 +73,5 @@ def write_json_report(results: Sequence[ScanResult], path: Path, *, out_root: Pa
                       mode: str, settings: dict[str, Any]) -> None:
     text = json.dumps(report_dict(results, out_root=out_root, mode=mode, settings=settings),
                       indent=2, ensure_ascii=False)
-    write_atomic((text + "\n").encode("utf-8"), path)
+    # Owner-only, like the HTML report: it names the originals and says what was found where.
+    write_atomic((text + "\n").encode("utf-8"), path, mode=0o600)
