@@ -70,6 +70,8 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def _head(path: Path) -> bytes:
     try:
+        if not path.is_file():  # opening a named pipe would wait for a writer forever
+            return b""
         with path.open("rb") as fh:
             return fh.read(32)
     except OSError:

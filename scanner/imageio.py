@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -85,9 +86,13 @@ def _open_formats() -> list[str]:
 def load(path: Path, config: ScanConfig) -> LoadedImage:
     """Read, check limits, decode the first frame, bake in orientation, convert to sRGB."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise UnreadableImage(f"cannot read the file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        # A named pipe would block the read forever; a device could be endless.
+        raise UnreadableImage("not a regular file (a folder, pipe, device or socket)")
+    size = info.st_size
     if size == 0:
         raise UnreadableImage("the file is empty")
     if size > config.max_file_bytes:

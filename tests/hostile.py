@@ -409,8 +409,8 @@ AWKWARD_NAMES = (
 def build_folder(root: Path, names: list[str] | None = None) -> dict[str, Path]:
     """Write the corpus (or the named cases) under ``root``; returns case name -> path.
 
-    Adds awkward names (``name:<file name>``), a symlink loop, a self-link, a dangling link
-    and a link to a file outside the folder.
+    Adds awkward names (``name:<file name>``), folder-symlink loops (to the root and to
+    itself), a dangling link, a file-symlink loop and a named pipe.
     """
     root.mkdir(parents=True, exist_ok=True)
     paths: dict[str, Path] = {}
@@ -432,9 +432,10 @@ def build_folder(root: Path, names: list[str] | None = None) -> dict[str, Path]:
     os.symlink(links / "missing.jpg", links / "dangling.jpg")
     os.symlink(links / "a.jpg", links / "b.jpg")  # a -> b -> a: a file-symlink loop
     os.symlink(links / "b.jpg", links / "a.jpg")
+    os.mkfifo(links / "pipe.jpg")  # reading it would wait for a writer forever
     return paths
 
 
 def count() -> int:
-    """Number of hostile cases (files plus awkward names plus link kinds)."""
-    return len(CASES) + len(AWKWARD_NAMES) + 4
+    """Number of hostile cases (files, awkward names, four kinds of symlink and a pipe)."""
+    return len(CASES) + len(AWKWARD_NAMES) + 5

@@ -135,7 +135,7 @@ def assert_one_clean_picture(data: bytes, fmt: str) -> None:
 def test_corpus_is_complete() -> None:
     assert count() >= 60
     print(f"\nhostile corpus: {count()} cases ({len(CASES)} files, {len(AWKWARD_NAMES)} names, "
-          "4 kinds of symlink)")
+          "4 kinds of symlink, a named pipe)")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -196,7 +196,7 @@ def test_awkward_names_and_links(corpus_run) -> None:  # type: ignore[no-untyped
         assert Path(result.output).parent == out / "names"
         assert Path(result.output).stem == Path(awkward).stem
     links = root / "links"
-    for name in ("dangling.jpg", "a.jpg", "b.jpg"):
+    for name in ("dangling.jpg", "a.jpg", "b.jpg", "pipe.jpg"):
         result = by_source[str(links / name)]
         assert result.status is Status.ERROR and result.error and "\n" not in result.error
     # Folder links are not followed: nothing is processed twice.

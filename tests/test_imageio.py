@@ -139,6 +139,17 @@ def test_missing_file(tmp_path: Path) -> None:
         load(tmp_path / "nope.jpg", CONFIG)
 
 
+def test_named_pipe_is_refused_without_reading(tmp_path: Path) -> None:
+    """A FIFO named like a photo: reading it would block forever (found by the hostile
+    corpus, where it hung the whole run)."""
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    with pytest.raises(UnreadableImage, match="not a regular file"):
+        load(fifo, CONFIG)
+    assert time.perf_counter() - started < 5
+
+
 def test_directory_is_unreadable(tmp_path: Path) -> None:
     folder = tmp_path / "folder.jpg"
     folder.mkdir()
