@@ -189,8 +189,11 @@ class Pipeline:
         data = encode(pixels, fmt, self.config)
         h, w = pixels.shape[:2]
         check_decodes(data, fmt, w, h)
-        if output.exists() and not output.is_file():
-            raise WriteError(f"{output} exists and is not a file")
+        try:
+            if output.exists() and not output.is_file():
+                raise WriteError(f"{output} exists and is not a file")
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise WriteError(f"cannot write {output.name}: {exc.strerror or exc}") from exc
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
