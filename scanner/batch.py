@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from scanner import fsio
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
@@ -48,7 +49,7 @@ def check_output_folder(inputs: Sequence[Path], out_dir: Path) -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"the output path {out_dir} exists and is not a folder")
     for item in inputs:
-        resolved = item.resolve()
+        resolved = fsio.resolved(item)
         if item.is_dir() and _is_within(out, resolved):
             raise UsageError(
                 f"the output folder {out_dir} is inside the input folder {item}; "
@@ -69,6 +70,8 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def _head(path: Path) -> bytes:
     try:
+        if not path.is_file():  # opening a named pipe would wait for a writer forever
+            return b""
         with path.open("rb") as fh:
             return fh.read(32)
     except OSError:
@@ -102,7 +105,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
             candidates.append((item, str(item), Path(item.name)))
     log.debug("%d candidate files in %d folders", len(candidates), len(folders))
 
-    originals = {_key(p.resolve()) for p, _, _ in candidates}
+    originals = {_key(fsio.resolved(p)) for p, _, _ in candidates}
     # Files already in the output folder may be replaced only if a PostSafe run wrote them;
     # anything else there (a photo the user keeps there) is treated like an original.
     ours = previous_outputs(out_dir) if out_dir is not None else set()
@@ -168,7 +171,7 @@ def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
     options += [f"{stem}-{n}{ext}" for n in range(2, 10_000)]
     for name in options:
         candidate = folder / name
-        key = _key(candidate.resolve())
+        key = _key(fsio.resolved(candidate))
         foreign = (candidate.exists() or candidate.is_symlink()) and key not in (ours or set())
         if key not in taken and key not in originals and not foreign:
             taken.add(key)

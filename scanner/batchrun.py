@@ -85,6 +85,7 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
                on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
     busy), EngineError (models cannot load) or another ScannerError (reports not written)."""
+    from scanner.engines import EngineError
     from scanner.lock import OutputLock
 
     for item in paths:
@@ -105,8 +106,14 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
             log.info("resuming: %d photo(s) already done, %d to do", len(carried), len(todo))
         if on_start is not None:
             on_start(len(todo))
-        results = _run_journalled(work, carried, list(todo), out, config, factory, options,
-                                  settings, on_result)
+        try:
+            results = _run_journalled(work, carried, list(todo), out, config, factory, options,
+                                      settings, on_result)
+        except EngineError:
+            # The models could not load, so nothing was written: leave no empty folder behind.
+            lock.release()
+            lock.remove_folder_if_unused()
+            raise
     return results
 
 

@@ -162,15 +162,16 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     console = Console()
     failed = [r for r in results if r.status is Status.ERROR]
     for r in failed:
-        console.print(f"[red]failed[/red] {r.source}: {r.error}", markup=True, highlight=False,
-                      soft_wrap=True)
+        console.print(f"[red]failed[/red] {_shown(r.source)}: {_shown(r.error or '')}",
+                      markup=True, highlight=False, soft_wrap=True)
     table = Table(title="PostSafe summary")
     for col in ("photos", "clean", "redacted", "failed", "skipped"):
         table.add_column(col, justify="right")
     table.add_row(*(str(counts[k]) for k in ("photos", "clean", "redacted", "error", "skipped")))
     console.print(table)
     if out is not None:
-        console.print(f"Safe copies and report in {out}", highlight=False, soft_wrap=True)
+        console.print(f"Safe copies and report in {_shown(str(out))}", highlight=False,
+                      soft_wrap=True)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -198,6 +199,16 @@ TimeLimitOpt = Annotated[float, typer.Option(
 EngineOpt = Annotated[str, typer.Option(
     help="local: worker processes on this machine; ray: Ray tasks on the cluster in "
     "RAY_ADDRESS (or a local one), with shared storage (needs postsafe[ray]).")]
+
+def _shown(text: str) -> str:
+    """Text from outside (file names, reasons) made safe to print through Rich: its markup
+    ("[bold]" in a file name) escaped, and control characters (newlines, terminal escape
+    sequences) shown as visible escapes instead of acting on the terminal."""
+    from rich.markup import escape
+
+    visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return escape(visible)
+
 
 POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
                "and short text with no personal data (documents and screens always go).")

@@ -32,3 +32,12 @@ def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
         if isinstance(exc, OSError):
             raise WriteError(f"cannot write {dest.name}: {exc.strerror or exc}") from exc
         raise
+
+
+def resolved(path: Path) -> Path:
+    """``path`` made absolute with symlinks followed as far as they go.
+
+    ``Path.resolve()`` raises RuntimeError on a symlink loop (``a.jpg -> b.jpg -> a.jpg``); a
+    looping link among the inputs must become one failed photo, not stop the whole batch.
+    """
+    return Path(os.path.realpath(path))

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import stat
 import struct
 import warnings
 from dataclasses import dataclass
@@ -84,9 +86,13 @@ def _open_formats() -> list[str]:
 def load(path: Path, config: ScanConfig) -> LoadedImage:
     """Read, check limits, decode the first frame, bake in orientation, convert to sRGB."""
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         raise UnreadableImage(f"cannot read the file: {exc.strerror or exc}") from exc
+    if not stat.S_ISREG(info.st_mode):
+        # A named pipe would block the read forever; a device could be endless.
+        raise UnreadableImage("not a regular file (a folder, pipe, device or socket)")
+    size = info.st_size
     if size == 0:
         raise UnreadableImage("the file is empty")
     if size > config.max_file_bytes:
@@ -109,8 +115,13 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     notes: list[str] = []
     # Pillow's own bomb guard follows ours (it warns above the limit and refuses at twice it).
     Image.MAX_IMAGE_PIXELS = config.max_pixels
+    caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings():
+        # Pillow warns (to stderr, with its own file paths) about damaged EXIF; record those
+        # warnings instead, so they become a note and never escape as noise or, under
+        # ``-W error``, as an uncaught exception.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(io.BytesIO(data), formats=_open_formats())
             fmt = (im.format or kind).upper()
@@ -142,7 +153,11 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     except (UnsupportedImage, TooLarge, UnreadableImage):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise TooLarge(f"refused as a possible decompression bomb: {exc}") from exc
+        # Pillow's text quotes its own (doubled) limit; say ours, with the size claimed.
+        claimed = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(claimed.group(1)) / 1e6:,.0f} MP" if claimed else "too many pixels"
+        raise TooLarge(f"refused as a possible decompression bomb: the image claims {size}, "
+                       f"over the {config.max_pixels / 1e6:.0f} MP limit") from exc
     except UnidentifiedImageError as exc:
         raise UnreadableImage(f"{kind} header found but the image cannot be decoded") from exc
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, IndexError,
@@ -151,6 +166,11 @@ def decode(data: bytes, config: ScanConfig) -> LoadedImage:
         raise UnreadableImage(f"the {kind} data is corrupt or truncated ({_short(exc)})") from exc
     except MemoryError as exc:
         raise TooLarge("not enough memory to decode this image") from exc
+    for warning in caught:
+        log.debug("decoder warning: %s", warning.message)
+    damaged = [w for w in caught if "EXIF" in str(w.message) or "Tag data" in str(w.message)]
+    if damaged and not any("EXIF" in n for n in notes):
+        notes.append("the EXIF block is damaged; what could not be read was ignored")
     pixels = apply_orientation(pixels, orientation)
     return LoadedImage(np.ascontiguousarray(pixels), fmt, frames, tuple(notes), data, im)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import logging
+import os
 import tomllib
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,15 @@ class ModelSpec:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+# Points at another manifest (e.g. models kept elsewhere); non-package sources are then
+# relative to that file's folder. Also how the tests check that altered models fail closed.
+MANIFEST_ENV = "POSTSAFE_MODELS_MANIFEST"
+
+
 def _manifest_path() -> Path:
+    override = os.environ.get(MANIFEST_ENV)
+    if override:
+        return Path(override)
     # Editable installs and the source tree use models/; a wheel ships a copy in the package.
     return MANIFEST if MANIFEST.exists() else _PACKAGED_MANIFEST
 

@@ -22,6 +22,7 @@ from scanner.errors import ScannerError, WriteError
 from scanner.fsio import write_atomic
 from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
+from scanner.names import name_warnings
 from scanner.redactors.base import get as get_redactor
 from scanner.types import Action, Finding, FindingKind, ScanResult, Status
 
@@ -98,8 +99,11 @@ class Pipeline:
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
             return replace(failed, error=f"{reason}; no safe copy was made")
         hidden = any(f.action in _HIDING for f in decided)
+        # The name the copy is posted under can still say when, or who (see scanner.names).
+        named = name_warnings(output.name if output is not None else source.name)
         return replace(
             failed,
+            notes=failed.notes + named,
             status=Status.REDACTED if hidden else Status.CLEAN,
             output=written,
             output_format=out_fmt,
@@ -185,8 +189,11 @@ class Pipeline:
         data = encode(pixels, fmt, self.config)
         h, w = pixels.shape[:2]
         check_decodes(data, fmt, w, h)
-        if output.exists() and not output.is_file():
-            raise WriteError(f"{output} exists and is not a file")
+        try:
+            if output.exists() and not output.is_file():
+                raise WriteError(f"{output} exists and is not a file")
+        except OSError as exc:  # e.g. a name longer than the file system allows
+            raise WriteError(f"cannot write {output.name}: {exc.strerror or exc}") from exc
         try:
             output.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -63,6 +63,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+# Counts the hostile-input and fuzz tests record (case count, fuzz executions); printed at the
+# end of the run so the figures are visible in plain `make test` output.
+COUNTS: dict[str, int] = {}
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if COUNTS:
+        terminalreporter.write_line(
+            "hostile/fuzz counts: " + ", ".join(f"{k}={v}" for k, v in sorted(COUNTS.items()))
+        )
+
+
 # ------------------------------------------------------------------------------------------
 # secrets planted in metadata (the tests search outputs and reports for them)
 

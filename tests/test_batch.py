@@ -338,6 +338,46 @@ def test_broken_symlink_is_not_fatal(tmp_path: Path) -> None:
     assert "ok.jpg" in {j.source.name for j in work.jobs}
 
 
+def test_file_symlink_loop_is_one_failed_job_not_a_crash(tmp_path: Path) -> None:
+    """a.jpg -> b.jpg -> a.jpg: Path.resolve() raises RuntimeError on it (found by the hostile
+    corpus); the batch must plan it as a job (which then fails to read) and go on."""
+    root = tmp_path / "in"
+    _jpeg(root / "ok.jpg")
+    os.symlink(root / "b.jpg", root / "a.jpg")
+    os.symlink(root / "a.jpg", root / "b.jpg")
+    work = plan([root], tmp_path / "out", CONFIG)
+    assert {j.source.name for j in work.jobs} == {"a.jpg", "b.jpg", "ok.jpg"}
+    single = plan([root / "a.jpg"], tmp_path / "out2", CONFIG)  # given on the command line
+    assert [j.source.name for j in single.jobs] == ["a.jpg"]
+    out = tmp_path / "out3"
+    out.mkdir()
+    os.symlink(out / "x.jpg", out / "ok.jpg")  # a looping link where the output would go
+    os.symlink(out / "ok.jpg", out / "x.jpg")
+    (job,) = plan([root / "ok.jpg"], out, CONFIG).jobs
+    assert job.output is not None and job.output.name != "ok.jpg"
+
+
+def test_named_pipe_does_not_hang_the_planner(tmp_path: Path) -> None:
+    """plan() read the first bytes of every file; on a FIFO that waits for a writer forever."""
+    root = tmp_path / "in"
+    _jpeg(root / "ok.jpg")
+    os.mkfifo(root / "pipe.jpg")
+    os.mkfifo(root / "pipe")
+    result: dict[str, object] = {}
+
+    def target() -> None:
+        result["work"] = plan([root], tmp_path / "out", CONFIG)
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "plan() hangs on a named pipe"
+    work = result["work"]
+    assert isinstance(work, WorkList)
+    assert {j.source.name for j in work.jobs} == {"ok.jpg", "pipe.jpg"}  # pipe.jpg then fails
+    assert [Path(s.source).name for s in work.skipped] == ["pipe"]
+
+
 def test_deep_tree(tmp_path: Path) -> None:
     deep = tmp_path / "in"
     for i in range(30):

@@ -278,6 +278,24 @@ def test_scan_corrupt_exit_1(tmp_path: Path, fake_detectors: list[FakeDetector])
     assert invoke("scan", tmp_path / "in").exit_code == 1
 
 
+@pytest.mark.parametrize(("name", "shown"), [
+    ("b[bold]c.jpg", "b[bold]c.jpg"),  # Rich markup in a name used to vanish from the list
+    ("x[link=https:]y.jpg", "x[link=https:]y.jpg"),
+    ("e\x1b[2J\x1b[31mRED.jpg", "e\\x1b[2J\\x1b[31mRED.jpg"),  # terminal escapes stay inert
+    ("new\nline.jpg", "new\\nline.jpg"),
+])
+def test_failed_list_shows_file_names_as_they_are(tmp_path: Path, name: str, shown: str,
+                                                  fake_detectors: list[FakeDetector]) -> None:
+    """Found by the hostile corpus: names went through Rich markup, so "b[bold]c.jpg" was
+    listed as "bc.jpg" (the user cannot find the file that failed) and escape sequences in a
+    name reached the terminal."""
+    write(tmp_path / "in" / name, b"not a picture")
+    result = invoke("redact", tmp_path / "in", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert f"failed {tmp_path / 'in'}/{shown}: not a recognised image" in result.output
+    assert "\x1b" not in result.output
+
+
 # ------------------------------------------------------------------------------------------
 # the program itself
 

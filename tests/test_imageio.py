@@ -139,6 +139,17 @@ def test_missing_file(tmp_path: Path) -> None:
         load(tmp_path / "nope.jpg", CONFIG)
 
 
+def test_named_pipe_is_refused_without_reading(tmp_path: Path) -> None:
+    """A FIFO named like a photo: reading it would block forever (found by the hostile
+    corpus, where it hung the whole run)."""
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    started = time.perf_counter()
+    with pytest.raises(UnreadableImage, match="not a regular file"):
+        load(fifo, CONFIG)
+    assert time.perf_counter() - started < 5
+
+
 def test_directory_is_unreadable(tmp_path: Path) -> None:
     folder = tmp_path / "folder.jpg"
     folder.mkdir()
@@ -225,6 +236,9 @@ def test_decompression_bomb_is_refused_fast(tmp_path: Path, data: bytes) -> None
     grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
     assert grown_kib < 64 * 1024, f"peak memory grew by {grown_kib} KiB"
     assert "\n" not in str(info.value)
+    # Our limit, not Pillow's doubled one (the message used to quote "240000000 pixels").
+    assert "over the 120 MP limit" in str(info.value), str(info.value)
+    assert "240000000" not in str(info.value)
     assert isinstance(info.value, UnreadableImage)  # callers that catch the base still work
 
 
@@ -315,6 +329,24 @@ def test_damaged_exif_still_loads() -> None:
     data = base[:2] + b"\xff\xe1" + struct.pack(">H", len(junk) + 2) + junk + base[2:]
     loaded = decode(data, CONFIG)
     _assert_close(loaded.pixels, pattern_upright(), 3)
+
+
+def test_exif_with_offsets_past_the_end_warns_nothing_and_says_so() -> None:
+    """Pillow warns ("Tag data larger than file") on EXIF whose offsets point past its end;
+    the warning printed to stderr from site-packages and, under ``-W error``, escaped decode()
+    as an uncaught UserWarning (found by the hostile corpus). Now it is a note."""
+    import warnings
+
+    ifd = (struct.pack("<H", 1) + struct.pack("<HHII", 0x010F, 2, 40, 0x7FFF_0000)
+           + struct.pack("<I", 0))
+    junk = b"Exif\x00\x00II*\x00" + struct.pack("<I", 8) + ifd
+    base = jpeg_bytes(pattern_upright())
+    data = base[:2] + b"\xff\xe1" + struct.pack(">H", len(junk) + 2) + junk + base[2:]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loaded = decode(data, CONFIG)
+    _assert_close(loaded.pixels, pattern_upright(), 3)
+    assert any("EXIF" in n and "damaged" in n for n in loaded.notes), loaded.notes
 
 
 def test_rich_exif_with_orientation_6_is_upright() -> None:
@@ -800,13 +832,24 @@ def test_write_atomic_unwritable_folder(tmp_path: Path) -> None:
         write_atomic(b"data", blocker / "sub" / "out.jpg")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
-def test_write_atomic_read_only_folder(tmp_path: Path) -> None:
+def test_write_atomic_read_only_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """chmod for real; root (as in CI) ignores folder permissions, so the denial the kernel
+    would give anyone else is simulated there, and the test runs rather than skips."""
     folder = tmp_path / "ro"
     folder.mkdir()
     folder.chmod(0o500)
+    if os.geteuid() == 0:
+        real = fsio.tempfile.mkstemp
+
+        def denied(*args, **kwargs):  # type: ignore[no-untyped-def]
+            if not os.stat(kwargs["dir"]).st_mode & 0o200:
+                raise PermissionError(13, "Permission denied", str(kwargs["dir"]))
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(fsio.tempfile, "mkstemp", denied)
     try:
-        with pytest.raises(WriteError):
+        with pytest.raises(WriteError, match="Permission denied"):
             write_atomic(b"data", folder / "out.jpg")
+        assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)

@@ -506,3 +506,16 @@ def test_detectors_are_built_lazily_once(monkeypatch: pytest.MonkeyPatch, noisy_
     pipe.process(noisy_png)
     pipe.process(noisy_png)
     assert len(calls) == 1
+
+
+def test_output_name_too_long_is_a_write_error_not_an_internal_one(
+        fake_pipeline: PipelineFactory, noisy_png: Path, tmp_path: Path) -> None:
+    """Two 250-character names that collide get a "-2" suffix past the file system's 255-byte
+    limit; the photo failed as "internal error (OSError ...)" (found with hostile names)."""
+    (tmp_path / "out").mkdir()  # the folder exists (as after the first photo of a batch)
+    out = tmp_path / "out" / ("A" * 300 + ".png")
+    result = fake_pipeline().process(noisy_png, out)
+    assert result.status is Status.ERROR
+    assert result.error is not None and result.error.endswith("File name too long")
+    assert not result.error.startswith("internal error")
+    assert not list((tmp_path / "out").iterdir())

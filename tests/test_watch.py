@@ -196,7 +196,13 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     proc = subprocess.Popen([sys.executable, "-c", script], text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        _wait_for(lambda: (outbox / "a.jpg").exists() or proc.poll() is not None, 120)
+        # Wait for the result to be journalled, not only for the copy: Ctrl-C between the two
+        # would rightly leave the photo out of the report.
+        def recorded() -> bool:
+            journal = outbox / JOURNAL
+            return journal.exists() and len(journal.read_text().splitlines()) >= 2
+
+        _wait_for(lambda: recorded() or proc.poll() is not None, 120)
         assert proc.poll() is None
         os.kill(proc.pid, signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)

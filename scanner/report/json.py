@@ -110,4 +110,5 @@ def write_json_report(results: Sequence[ScanResult], path: Path, *, out_root: Pa
                       run: dict[str, Any] | None = None) -> None:
     text = json.dumps(report_dict(results, out_root=out_root, mode=mode, settings=settings,
                                   run=run), indent=2, ensure_ascii=False)
-    write_atomic((text + "\n").encode("utf-8"), path)
+    # Owner-only, like the HTML report: it names the originals and says what was found where.
+    write_atomic((text + "\n").encode("utf-8"), path, mode=0o600)
