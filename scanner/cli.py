@@ -59,7 +59,8 @@ def main_options(
 
 def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
             face_threshold: float | None = None, policy: str = "strict",
-            text_style: str = "fill") -> ScanConfig:
+            text_style: str = "fill", models: str | None = None, no_models: bool = False,
+            redact_people: bool = False) -> ScanConfig:
     from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig, TextStyle
 
     if policy not in POLICIES:
@@ -72,10 +73,27 @@ def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
         raise typer.BadParameter(f"--face-style must be one of {', '.join(FACE_STYLES)}")
     if not 1 <= quality <= 100:
         raise typer.BadParameter("--quality must be between 1 and 100")
-    extra = {} if face_threshold is None else {"face_threshold": face_threshold}
+    extra: dict[str, object] = {} if face_threshold is None else {
+        "face_threshold": face_threshold}
+    extra.update(_model_options(models, no_models, redact_people))
     return ScanConfig(face_style=FaceStyle(face_style), output_format=OutputFormat(fmt),
                       jpeg_quality=quality, policy=Policy(policy),
                       text_style=TextStyle(text_style), **extra)  # type: ignore[arg-type]
+
+
+def _model_options(models: str | None, no_models: bool,
+                   redact_people: bool) -> dict[str, object]:
+    """--models / --no-models / --redact-people as ScanConfig fields."""
+    if models is not None and no_models:
+        raise typer.BadParameter("use --models or --no-models, not both")
+    chosen: tuple[str, ...] | None = None
+    if no_models:
+        chosen = ()
+    elif models is not None:
+        chosen = tuple(dict.fromkeys(m.strip() for m in models.split(",") if m.strip()))
+        if not chosen:
+            raise typer.BadParameter("--models names no model (use --no-models for none)")
+    return {"models": chosen, "redact_people": redact_people}
 
 
 def _settings(config: ScanConfig) -> dict[str, object]:
@@ -88,6 +106,8 @@ def _settings(config: ScanConfig) -> dict[str, object]:
         "verify": config.verify,
         "output_format": config.output_format.value,
         "jpeg_quality": config.jpeg_quality,
+        "models": "all added" if config.models is None else list(config.models),
+        "redact_people": config.redact_people,
     }
 
 
@@ -158,6 +178,15 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
 POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
                "and short text with no personal data (documents and screens always go).")
 
+ModelsOpt = Annotated[str | None, typer.Option(
+    "--models", help="Use only these added models (comma-separated names; see `postsafe models "
+    "list`). Default: every added model.")]
+NoModelsOpt = Annotated[bool, typer.Option("--no-models", help="Use the built-in detectors "
+                                           "only, none of the added models.")]
+RedactPeopleOpt = Annotated[bool, typer.Option("--redact-people", help="Fill people seen "
+                                               "without a face (default: flag them for "
+                                               "review).")]
+
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
                                                  show_default=False)]
 
@@ -170,9 +199,13 @@ def scan(
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
     policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    models: ModelsOpt = None,
+    no_models: NoModelsOpt = False,
+    redact_people: RedactPeopleOpt = False,
 ) -> None:
     """Analyse photos and report what they carry. Writes no images."""
-    config = _config(face_threshold=face_threshold, policy=policy)
+    config = _config(face_threshold=face_threshold, policy=policy, models=models,
+                     no_models=no_models, redact_people=redact_people)
     results = _run(paths, None, config)
     if json_out is not None:
         from scanner.errors import ScannerError
@@ -203,9 +236,13 @@ def redact(
     quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
+    models: ModelsOpt = None,
+    no_models: NoModelsOpt = False,
+    redact_people: RedactPeopleOpt = False,
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
-    config = _config(face_style, fmt, quality, face_threshold, policy, text_style)
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, models,
+                     no_models, redact_people)
     results = _run(paths, out, config)
     from scanner.batch import REPORT_HTML, REPORT_JSON
     from scanner.errors import ScannerError
@@ -224,6 +261,15 @@ def redact(
         typer.echo(f"postsafe: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from exc
     raise typer.Exit(_summary(results, out))
+
+
+def _add_model_commands() -> None:
+    from scanner.model_commands import models_app
+
+    app.add_typer(models_app, name="models")
+
+
+_add_model_commands()
 
 
 def main() -> None:

@@ -55,3 +55,8 @@ class ScanConfig:
     # Input limits (decompression-bomb guard): refuse before decoding pixels.
     max_pixels: int = 120_000_000
     max_file_bytes: int = 512 * 1024 * 1024
+    # Added models (models/manifest.toml and the user's models folder): None uses every enabled
+    # one, a tuple only those named (empty: none).
+    models: tuple[str, ...] | None = None
+    # People seen without a face are flagged for review; with this they are filled too.
+    redact_people: bool = False

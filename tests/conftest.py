@@ -578,3 +578,15 @@ def fake_detectors(monkeypatch: pytest.MonkeyPatch) -> list[FakeDetector]:
     dets: list[FakeDetector] = [FakeDetector()]
     monkeypatch.setattr("scanner.pipeline.build_detectors", lambda config: list(dets))
     return dets
+
+
+@pytest.fixture(scope="session")
+def _empty_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-user-models")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see models the developer added (``postsafe models add`` writes to
+    ~/.local/share/postsafe/models); tests about added models point this elsewhere."""
+    monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))
