@@ -99,6 +99,8 @@ def add(
     licence: Annotated[str | None, typer.Option(help="Its licence, for the record.")] = None,
     confidence: Annotated[float | None, typer.Option(help="Score a box needs (default "
                                                      "0.25).")] = None,
+    imgsz: Annotated[int | None, typer.Option(help="Input size a .pt model runs at (default "
+                                              "640; an .onnx file has its own).")] = None,
 ) -> None:
     """Copy a model into your models folder and use it in scan and redact from now on."""
     from scanner.errors import ModelError, ScannerError, UsageError
@@ -109,7 +111,10 @@ def add(
             raise UsageError("--confidence must be above 0 and at most 1")
         names = None if classes is not None or not file.is_file() else class_names(file)
         kinds = parse_kinds(kind, classes, names, mapping or ())
-        spec = add_model(file, kinds, name=name, licence=licence, confidence=confidence)
+        if imgsz is not None and not 32 <= imgsz <= 4096:
+            raise UsageError("--imgsz must be between 32 and 4096")
+        spec = add_model(file, kinds, name=name, licence=licence, confidence=confidence,
+                         input_size=imgsz)
     except UsageError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     except (ModelError, ScannerError) as exc:

@@ -106,11 +106,13 @@ def _sanitise(name: str) -> str:
 
 def add_model(path: Path, kinds: Mapping[str, str], *, name: str | None = None,
               licence: str | None = None, task: str | None = None,
-              upstream: str = "", confidence: float | None = None) -> ModelSpec:
+              upstream: str = "", confidence: float | None = None,
+              input_size: int | None = None) -> ModelSpec:
     """Copy an ultralytics YOLO file (.onnx or .pt) into the user's models folder and record it.
 
-    ``kinds`` maps class names to finding kinds. Raises UsageError for a bad request (nothing
-    is written) and ModelError for a file that is not a usable model."""
+    ``kinds`` maps class names to finding kinds; ``input_size`` is the square size a .pt model
+    runs at (default 640; an .onnx file's own size always wins). Raises UsageError for a bad
+    request (nothing is written) and ModelError for a file that is not a usable model."""
     if path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"{path.name}: a model must be an ultralytics .onnx or .pt file")
     if not path.is_file():
@@ -146,6 +148,8 @@ def add_model(path: Path, kinds: Mapping[str, str], *, name: str | None = None,
         entry["upstream"] = upstream
     if confidence is not None:
         entry["confidence"] = confidence
+    if input_size is not None:
+        entry["input_size"] = input_size
     folder = user_models_dir()
     manifest = user_manifest_path()
     spec = parse_entry(name, entry, manifest, "user", folder)

@@ -478,7 +478,8 @@ def test_cli_redact_uses_added_models(added: models.ModelSpec, tmp_path: Path,
     res = invoke("redact", src, "--out", tmp_path / "out3", "--redact-people",
                  "--models", "coco_like")
     report = json.loads((tmp_path / "out3" / "postsafe-report.json").read_text())
-    assert ("person", "fill") in {(f["kind"], f["action"]) for f in report["results"][0]["findings"]}
+    found = report["results"][0]["findings"]
+    assert ("person", "fill") in {(f["kind"], f["action"]) for f in found}
 
 
 def test_cli_unknown_model_name_cannot_start(added: models.ModelSpec, tmp_path: Path,

@@ -52,10 +52,11 @@ class YoloPtDetector:
 
     def predict(self, image: np.ndarray, classes: list[int] | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # ultralytics takes BGR arrays; PostSafe's pixels are RGB.
+        # ultralytics takes BGR arrays; PostSafe's pixels are RGB. rect=False letterboxes to the
+        # full input size, as an exported .onnx of the same model is run, so both find the same.
         result = self._model.predict(np.ascontiguousarray(image[..., ::-1]), imgsz=self.imgsz,
                                      conf=self.spec.confidence, iou=self.spec.iou,
-                                     classes=classes, verbose=False)[0]
+                                     classes=classes, rect=False, verbose=False)[0]
         b = result.boxes
         return (b.xyxy.cpu().numpy(), b.conf.cpu().numpy(),
                 b.cls.cpu().numpy().astype(np.int64))
