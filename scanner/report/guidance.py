@@ -326,10 +326,9 @@ def guidance_keys(result: ScanResult) -> list[str]:
         keys.append("guide.unverified")
     if FindingKind.FACE in kinds:
         keys.append("guide.faces")
-    people = [f for f in result.findings if f.kind is FindingKind.PERSON]
-    if any(not _is_hidden(f) for f in people):
+    if FindingKind.PERSON in kinds:
         keys.append("guide.person")
-    if any(_is_hidden(f) for f in people):
+    if any(f.kind is FindingKind.PERSON and _is_hidden(f) for f in result.findings):
         keys.append("guide.person.redacted")
     if kinds & CONFIDENTIAL_KINDS:
         keys.append("guide.confidential")
