@@ -109,7 +109,7 @@ def add(
     try:
         if confidence is not None and not 0 < confidence <= 1:
             raise UsageError("--confidence must be above 0 and at most 1")
-        names = None if classes is not None or not file.is_file() else class_names(file)
+        names = None if classes is not None else class_names(file)
         kinds = parse_kinds(kind, classes, names, mapping or ())
         if imgsz is not None and not 32 <= imgsz <= 4096:
             raise UsageError("--imgsz must be between 32 and 4096")

@@ -52,6 +52,10 @@ def class_names(path: Path) -> list[str]:
     """The class names an ultralytics model file carries (ONNX metadata, or the checkpoint)."""
     from scanner.detectors.yolo import parse_names
 
+    if path.suffix.lower() not in SUFFIXES:
+        raise UsageError(f"{path.name}: a model must be an ultralytics .onnx or .pt file")
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
     if path.suffix.lower() == ".onnx":
         import onnx
 

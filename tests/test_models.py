@@ -45,9 +45,10 @@ BOXES = [
 
 
 def synthetic_yolo(path: Path, boxes=BOXES, names=NAMES, size: int = SIZE,
-                   metadata: dict[str, str] | None = None) -> Path:
+                   metadata: dict[str, str] | None = None, end2end: bool = False) -> Path:
     """An ONNX file shaped like an ultralytics detection export: input ``images``
-    (1, 3, size, size), output ``output0`` (1, 4 + nc, N), class names in its metadata."""
+    (1, 3, size, size), output ``output0`` (1, 4 + nc, N), class names in its metadata.
+    ``end2end``: output (1, N, 6) x1, y1, x2, y2, score, class instead (YOLO26, nms=True)."""
     nc = len(names)
     pred = np.zeros((1, 4 + nc, len(boxes) + 3), np.float32)
     pred[0, :4, len(boxes):] = [[10], [10], [4], [4]]
@@ -55,6 +56,9 @@ def synthetic_yolo(path: Path, boxes=BOXES, names=NAMES, size: int = SIZE,
     for i, (cx, cy, w, h, cls, score) in enumerate(boxes):
         pred[0, :4, i] = cx, cy, w, h
         pred[0, 4 + cls, i] = score
+    if end2end:
+        pred = np.array([[[cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, score, cls]
+                          for cx, cy, w, h, cls, score in boxes[:4]]], np.float32)
     nodes = [
         helper.make_node("ReduceMean", ["images"], ["mean"], keepdims=0),
         helper.make_node("Mul", ["mean", "zero"], ["nothing"]),
@@ -70,7 +74,7 @@ def synthetic_yolo(path: Path, boxes=BOXES, names=NAMES, size: int = SIZE,
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     model.ir_version = 8
     meta = {"names": repr(dict(enumerate(names))), "stride": "32", "task": "detect",
-            "imgsz": f"[{size}, {size}]", "end2end": "False"}
+            "imgsz": f"[{size}, {size}]", "end2end": str(end2end)}
     meta.update(metadata or {})
     helper.set_model_props(model, meta)
     onnx.save(model, str(path))
@@ -300,6 +304,22 @@ def test_added_model_finds_mapped_classes(added: models.ModelSpec) -> None:
     assert det.recheck(noise(SIZE, SIZE)) == []
 
 
+@pytest.mark.parametrize("flag", [True, False], ids=["end2end", "nms_export"])
+def test_end_to_end_model(user_dir: Path, tmp_path: Path, flag: bool) -> None:
+    src = synthetic_yolo(tmp_path / "e2e.onnx", end2end=True)
+    if not flag:  # an nms=True export says nothing in its metadata; its shape tells
+        model = onnx.load(str(src))
+        for prop in model.metadata_props:
+            if prop.key == "end2end":
+                prop.value = "False"
+        onnx.save(model, str(src))
+    add_model(src, KINDS, name="e2e")
+    det = YoloOnnxDetector(models.get_spec("e2e"), ScanConfig())
+    got = sorted((f.kind.value, f.region.to_int()) for f in det.detect(noise(SIZE, SIZE)))
+    assert got == [("document", (30, 230, 90, 270)), ("person", (200, 100, 280, 300)),
+                   ("screen", (30, 20, 130, 140))]
+
+
 def test_boxes_are_scaled_back_to_the_photo(added: models.ModelSpec) -> None:
     det = YoloOnnxDetector(models.get_spec("coco_like"), ScanConfig())
     # 1280 wide, 640 high: scaled by 0.25 into rows 80..240 of the letterboxed 320x320 input.
@@ -438,12 +458,15 @@ def test_cli_add_refuses_and_writes_nothing(user_dir: Path, model_file: Path, ar
     assert not user_dir.exists() or not any(user_dir.iterdir())
 
 
-@pytest.mark.parametrize("name", ["missing.onnx", "notes.txt"])
-def test_cli_add_needs_a_model_file(user_dir: Path, tmp_path: Path, name: str) -> None:
-    if name == "notes.txt":
+@pytest.mark.parametrize("name", ["missing.onnx", "missing.pt", "notes.txt", "model.pt.txt"])
+@pytest.mark.parametrize("classes", [("--classes", "tv"), ()])
+def test_cli_add_needs_a_model_file(user_dir: Path, tmp_path: Path, name: str,
+                                    classes: tuple[str, ...]) -> None:
+    if "txt" in name:
         (tmp_path / name).write_text("hello")
-    res = invoke("models", "add", tmp_path / name, "--kind", "screen", "--classes", "tv")
+    res = invoke("models", "add", tmp_path / name, "--kind", "screen", *classes)
     assert res.exit_code == 2
+    assert "no such file" in res.output or ".onnx or .pt" in res.output
     assert not user_dir.exists()
 
 
@@ -510,3 +533,21 @@ def test_cli_tampered_model_fails_closed(added: models.ModelSpec, user_dir: Path
 def test_cli_fetch_unknown_name(user_dir: Path) -> None:
     res = invoke("models", "fetch", "resnet50")
     assert res.exit_code == 2 and "cannot fetch 'resnet50'" in res.output
+
+
+@pytest.mark.integration
+def test_added_model_beside_the_built_in_detectors(added: models.ModelSpec,
+                                                   tmp_path: Path) -> None:
+    """The real run: CenterFace, text, displays and codes, plus the added model; its findings
+    reach the JSON and HTML reports and the verification accepts its fills."""
+    res = invoke("redact", _photo(tmp_path), "--out", tmp_path / "out")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "out" / "postsafe-report.json").read_text())
+    result = report["results"][0]
+    assert result["status"] == "redacted" and result["verified"] is True
+    ours = {(f["kind"], f["action"]) for f in result["findings"]
+            if "coco_like" in f.get("detail", "")}
+    assert ours == {("screen", "fill"), ("document", "fill"), ("person", "flagged")}
+    html = (tmp_path / "out" / "postsafe-report.html").read_text()
+    assert "a tv (coco_like)" in html and "1 person was left for you to review" in html
+

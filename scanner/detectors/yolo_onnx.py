@@ -36,6 +36,8 @@ def describe(sess: object, spec: ModelSpec) -> tuple[list[str], tuple[int, int],
     end2end = str(meta.get("end2end", "False")) == "True"
     out_shape = sess.get_outputs()[0].shape  # type: ignore[attr-defined]
     rows = out_shape[1] if len(out_shape) == 3 else None
+    if len(out_shape) == 3 and out_shape[2] == 6 and rows != 4 + len(names):
+        end2end = True  # exported with nms=True: (1, max_det, 6) boxes, like end-to-end models
     if not end2end and isinstance(rows, int) and rows != 4 + len(names):
         raise ModelError(f"model {spec.name}: output has {rows} rows, expected 4 + "
                          f"{len(names)} classes (is it an ultralytics detection model?)")
