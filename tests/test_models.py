@@ -551,3 +551,35 @@ def test_added_model_beside_the_built_in_detectors(added: models.ModelSpec,
     html = (tmp_path / "out" / "postsafe-report.html").read_text()
     assert "a tv (coco_like)" in html and "1 person was left for you to review" in html
 
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("{0: 'person', 1: 'tv'}", ["person", "tv"]),
+        ({1: "b", 0: "a"}, ["a", "b"]),
+        ({"0": "a", "1": "b"}, ["a", "b"]),
+        (["x", "y"], ["x", "y"]),
+        ("{}", []),
+    ],
+)
+def test_class_names_as_ultralytics_writes_them(value: object, expected: list[str]) -> None:
+    assert yolo.parse_names(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["__import__('os').system('true')", "{0: 'a', 2: 'c'}", "{'a': 'b'}", "not python",
+     42, None],
+    ids=["code", "gap", "not_indexed", "garbage", "number", "none"],
+)
+def test_hostile_class_names_are_refused(value: object) -> None:
+    with pytest.raises(ModelError):
+        yolo.parse_names(value)
+
+
+def test_hostile_names_in_a_file_are_refused_by_add(user_dir: Path, tmp_path: Path) -> None:
+    src = synthetic_yolo(tmp_path / "m.onnx", metadata={"names": "__import__('os')"})
+    res = invoke("models", "add", src, "--kind", "screen")
+    assert res.exit_code == 1 and "class names" in res.output
+    assert not user_dir.exists()
