@@ -306,3 +306,37 @@ def test_fetch_with_no_network_at_all(user_dir: Path, yolo_files: tuple[Path, Pa
     assert res.exit_code == 1
     assert "no internet connection" in res.output
     assert not user_dir.exists() or not any(user_dir.iterdir())
+
+
+def test_fetch_exports_and_adds_with_coco_mappings(user_dir: Path, tmp_path: Path,
+                                                   yolo_files: tuple[Path, Path],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The online part replaced by a local checkpoint with COCO's class names: the rest of
+    fetch (export to ONNX, checks, registration) runs for real."""
+    import torch
+    import ultralytics.utils.downloads as downloads
+    from ultralytics import YOLO
+    from ultralytics.utils import ROOT, YAML
+
+    torch.manual_seed(1)
+    coco = YOLO("yolo11n.yaml")
+    coco.model.names = YAML.load(ROOT / "cfg" / "datasets" / "coco.yaml")["names"]
+    local = tmp_path / "coco_random.pt"
+    coco.save(str(local))
+
+    def offline_copy(file: str | Path, *args: object, **kwargs: object) -> str:
+        Path(file).write_bytes(local.read_bytes())
+        return str(file)
+
+    monkeypatch.setattr(downloads, "attempt_download_asset", offline_copy)
+    res = runner.invoke(app, ["models", "fetch", "yolo11n", "--imgsz", "320"])
+    assert res.exit_code == 0, res.output
+    spec = models.get_spec("yolo11n")
+    assert spec.kinds == {"person": "person", "tv": "screen", "laptop": "screen",
+                          "cell phone": "screen", "book": "document"}
+    assert "AGPL-3.0" in spec.licence and len(spec.classes) == 80
+    det = YoloOnnxDetector(spec, ScanConfig())
+    assert det.size == (320, 320)
+    assert sorted(p.name for p in user_dir.iterdir()) == ["manifest.toml", "yolo11n.onnx"]
+    res = runner.invoke(app, ["models", "fetch", "yolo11n"])
+    assert res.exit_code == 2 and "already installed" in res.output
