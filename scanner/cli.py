@@ -60,7 +60,9 @@ def main_options(
 
 def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
             face_threshold: float | None = None, policy: str = "strict",
-            text_style: str = "fill", time_limit: float | None = None) -> ScanConfig:
+            text_style: str = "fill", time_limit: float | None = None,
+            models: str | None = None, no_models: bool = False,
+            redact_people: bool = False) -> ScanConfig:
     from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig, TextStyle
 
     if policy not in POLICIES:
@@ -79,9 +81,25 @@ def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
         if not time_limit >= 0:  # also refuses NaN
             raise typer.BadParameter("--time-limit must be 0 (no limit) or more seconds")
         extra["time_limit_s"] = time_limit
+    extra.update(_model_options(models, no_models, redact_people))
     return ScanConfig(face_style=FaceStyle(face_style), output_format=OutputFormat(fmt),
                       jpeg_quality=quality, policy=Policy(policy),
                       text_style=TextStyle(text_style), **extra)  # type: ignore[arg-type]
+
+
+def _model_options(models: str | None, no_models: bool,
+                   redact_people: bool) -> dict[str, object]:
+    """--models / --no-models / --redact-people as ScanConfig fields."""
+    if models is not None and no_models:
+        raise typer.BadParameter("use --models or --no-models, not both")
+    chosen: tuple[str, ...] | None = None
+    if no_models:
+        chosen = ()
+    elif models is not None:
+        chosen = tuple(dict.fromkeys(m.strip() for m in models.split(",") if m.strip()))
+        if not chosen:
+            raise typer.BadParameter("--models names no model (use --no-models for none)")
+    return {"models": chosen, "redact_people": redact_people}
 
 
 def _settings(config: ScanConfig) -> dict[str, object]:
@@ -94,6 +112,8 @@ def _settings(config: ScanConfig) -> dict[str, object]:
         "verify": config.verify,
         "output_format": config.output_format.value,
         "jpeg_quality": config.jpeg_quality,
+        "models": "all added" if config.models is None else list(config.models),
+        "redact_people": config.redact_people,
     }
 
 
@@ -213,6 +233,15 @@ def _shown(text: str) -> str:
 POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
                "and short text with no personal data (documents and screens always go).")
 
+ModelsOpt = Annotated[str | None, typer.Option(
+    "--models", help="Use only these added models (comma-separated names; see `postsafe models "
+    "list`). Default: every added model.")]
+NoModelsOpt = Annotated[bool, typer.Option("--no-models", help="Use the built-in detectors "
+                                           "only, none of the added models.")]
+RedactPeopleOpt = Annotated[bool, typer.Option("--redact-people", help="Fill people seen "
+                                               "without a face (default: flag them for "
+                                               "review).")]
+
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
                                                  show_default=False)]
 
@@ -228,9 +257,13 @@ def scan(
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
     engine: EngineOpt = "local",
+    models: ModelsOpt = None,
+    no_models: NoModelsOpt = False,
+    redact_people: RedactPeopleOpt = False,
 ) -> None:
     """Analyse photos and report what they carry. Writes no images."""
-    config = _config(face_threshold=face_threshold, policy=policy, time_limit=time_limit)
+    config = _config(face_threshold=face_threshold, policy=policy, time_limit=time_limit,
+                     models=models, no_models=no_models, redact_people=redact_people)
     results = _run(paths, None, config, _options(jobs, engine))
     if json_out is not None:
         from scanner.errors import ScannerError
@@ -270,9 +303,13 @@ def redact(
     rename: Annotated[bool, typer.Option(
         "--rename", help="Name the copies photo-0001.jpg, ... in one folder (names can carry "
         "dates, places and people); the report maps each source to its copy.")] = False,
+    models: ModelsOpt = None,
+    no_models: NoModelsOpt = False,
+    redact_people: RedactPeopleOpt = False,
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
-    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
+                     models, no_models, redact_people)
     options = _options(jobs, engine, resume, rename)
     results = _run(paths, out, config, options, _settings(config))
     raise typer.Exit(_summary(results, out))
@@ -350,6 +387,15 @@ def _stop_on_sigterm() -> None:
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, handler)
+
+
+def _add_model_commands() -> None:
+    from scanner.model_commands import models_app
+
+    app.add_typer(models_app, name="models")
+
+
+_add_model_commands()
 
 
 def main() -> None:

@@ -59,3 +59,8 @@ class ScanConfig:
     # replaced (0: no limit); threads per worker for onnxruntime/OpenCV (0: automatic).
     time_limit_s: float = 300.0
     threads: int = 0
+    # Added models (models/manifest.toml and the user's models folder): None uses every enabled
+    # one, a tuple only those named (empty: none).
+    models: tuple[str, ...] | None = None
+    # People seen without a face are flagged for review; with this they are filled too.
+    redact_people: bool = False

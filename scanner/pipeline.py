@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner import verify
+from scanner import people, verify
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ScannerError, WriteError
@@ -32,9 +32,10 @@ log = logging.getLogger(__name__)
 def build_detectors(config: ScanConfig) -> list[Detector]:
     """The detectors a run uses, built once (their models load here, not per photo)."""
     from scanner.detectors.base import get, register_builtins
+    from scanner.detectors.yolo import build_added
 
     register_builtins()
-    return [get(name)(config) for name in config.detectors]
+    return [get(name)(config) for name in config.detectors] + build_added(config)
 
 
 class Pipeline:
@@ -124,7 +125,7 @@ class Pipeline:
             if found is None:  # a detector breaking its contract must not pass silently
                 raise ScannerError(f"{detector.name} returned nothing instead of a list")
             findings.extend(found)
-        return findings
+        return people.faceless(findings)
 
     def decide(self, findings: Sequence[Finding], width: int, height: int) -> list[Finding]:
         """Give each finding its action and its final (padded, clipped) region."""
@@ -138,7 +139,8 @@ class Pipeline:
                 region = f.region.expand(self.config.face_padding).clip(width, height)
                 action = Action(self.config.face_style.value)
             elif f.kind is FindingKind.PERSON:
-                region, action = f.region.clip(width, height), Action.FLAGGED
+                action = Action.FILL if self.config.redact_people else Action.FLAGGED
+                region = f.region.clip(width, height)
             elif (f.kind is FindingKind.TEXT and not f.pii
                   and self.config.policy is Policy.BALANCED):
                 # Balanced: signs and short text with no personal data in them stay.

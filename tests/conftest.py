@@ -661,3 +661,13 @@ class FakeFactory:
         if self.sleep_s:
             return [SleepyDetector(self.sleep_s, self.sleep_width, regions=self.regions)]
         return [FakeDetector(self.regions)]
+@pytest.fixture(scope="session")
+def _empty_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-user-models")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never see models the developer added (``postsafe models add`` writes to
+    ~/.local/share/postsafe/models); tests about added models point this elsewhere."""
+    monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))

@@ -158,3 +158,21 @@ def test_cli_bad_batch_options_exit_2(tmp_path: Path, args: list[str]) -> None:
                                       *args], catch_exceptions=False)
     assert result.exit_code == 2, result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_named_pipe_is_hashed_without_waiting(tmp_path: Path) -> None:
+    """Hashing (for --resume) must not block on a FIFO the way open() would."""
+    import errno
+    import os
+
+    from scanner.engines.work import sha256_file
+
+    fifo = tmp_path / "pipe.jpg"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError) as info:
+        sha256_file(fifo)
+    assert info.value.errno == errno.EINVAL
+    plain = tmp_path / "a.bin"
+    plain.write_bytes(b"abc")
+    assert sha256_file(plain) == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")

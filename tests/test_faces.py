@@ -266,7 +266,7 @@ REAL_SHA = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
 def test_real_manifest_verifies(fresh_model_caches: None) -> None:
     spec = models.get_spec("centerface")
     assert spec.sha256 == REAL_SHA
-    assert spec.task == "face"
+    assert spec.task == "detect-faces"
     assert models.resolve(spec).is_file()
     assert len(models.load_verified_bytes("centerface")) > 1_000_000
 

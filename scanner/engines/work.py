@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
+import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +25,13 @@ _CHUNK = 1 << 20
 
 
 def sha256_file(path: Path) -> str:
+    """Content hash of a regular file; OSError for anything else. Opened without blocking and
+    checked before reading: a named pipe among the inputs would otherwise wait forever."""
     digest = hashlib.sha256()
-    with path.open("rb") as fh:
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
         while block := fh.read(_CHUNK):
             digest.update(block)
     return digest.hexdigest()

@@ -105,6 +105,10 @@ MESSAGES: dict[str, dict[str, str]] = {
             "their body, clothes, tattoos, mobility aids or surroundings. Review the photo and "
             "make sure nobody you support can be identified (Code 1.4)."
         ),
+        "guide.person.redacted": (
+            "People seen without a face were covered, as you asked. Check that nobody you "
+            "support can still be recognised from what is left in the picture (Code 1.4)."
+        ),
         "guide.confidential": (
             "Confidential information (Code 2.4). Never reveal confidential information. Care "
             "records, letters, forms, medication charts, computer or phone screens, name "
@@ -324,6 +328,8 @@ def guidance_keys(result: ScanResult) -> list[str]:
         keys.append("guide.faces")
     if FindingKind.PERSON in kinds:
         keys.append("guide.person")
+    if any(f.kind is FindingKind.PERSON and _is_hidden(f) for f in result.findings):
+        keys.append("guide.person.redacted")
     if kinds & CONFIDENTIAL_KINDS:
         keys.append("guide.confidential")
     if FindingKind.CODE in kinds:

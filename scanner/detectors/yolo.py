@@ -1,0 +1,214 @@
+"""Models the user added (ultralytics YOLO detectors), run as extra detectors.
+
+One implementation per file format, each registered here by suffix: ``.onnx`` files are decoded
+by PostSafe on onnxruntime (yolo_onnx.py: no torch needed), ``.pt`` files run through ultralytics
+(yolo_pt.py, with the optional ``postsafe[yolo]`` extra). The helpers below mirror ultralytics'
+own pre- and post-processing (LetterBox, non_max_suppression, scale_boxes) so that an exported
+model finds the same boxes in PostSafe as in ultralytics.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import cv2
+import numpy as np
+
+from scanner.config import ScanConfig
+from scanner.detectors.base import Detector
+from scanner.errors import ModelError
+from scanner.geometry import nms
+from scanner.models import ModelSpec, get_spec, load_manifest, resolve
+from scanner.types import Finding, FindingKind, Region
+
+PAD_VALUE = 114  # ultralytics' letterbox grey
+MAX_DET = 300  # ultralytics' predict defaults
+MAX_NMS = 30000
+MAX_WH = 7680  # per-class offset that keeps NMS class-aware
+
+ModelDetectorFactory = Callable[[ModelSpec, ScanConfig], Detector]
+
+_BACKENDS: dict[str, ModelDetectorFactory] = {}
+
+
+def register_backend(suffix: str, factory: ModelDetectorFactory) -> None:
+    if suffix in _BACKENDS:
+        raise ModelError(f"a model backend for {suffix} files is already registered")
+    _BACKENDS[suffix] = factory
+
+
+def backend(suffix: str) -> ModelDetectorFactory:
+    register_backends()
+    try:
+        return _BACKENDS[suffix.lower()]
+    except KeyError:
+        raise ModelError(f"no model backend for {suffix or 'extension-less'} files "
+                         f"(known: {', '.join(sorted(_BACKENDS))})") from None
+
+
+def register_backends() -> None:
+    if not _BACKENDS:
+        from scanner.detectors.yolo_onnx import YoloOnnxDetector
+        from scanner.detectors.yolo_pt import YoloPtDetector
+
+        register_backend(".onnx", YoloOnnxDetector)
+        register_backend(".pt", YoloPtDetector)
+
+
+def added_models(config: ScanConfig) -> list[ModelSpec]:
+    """The added models a run uses: every enabled one, or those named in ``config.models``.
+
+    Raises ModelError for a broken entry that would be used (fail closed, never skipped)."""
+    specs = load_manifest()
+    if config.models is None:
+        chosen = [s for s in specs.values() if s.added and s.enabled]
+    else:
+        chosen = []
+        for name in config.models:
+            spec = get_spec(name)
+            if not spec.added:
+                raise ModelError(f"model {name} is built in; --models names added models")
+            chosen.append(spec)
+    for spec in chosen:
+        if spec.problem:
+            raise ModelError(spec.problem)
+    return chosen
+
+
+def build_added(config: ScanConfig) -> list[Detector]:
+    return [backend(resolve(spec).suffix)(spec, config) for spec in added_models(config)]
+
+
+def ultralytics_env(offline: bool = True) -> None:
+    """Settings for ultralytics before it is imported: never pip-install at run time, quiet,
+    and (except for ``models fetch``) never go online."""
+    os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+    if offline:
+        os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+def parse_names(value: object) -> list[str]:
+    """Class names as ultralytics stores them: a dict {index: name} (or its repr), or a list."""
+    if isinstance(value, str):
+        try:
+            value = ast.literal_eval(value)
+        except (ValueError, SyntaxError) as exc:
+            raise ModelError(f"cannot read the model's class names: {exc}") from exc
+    if isinstance(value, Mapping):
+        try:
+            indices = sorted(int(k) for k in value)
+        except (TypeError, ValueError) as exc:
+            raise ModelError("the model's class names are not indexed by number") from exc
+        if indices != list(range(len(indices))):
+            raise ModelError("the model's class indices are not 0..n-1")
+        return [str(value[i]) if i in value else str(value[str(i)]) for i in indices]
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value]
+    raise ModelError("the model does not name its classes")
+
+
+def class_kinds(spec: ModelSpec, names: Sequence[str]) -> dict[int, FindingKind]:
+    """Class index -> finding kind, from the spec's mapping (a face model maps every class)."""
+    if spec.classes and list(spec.classes) != list(names):
+        raise ModelError(f"model {spec.name}: the file's classes differ from the manifest's")
+    mapping = dict(spec.kinds)
+    if not mapping and spec.task == "detect-faces":
+        mapping = dict.fromkeys(names, FindingKind.FACE.value)
+    unknown = sorted(set(mapping) - set(names))
+    if unknown:
+        raise ModelError(f"model {spec.name}: unknown class {unknown[0]!r} in its kinds "
+                         f"(the model has: {', '.join(names[:12])}"
+                         f"{', ...' if len(names) > 12 else ''})")
+    return {i: FindingKind(mapping[n]) for i, n in enumerate(names) if n in mapping}
+
+
+def letterbox(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """``image`` scaled to fit (height, width) and centred on grey, like ultralytics'
+    LetterBox(auto=False, center=True): same rounding, same bilinear resize, same padding."""
+    h0, w0 = image.shape[:2]
+    r = min(size[0] / h0, size[1] / w0)
+    new_unpad = (max(round(w0 * r), 1), max(round(h0 * r), 1))
+    dw, dh = (size[1] - new_unpad[0]) / 2, (size[0] - new_unpad[1]) / 2
+    img = image
+    if (w0, h0) != new_unpad:
+        img = cv2.resize(image, new_unpad, interpolation=cv2.INTER_LINEAR)
+    top, bottom = round(dh - 0.1), round(dh + 0.1)
+    left, right = round(dw - 0.1), round(dw + 0.1)
+    return np.asarray(cv2.copyMakeBorder(img, top, bottom, left, right, cv2.BORDER_CONSTANT,
+                                         value=(PAD_VALUE,) * 3))
+
+
+def scale_back(boxes: np.ndarray, size: tuple[int, int], shape: tuple[int, int]) -> np.ndarray:
+    """xyxy boxes from the letterboxed (height, width) ``size`` to the image's ``shape``, clipped
+    (ultralytics' scale_boxes)."""
+    h0, w0 = shape
+    gain = min(size[0] / h0, size[1] / w0)
+    new_h, new_w = max(round(h0 * gain), 1), max(round(w0 * gain), 1)
+    gain_y, gain_x = new_h / h0, new_w / w0
+    pad_x = round((size[1] - new_w) / 2 - 0.1)
+    pad_y = round((size[0] - new_h) / 2 - 0.1)
+    out = boxes.astype(np.float32, copy=True)
+    out[:, [0, 2]] = np.clip((out[:, [0, 2]] - pad_x) / gain_x, 0, w0)
+    out[:, [1, 3]] = np.clip((out[:, [1, 3]] - pad_y) / gain_y, 0, h0)
+    return out
+
+
+def decode(pred: np.ndarray, conf: float, iou: float, classes: Sequence[int] | None = None,
+           end2end: bool = False) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One image's raw output -> (xyxy boxes, scores, class indices), best first.
+
+    ``pred`` is (4 + nc, N): cx, cy, w, h and a score per class (ultralytics' export of a
+    Detect head), or (N, 6) x1, y1, x2, y2, score, class for end-to-end models. Like
+    ultralytics' non_max_suppression: best class per box, score > conf, class-aware NMS."""
+    pred = np.asarray(pred, dtype=np.float32)
+    if end2end:
+        if pred.ndim != 2 or pred.shape[1] < 6:
+            raise ModelError(f"unexpected end-to-end YOLO output shape {pred.shape}")
+        keep = pred[:, 4] > conf
+        if classes is not None:
+            keep &= np.isin(pred[:, 5].astype(np.int64), list(classes))
+        sel = pred[keep][:MAX_DET]
+        return sel[:, :4].copy(), sel[:, 4].copy(), sel[:, 5].astype(np.int64)
+    if pred.ndim != 2 or pred.shape[0] < 5:
+        raise ModelError(f"unexpected YOLO output shape {pred.shape}")
+    cls_scores = pred[4:]
+    best = cls_scores.argmax(axis=0)
+    score = cls_scores[best, np.arange(cls_scores.shape[1])]
+    keep = score > conf
+    if classes is not None:
+        keep &= np.isin(best, list(classes))
+    xywh, score, best = pred[:4, keep].T, score[keep], best[keep]
+    if len(score) > MAX_NMS:
+        top = np.argsort(-score, kind="stable")[:MAX_NMS]
+        xywh, score, best = xywh[top], score[top], best[top]
+    boxes = np.empty_like(xywh)
+    half_w, half_h = xywh[:, 2] / 2, xywh[:, 3] / 2
+    boxes[:, 0], boxes[:, 1] = xywh[:, 0] - half_w, xywh[:, 1] - half_h
+    boxes[:, 2], boxes[:, 3] = xywh[:, 0] + half_w, xywh[:, 1] + half_h
+    offset = best[:, None].astype(np.float32) * MAX_WH
+    kept = nms(boxes + offset, score, iou)[:MAX_DET]
+    return boxes[kept], score[kept], best[kept]
+
+
+def findings(spec: ModelSpec, names: Sequence[str], kinds: Mapping[int, FindingKind],
+             boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray) -> list[Finding]:
+    out: list[Finding] = []
+    for box, score, cls in zip(boxes, scores, classes, strict=True):
+        kind = kinds.get(int(cls))
+        if kind is None:
+            continue
+        x1, y1, x2, y2 = (float(v) for v in box)
+        out.append(Finding(kind, Region(x1, y1, x2, y2), float(score), spec.name,
+                           detail=f"a {names[int(cls)]} ({spec.name})"))
+    return out
+
+
+def static_hw(shape: Sequence[Any], spec: ModelSpec) -> tuple[int, int]:
+    """The (height, width) an NCHW input expects: from the file, else the manifest, else 640."""
+    if len(shape) == 4 and all(isinstance(d, int) and d > 0 for d in shape[2:]):
+        return int(shape[2]), int(shape[3])
+    return spec.input_size or (640, 640)
