@@ -203,8 +203,11 @@ def redact(
     quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
     face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
                                                          "pass (lower finds more).")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="Language of the HTML report: en "
+                                      "(English) or cy (Cymraeg).")] = "en",
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
+    _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style)
     results = _run(paths, out, config)
     from scanner.batch import REPORT_HTML, REPORT_JSON
@@ -219,11 +222,51 @@ def redact(
             raise ScannerError(f"cannot create {out}: {exc.strerror or exc}") from exc
         write_json_report(results, out / REPORT_JSON, out_root=out, mode="redact",
                           settings=_settings(config))
-        write_html_report(results, out / REPORT_HTML, out_root=out)
+        write_html_report(results, out / REPORT_HTML, out_root=out, lang=lang)
     except ScannerError as exc:
         typer.echo(f"postsafe: {exc}", err=True)
         raise typer.Exit(EXIT_FAILED) from exc
     raise typer.Exit(_summary(results, out))
+
+
+LANGS = ("en", "cy")
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser; "
+                                             "just print the address.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="First language of the page: en or cy "
+                                      "(the page has a switch).")] = "en",
+    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or "
+                                     "png.")] = "keep",
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+) -> None:
+    """Open the review page: drop photos, see what will be hidden, change it, download safe
+    copies. Runs on 127.0.0.1 only; nothing leaves this computer. Ctrl-C stops it and deletes
+    the photos it held."""
+    _check_lang(lang)
+    if not 0 <= port <= 65535:
+        raise typer.BadParameter("--port must be between 0 and 65535")
+    config = _config(fmt=fmt, policy=policy)
+    from scanner.errors import ScannerError
+    from scanner.web.serve import run
+
+    def ready(url: str) -> None:
+        typer.echo(f"PostSafe review page: {url}  (Ctrl-C stops it and deletes its photos)")
+
+    try:
+        code = run(config, port=port, open_browser=not no_browser, lang=lang, on_ready=ready)
+    except ScannerError as exc:
+        typer.echo(f"postsafe: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    raise typer.Exit(code)
 
 
 def main() -> None:
