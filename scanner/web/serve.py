@@ -69,6 +69,8 @@ def run(config: ScanConfig, *, port: int = 0, open_browser: bool = True, lang: s
                                    access_log=False), started)
     try:
         server.run(sockets=[sock])
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises Ctrl-C after its clean shutdown: stopping is the normal end
     finally:
         app.state.server.stop()
         sock.close()
