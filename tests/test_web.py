@@ -258,7 +258,7 @@ def test_scan_lists_findings_and_metadata(client: TestClient) -> None:
     assert photo["status"] == "redacted"
     assert [f["kind"] for f in photo["findings"]] == ["face"]
     assert photo["findings"][0]["hidden"] is True
-    assert "location (GPS)" in photo["metadata"]
+    assert "Location (GPS)" in photo["metadata"]
     assert any("Code 1.4" in g for g in photo["guidance"])
     cy = client.get(f"/api/sessions/{sid}/photos/{photo['id']}?lang=cy").json()
     assert cy["findings"][0]["label"] == "Wyneb"

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 from conftest import HAS_EXIFTOOL
 from PIL import Image
+from playwright.sync_api import expect, sync_playwright
 
 from scanner.config import ScanConfig
 from scanner.imageio import load
@@ -70,7 +71,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -104,15 +104,14 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
     photos = _photos()
     _drop(page, SAMPLES / DROPPED)
     page.set_input_files("#files", [str(p) for p in photos if p.name != DROPPED])
-    page.wait_for_function(
-        "n => [...document.querySelectorAll('.photo-item')].filter(li => "
-        "['clean', 'redacted'].includes(li.dataset.status)).length === n", arg=len(photos),
-        timeout=WAIT_MS)
+    # expect() polls from Playwright's own world: the page's CSP forbids eval, rightly.
+    ready = page.locator(".photo-item[data-status=redacted], .photo-item[data-status=clean]")
+    expect(ready).to_have_count(len(photos), timeout=WAIT_MS)
     assert "ready to review" in page.inner_text("#progress")
 
     # Review the dropped photo: its face is listed and outlined.
     page.click(f".photo-main:has-text('{DROPPED}')")
-    page.wait_for_function(f"document.getElementById('review-name').textContent === '{DROPPED}'")
+    expect(page.locator("#review-name")).to_have_text(DROPPED)
     face = page.locator("#findings li", has_text="Face").first
     assert face.locator("input").is_checked()
     assert page.locator("#overlay .mark.k-face").count() >= 1
@@ -215,7 +214,7 @@ def test_keyboard_box_form(server: dict, browser) -> None:
     page.set_input_files("#files", [str(SAMPLES / "noticeboard_qr.png")])
     page.wait_for_selector(".photo-item[data-status=redacted]", timeout=WAIT_MS)
     page.wait_for_selector("#review:not([hidden])")
-    page.wait_for_function("document.getElementById('review-name').textContent !== ''")
+    expect(page.locator("#review-name")).not_to_have_text("")
     page.focus("#box-x")
     page.keyboard.type("10")
     page.keyboard.press("Tab")

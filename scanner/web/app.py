@@ -218,6 +218,10 @@ def _decided(photo: Photo) -> ScanResult:
                    status=Status.REDACTED if hidden else Status.CLEAN)
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, Any]:
     auto = f.action in HIDING
     d = photo.decisions
@@ -240,7 +244,7 @@ def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]
     decided = _decided(photo)
     labels = guidance.MESSAGES.get(lang, {})
     english = guidance.MESSAGES[guidance.DEFAULT_LANG]
-    metadata = [labels.get(f"meta.{k}") or english.get(f"meta.{k}") or k
+    metadata = [_capital(labels.get(f"meta.{k}") or english.get(f"meta.{k}") or k)
                 for k in s.metadata_removed]
     d = photo.decisions
     return {

@@ -323,7 +323,9 @@
     title.textContent = t("overlay.label", { n: data.findings.length, b: data.boxes.length });
     svg.setAttribute("viewBox", "0 0 " + data.width + " " + data.height);
     svg.setAttribute("preserveAspectRatio", "none");
-    const font = Math.max(12, Math.round(Math.max(data.width, data.height) / 45));
+    // Labels about 14 px high on screen, whatever the photo's size.
+    const shown = svg.getBoundingClientRect().width || 600;
+    const font = Math.max(1, Math.round(14 * data.width / shown));
     data.findings.forEach((f, i) => {
       const [x1, y1, x2, y2] = f.box;
       const g = svgEl("g", { class: "mark k-" + f.kind + (f.hidden ? " hidden-mark" : " kept-mark"),
@@ -334,12 +336,13 @@
                                     "font-size": font, class: "mark-label" });
       label.textContent = (i + 1) + ": " + f.label + (f.hidden ? "" : " (" + t("kept") + ")");
       g.appendChild(label);
+      svg.appendChild(g);
+      fitLabel(label, data.width, font);
       g.addEventListener("click", () => {
         if (state.drawing) return;
         const box = $("finding-" + f.id);
         if (box) { box.checked = !box.checked; sendDecisions(); box.focus(); }
       });
-      svg.appendChild(g);
     });
     data.boxes.forEach((b, i) => {
       const g = svgEl("g", { class: "mark k-manual hidden-mark" });
@@ -350,7 +353,16 @@
       label.textContent = t("boxes.short", { n: i + 1 });
       g.appendChild(label);
       svg.appendChild(g);
+      fitLabel(label, data.width, font);
     });
+  }
+
+  // Keep a label inside the picture (a box at the right edge would push it out of view).
+  function fitLabel(label, width, font) {
+    let length = 0;
+    try { length = label.getComputedTextLength(); } catch (e) { length = 0; }
+    const x = Number(label.getAttribute("x"));
+    if (length && x + length > width) label.setAttribute("x", Math.max(0, width - length - font * 0.2));
   }
 
   function highlight(id, on) {
@@ -507,6 +519,9 @@
     overlay.addEventListener("pointercancel", () => { if (state.drag) { state.drag.rect.remove(); state.drag = null; } });
     document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.drawing) setDrawing(false); });
     $("box-form").addEventListener("submit", onBoxForm);
+    const redraw = () => { const data = currentData(); if (data && data.width) renderOverlay(data); };
+    $("original").addEventListener("load", redraw);
+    window.addEventListener("resize", redraw);
     document.querySelectorAll("input[name=face-style]").forEach((r) => r.addEventListener("change", () => sendDecisions()));
     $("clear").addEventListener("click", clearAll);
     // Closing the page ends the session: the server deletes the photos it holds.
