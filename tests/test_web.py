@@ -404,3 +404,15 @@ def test_strings_cover_both_languages(client: TestClient) -> None:
     assert data["langs"]["cy"]["kind.face"] == "Wyneb"
     page = client.get("/").text
     assert '<html lang="en"' in page
+
+
+def test_remove_a_photo_deletes_its_files(client: TestClient) -> None:
+    sid = _session(client)
+    pid = _upload(client, sid, png_bytes(PICTURE), "p.png")["id"]
+    assert client.get(f"/api/sessions/{sid}/photos/{pid}/download").status_code == 200
+    folder = _root(client) / sid
+    assert len([p for p in folder.rglob("*") if p.is_file()]) == 2  # upload + copy
+    r = client.post(f"/api/sessions/{sid}/photos/{pid}/remove", headers=ORIGIN)
+    assert r.status_code == 200
+    assert [p for p in folder.rglob("*") if p.is_file()] == []
+    assert client.get(f"/api/sessions/{sid}/photos/{pid}").status_code == 404

@@ -33,6 +33,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-component-update", "--disable-sync"]
 DROPPED = "outing_gps.jpg"  # dropped on the zone; the others go through the file picker
 WAIT_MS = 15 * 60 * 1000  # real models on 2 shared cores
+STEP_MS = 120 * 1000  # one click's answer
 ALLOWED_GROUPS = {"ExifTool", "System", "File", "JFIF", "PNG", "Composite"}
 
 
@@ -97,7 +98,8 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     external: list[str] = []
-    page.on("request", lambda r: None if r.url.startswith(server["url"]) else external.append(r.url))
+    page.on("request", lambda r: None if r.url.startswith(server["url"])
+            else external.append(r.url))
     page.goto(server["url"])
     page.wait_for_selector("body[data-ready=true]")
 
@@ -122,17 +124,19 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
         ".map(i => i.id)")
     assert unlabelled == []
 
-    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en")):
+    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
         face.locator("input").uncheck()
     page.wait_for_selector("#overlay .mark.k-face.kept-mark")
 
     # Draw a box with the mouse over an empty part of the picture (right of the face).
     page.click("#draw-toggle")
+    # Mouse events only reach what is inside the viewport.
+    page.locator("#overlay").scroll_into_view_if_needed()
     box = page.locator("#overlay").bounding_box()
     assert box is not None
     x0, y0 = box["x"] + box["width"] * 0.70, box["y"] + box["height"] * 0.25
     x1, y1 = box["x"] + box["width"] * 0.90, box["y"] + box["height"] * 0.50
-    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en")):
+    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
         page.mouse.move(x0, y0)
         page.mouse.down()
         page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
@@ -184,11 +188,18 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
     assert original[by1:by2, bx1:bx2].std() > 1
 
 
+def _session_folders(server: dict) -> set[Path]:
+    return set(server["tmp"].glob("postsafe-web-*/*"))
+
+
 def test_welsh_switch_is_remembered(server: dict, browser) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
+    before = _session_folders(server)
     page.goto(server["url"])
     page.wait_for_selector("body[data-ready=true]")
+    mine = _session_folders(server) - before
+    assert len(mine) == 1
     assert page.inner_text("h1") == "Check photos before you post them"
     page.click("button[data-lang=cy]")
     assert page.inner_text("h1") == "Gwiriwch luniau cyn eu postio"
@@ -196,6 +207,8 @@ def test_welsh_switch_is_remembered(server: dict, browser) -> None:
     assert page.get_attribute("button[data-lang=cy]", "aria-pressed") == "true"
     page.reload()
     page.wait_for_selector("body[data-ready=true]")
+    # Leaving the page ended its session: the server deleted that session's folder.
+    assert not any(folder.exists() for folder in mine)
     assert page.inner_text("h1") == "Gwiriwch luniau cyn eu postio"
     assert page.get_attribute("html", "lang") == "cy"
     assert "Llusgwch" in page.inner_text("#drop")

@@ -439,6 +439,8 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
         if photo is None:
             raise HTTPException(404, "no such photo")
         photo.upload.unlink(missing_ok=True)
+        if photo.final is not None and photo.final[1].output:
+            Path(photo.final[1].output).unlink(missing_ok=True)
         session.names.discard(photo.out_name.casefold())
         return {"removed": True}
 

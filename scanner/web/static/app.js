@@ -154,12 +154,38 @@
     badge.textContent = statusText(photo);
     main.append(name, " ", badge);
     li.appendChild(main);
+    if (photo.id) {
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "button small secondary photo-remove";
+      remove.textContent = t("photo.remove");
+      remove.setAttribute("aria-label", t("photo.remove.label", { name: photo.name }));
+      remove.addEventListener("click", () => removePhoto(photo));
+      li.appendChild(remove);
+    }
     if (photo.error && !ok) {
       const err = document.createElement("p");
       err.className = "error small";
       err.textContent = photo.error;
       li.appendChild(err);
     }
+  }
+
+  async function removePhoto(photo) {
+    try {
+      await api(photoUrl(photo.id, "/remove"), { method: "POST" });
+    } catch (err) {
+      if (err.status !== 404) { announce(err.message); return; }
+    }
+    photo.el.remove();
+    state.photos = state.photos.filter((p) => p !== photo);
+    if (state.current === photo.id) {
+      state.current = null;
+      $("review").hidden = true;
+    }
+    if (!state.photos.length) $("photos-section").hidden = true;
+    announce(t("photo.removed", { name: photo.name }));
+    $("add-h").focus();
   }
 
   function statusText(photo) {
