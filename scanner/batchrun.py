@@ -33,6 +33,7 @@ class BatchOptions:
     jobs: int = 1  # worker processes (local) or concurrent tasks (ray)
     resume: bool = False
     rename: bool = False
+    lang: str = "en"  # of the HTML report
 
 
 def cores() -> int:
@@ -143,7 +144,7 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
             if engine is not None:
                 engine.run(todo, record)
             results = sorted([*work.skipped, *carried, *done], key=lambda r: r.source)
-            write_reports(results, out, settings, run_info(options))
+            write_reports(results, out, settings, run_info(options), options.lang)
         except BaseException:
             journal.close()  # kept: --resume picks up from it
             raise
@@ -170,13 +171,13 @@ def sweep_temp_files(out: Path) -> int:
 
 
 def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any],
-                  run: dict[str, Any] | None = None) -> None:
+                  run: dict[str, Any] | None = None, lang: str = "en") -> None:
     from scanner.report.html import write_html_report
     from scanner.report.json import write_json_report
 
     write_json_report(results, out / batch.REPORT_JSON, out_root=out, mode="redact",
                       settings=settings, run=run)
-    write_html_report(results, out / batch.REPORT_HTML, out_root=out)
+    write_html_report(results, out / batch.REPORT_HTML, out_root=out, lang=lang)
 
 
 def _resume(work: batch.WorkList, out: Path,

@@ -196,7 +196,7 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
 
 
 def _options(jobs: int | None, engine: str = "local", resume: bool = False,
-             rename: bool = False) -> BatchOptions:
+             rename: bool = False, lang: str = "en") -> BatchOptions:
     from scanner.batchrun import ENGINES, BatchOptions, cores
 
     if engine not in ENGINES:
@@ -205,7 +205,17 @@ def _options(jobs: int | None, engine: str = "local", resume: bool = False,
         raise typer.BadParameter("--jobs must be 1 or more")
     if jobs is None:
         jobs = 0 if engine == "ray" else cores()  # ray: as many as the cluster has CPUs
-    return BatchOptions(engine=engine, jobs=jobs, resume=resume, rename=rename)
+    return BatchOptions(engine=engine, jobs=jobs, resume=resume, rename=rename, lang=lang)
+
+
+LANGS = ("en", "cy")
+LangOpt = Annotated[str, typer.Option("--lang", help="Language of the HTML report: en "
+                                      "(English) or cy (Cymraeg).")]
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise typer.BadParameter(f"--lang must be one of {', '.join(LANGS)}")
 
 
 JobsOpt = Annotated[int | None, typer.Option(
@@ -306,11 +316,13 @@ def redact(
     models: ModelsOpt = None,
     no_models: NoModelsOpt = False,
     redact_people: RedactPeopleOpt = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
+    _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
                      models, no_models, redact_people)
-    options = _options(jobs, engine, resume, rename)
+    options = _options(jobs, engine, resume, rename, lang)
     results = _run(paths, out, config, options, _settings(config))
     raise typer.Exit(_summary(results, out))
 
@@ -340,12 +352,14 @@ def watch(
     rename: Annotated[bool, typer.Option("--rename", help="Name the copies photo-0001.jpg, "
                                          "...; the report maps each source to its copy.")
                       ] = False,
+    lang: LangOpt = "en",
 ) -> None:
     """Redact photos as they are dropped into INBOX, each once, into OUT. Ctrl-C stops."""
+    _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
     if not interval > 0:
         raise typer.BadParameter("--interval must be more than 0 seconds")
-    options = _options(jobs, "local", False, rename)
+    options = _options(jobs, "local", False, rename, lang)
     from scanner import pipeline as pipeline_module
     from scanner.engines import EngineError
     from scanner.errors import ScannerError, UsageError
@@ -396,6 +410,38 @@ def _add_model_commands() -> None:
 
 
 _add_model_commands()
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    no_browser: Annotated[bool, typer.Option("--no-browser", help="Do not open a browser; "
+                                             "just print the address.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="First language of the page: en or cy "
+                                      "(the page has a switch).")] = "en",
+    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or "
+                                     "png.")] = "keep",
+    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+) -> None:
+    """Open the review page: drop photos, see what will be hidden, change it, download safe
+    copies. Runs on 127.0.0.1 only; nothing leaves this computer. Ctrl-C stops it and deletes
+    the photos it held."""
+    _check_lang(lang)
+    if not 0 <= port <= 65535:
+        raise typer.BadParameter("--port must be between 0 and 65535")
+    config = _config(fmt=fmt, policy=policy)
+    from scanner.errors import ScannerError
+    from scanner.web.serve import run
+
+    def ready(url: str) -> None:
+        typer.echo(f"PostSafe review page: {url}  (Ctrl-C stops it and deletes its photos)")
+
+    try:
+        code = run(config, port=port, open_browser=not no_browser, lang=lang, on_ready=ready)
+    except ScannerError as exc:
+        typer.echo(f"postsafe: {exc}", err=True)
+        raise typer.Exit(EXIT_USAGE) from exc
+    raise typer.Exit(code)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
 from scanner.names import name_warnings
 from scanner.redactors.base import get as get_redactor
-from scanner.types import Action, Finding, FindingKind, ScanResult, Status
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +154,11 @@ class Pipeline:
         return out
 
     def verify(self, redacted: np.ndarray, decided: list[Finding], width: int,
-               height: int) -> tuple[np.ndarray, list[Finding], bool]:
+               height: int, *, keep: Sequence[Region] = ()
+               ) -> tuple[np.ndarray, list[Finding], bool]:
         """Look again at the redacted pixels (see scanner.verify). Raises when a redaction did
-        not hold; redacts what is newly found, for a bounded number of rounds."""
+        not hold; redacts what is newly found, for a bounded number of rounds. ``keep``: areas
+        a reviewer chose to leave visible; finding them again is expected, not new."""
         for _ in range(max(1, self.config.verify_rounds)):
             result = verify.check(redacted, decided, self.detectors,
                                   self.config.verify_face_leak_score)
@@ -166,9 +168,16 @@ class Pipeline:
                     f"verification failed: {', '.join(kinds)} still detectable inside a "
                     "redacted area; no safe copy was made"
                 )
-            if not result.new:
+            # Found again where we chose to leave things visible (balanced-policy signs, people
+            # flagged for review, what a reviewer kept): expected, not new.
+            new = [f for f in result.new
+                   if not _mostly_inside(f.region, keep)
+                   and not _mostly_inside(f.region, [d.region for d in decided
+                                                     if d.kind is f.kind
+                                                     and d.action not in _HIDING])]
+            if not new:
                 return redacted, decided, True
-            extra = self.decide(result.new, width, height)
+            extra = self.decide(new, width, height)
             redacted = self.redact(redacted, extra)
             decided = decided + extra
         # Still finding new things after the last round: what was found is redacted, but the
@@ -209,3 +218,8 @@ _SUFFIXES = {
     "JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "GIF": (".gif",),
     "BMP": (".bmp",),
 }
+
+
+def _mostly_inside(region: Region, areas: Sequence[Region], share: float = 0.5) -> bool:
+    """True when at least ``share`` of ``region`` lies inside one of ``areas``."""
+    return region.area > 0 and any(region.intersection(a) >= share * region.area for a in areas)

@@ -13,6 +13,7 @@ class FindingKind(StrEnum):
     SCREEN = "screen"
     TEXT = "text"
     CODE = "code"
+    MANUAL = "manual"  # an area a reviewer marked by hand (review page)
 
 
 class Action(StrEnum):
@@ -110,6 +111,7 @@ class Finding:
     detail: str = ""  # plain-words explanation; never the sensitive content itself
     pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.pii keys)
     quad: tuple[tuple[float, float], ...] = ()  # corners of a rotated line/surface, if known
+    decided_by: str = ""  # "user" when a reviewer chose the action (review page); else automatic
 
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)

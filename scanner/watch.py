@@ -243,4 +243,5 @@ class Watcher:
         from scanner.batchrun import run_info, write_reports
 
         results = sorted(self.results, key=lambda r: r.source)
-        write_reports(results, self.outbox, self.settings, run_info(self.options))
+        write_reports(results, self.outbox, self.settings, run_info(self.options),
+                      self.options.lang)

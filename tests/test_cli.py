@@ -340,3 +340,13 @@ def test_installed_console_script() -> None:
     proc = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("postsafe ")
+
+
+def test_redact_report_language(photos: Path, tmp_path: Path,
+                                fake_detectors: list[FakeDetector]) -> None:
+    out = tmp_path / "out"
+    result = invoke("redact", photos, "--out", out, "--lang", "cy")
+    assert result.exit_code == 0, result.output
+    html = (out / REPORT_HTML).read_text(encoding="utf-8")
+    assert '<html lang="cy"' in html and "Crynodeb" in html
+    assert invoke("redact", photos, "--out", tmp_path / "o2", "--lang", "fr").exit_code == 2

@@ -38,7 +38,7 @@ from conftest import (
 )
 from PIL import Image
 
-from scanner.config import FaceStyle, OutputFormat, ScanConfig
+from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig
 from scanner.errors import ModelError
 from scanner.pipeline import Pipeline
 from scanner.report.json import report_dict
@@ -310,6 +310,22 @@ def test_redaction_that_did_not_hold_fails_closed(fake_pipeline: PipelineFactory
     assert result.status is Status.ERROR
     assert "verification" in (result.error or "")
     assert not out.exists()
+
+
+@pytest.mark.parametrize(("kind", "config", "action"), [
+    # Balanced policy keeps a sign with no personal data; people are flagged, not hidden.
+    (FindingKind.TEXT, ScanConfig(policy=Policy.BALANCED), Action.KEPT),
+    (FindingKind.PERSON, ScanConfig(), Action.FLAGGED),
+])
+def test_a_kept_finding_seen_again_is_not_new(
+        fake_pipeline: PipelineFactory, noisy_png: Path, tmp_path: Path,
+        kind: FindingKind, config: ScanConfig, action: Action) -> None:
+    """Verification finds again what was deliberately left visible: expected, not new (it
+    used to be added again every round and the copy reported as unverified)."""
+    det = FakeDetector([Region(100, 100, 200, 200)], kind=kind)
+    result = fake_pipeline(config=config, detector=det).process(noisy_png, tmp_path / "o.png")
+    assert result.verified is True
+    assert [f.action for f in result.findings] == [action]
 
 
 def test_verification_can_be_turned_off(fake_pipeline: PipelineFactory, noisy_png: Path,

@@ -180,6 +180,26 @@ MESSAGES: dict[str, dict[str, str]] = {
             "read from your photos and no location or other metadata values."
         ),
         "html.footer.made": "Made by PostSafe {version} on this device.",
+        # --- review page decisions (scanner.web) -------------------------------------
+        "kind.manual": "Area you added",
+        "noun.manual.one": "{n} area you added",
+        "noun.manual.other": "{n} areas you added",
+        "html.decided.user": "your choice",
+        # --- metadata categories (English labels also live in scanner.metadata) ------
+        "meta.location": "location (GPS)",
+        "meta.device": "camera make, model and serial numbers",
+        "meta.times": "dates and times",
+        "meta.people": "names of people (artist, owner, tagged faces)",
+        "meta.thumbnails": "embedded thumbnails and second images",
+        "meta.comments": "comments and descriptions",
+        "meta.editing_history": "editing software and history",
+        "meta.makernotes": "maker notes (camera-private data)",
+        "meta.xmp": "XMP metadata",
+        "meta.iptc": "IPTC press metadata",
+        "meta.exif": "EXIF metadata",
+        "meta.icc_profile": "colour profile",
+        "meta.trailer": "hidden data after the end of the image",
+        "meta.orientation": "orientation tag (applied to the pixels)",
     },
 }
 
@@ -346,3 +366,13 @@ def guidance_keys(result: ScanResult) -> list[str]:
 def guidance_for(result: ScanResult, lang: str = DEFAULT_LANG) -> list[str]:
     """The guidance paragraphs relevant to ``result``'s status, findings and metadata."""
     return [t(key, lang) for key in guidance_keys(result)]
+
+
+def _add_welsh() -> None:
+    # Welsh lives in its own module so the English table above stays easy to read and edit.
+    from scanner.report.guidance_cy import MESSAGES_CY
+
+    MESSAGES["cy"] = MESSAGES_CY
+
+
+_add_welsh()

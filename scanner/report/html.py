@@ -56,6 +56,7 @@ KIND_COLOURS: dict[FindingKind, tuple[str, str]] = {
     FindingKind.SCREEN: ("#7b3294", "#ffffff"),
     FindingKind.TEXT: ("#4dac26", "#000000"),
     FindingKind.CODE: ("#e7298a", "#ffffff"),
+    FindingKind.MANUAL: ("#111111", "#ffffff"),
 }
 
 STATUS_ICONS: dict[Status, str] = {
@@ -389,7 +390,7 @@ def _findings_html(result: ScanResult, lang: str) -> str:
             f'<td class="num">{number}</td>'
             f'<td><span class="swatch k-{esc(finding.kind.value)}" aria-hidden="true"></span>'
             f"{esc(kind_label(finding.kind, lang))}</td>"
-            f"<td>{esc(action_label(finding.action, lang))}</td>"
+            f"<td>{esc(_action_text(finding, lang))}</td>"
             f'<td class="num">{finding.score:.2f}</td>'
             f'<td class="num">{esc(box)}</td>'
             f'<td class="detail">{esc(finding.detail)}</td>'
@@ -401,12 +402,28 @@ def _findings_html(result: ScanResult, lang: str) -> str:
     )
 
 
+def _action_text(finding: Finding, lang: str) -> str:
+    """The action's label, saying so when a person chose it on the review page."""
+    label = action_label(finding.action, lang)
+    if finding.decided_by == "user":
+        return f"{label} ({t('html.decided.user', lang)})"
+    return label
+
+
+def _category_text(key: str, labels: Mapping[str, object], lang: str) -> str:
+    """A category's label in ``lang``; English comes from scanner.metadata as before."""
+    translated = MESSAGES.get(lang, {}).get(f"meta.{key}")
+    if lang == DEFAULT_LANG or translated is None:
+        return category_label(key, labels)
+    return translated[:1].upper() + translated[1:]
+
+
 def _metadata_html(result: ScanResult, labels: Mapping[str, object], lang: str) -> str:
     heading = f"<h4>{esc(t('html.metadata.heading', lang))}</h4>"
     keys = list(dict.fromkeys(result.metadata_removed))
     if not keys:
         return f"{heading}<p>{esc(t('html.metadata.none', lang))}</p>"
-    items = "".join(f"<li>{esc(category_label(k, labels))}</li>" for k in keys)
+    items = "".join(f"<li>{esc(_category_text(k, labels, lang))}</li>" for k in keys)
     return f"{heading}<ul>{items}</ul>"
 
 

@@ -26,6 +26,13 @@ SCHEMA_VERSION = 1
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
+    out = _finding_fields(f)
+    if f.decided_by:  # only reviewed findings carry it, so CLI reports stay as they were
+        out["decided_by"] = f.decided_by
+    return out
+
+
+def _finding_fields(f: Finding) -> dict[str, Any]:
     return {
         "kind": f.kind.value,
         "box": f.region.as_list(),

@@ -1,0 +1,141 @@
+"""A person's review of one photo: scan it once, then render it again with their decisions.
+
+The review page (scanner.web) lets someone keep a finding (a consenting colleague's face), add
+an area PostSafe missed, and choose how faces are hidden. This module turns those decisions into
+a result and pixels through the same pipeline stages as the CLI: the scan is
+``Pipeline.process``; a render redacts the source pixels with the decided findings, checks that
+every redaction changed its pixels, runs verification again (the kept areas excepted) and writes
+through ``Pipeline.write`` (fresh encode, decode check, atomic write). Every decision is recorded
+in the findings (``decided_by="user"``), so the report says what the person chose.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from scanner import verify
+from scanner.config import FaceStyle
+from scanner.errors import ScannerError
+from scanner.imageio import load, output_format
+from scanner.pipeline import Pipeline
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
+
+USER = "user"
+MIN_BOX = 2  # px: a drawn box smaller than this on either side is a slip, not a decision
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    keep: frozenset[int] = frozenset()  # indices into the scanned findings to leave visible
+    boxes: tuple[Region, ...] = ()  # areas the person added: filled solid
+    face_style: FaceStyle | None = None  # None: the run's configured style
+    hide: frozenset[int] = frozenset()  # indices of findings left visible (policy, flagged) to hide
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    result: ScanResult  # with the person's decisions; status error (and no pixels) on failure
+    pixels: np.ndarray | None  # the redacted picture, None when it failed
+
+
+def scan(pipeline: Pipeline, source: Path, *, display: str) -> ScanResult:
+    """The automatic scan (exactly what ``postsafe scan`` would decide), writing nothing."""
+    return pipeline.process(source, None, display=display)
+
+
+def manual_boxes(boxes: Iterable[Region], width: int, height: int) -> tuple[Region, ...]:
+    """The drawn boxes that are usable: finite, clipped to the picture, at least MIN_BOX."""
+    out: list[Region] = []
+    for box in boxes:
+        coords = (box.x1, box.y1, box.x2, box.y2)
+        if not all(math.isfinite(c) for c in coords):
+            raise ScannerError("a drawn box has invalid coordinates")
+        region = Region(min(box.x1, box.x2), min(box.y1, box.y2),
+                        max(box.x1, box.x2), max(box.y1, box.y2)).clip(width, height)
+        if region.width >= MIN_BOX and region.height >= MIN_BOX:
+            out.append(region)
+    return tuple(out)
+
+
+def apply(findings: Iterable[Finding], decisions: Decisions, width: int,
+          height: int) -> list[Finding]:
+    """The scanned findings with the person's decisions applied, then their added boxes."""
+    out: list[Finding] = []
+    for index, f in enumerate(findings):
+        if index in decisions.keep and f.action is not Action.KEPT:
+            out.append(replace(f, action=Action.KEPT, decided_by=USER))
+        elif index in decisions.hide and f.action not in verify.HIDING:
+            out.append(replace(f, action=_hiding_action(f, decisions), decided_by=USER))
+        elif (decisions.face_style is not None and f.kind is FindingKind.FACE
+              and f.action in verify.HIDING and index not in decisions.keep):
+            style = Action(decisions.face_style.value)
+            out.append(f if f.action is style else replace(f, action=style, decided_by=USER))
+        else:
+            out.append(f)
+    for box in manual_boxes(decisions.boxes, width, height):
+        out.append(Finding(FindingKind.MANUAL, box, 1.0, USER, Action.FILL,
+                           decided_by=USER))
+    return out
+
+
+def _hiding_action(f: Finding, decisions: Decisions) -> Action:
+    if f.kind in (FindingKind.FACE, FindingKind.PERSON):
+        return Action((decisions.face_style or FaceStyle.MOSAIC).value)
+    return Action.FILL
+
+
+def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Decisions, *,
+           output: Path | None = None, check: bool = True) -> Rendered:
+    """Redact ``source`` as ``scanned`` found it, with ``decisions`` applied.
+
+    ``check=False`` is for on-screen previews only: it skips verification and never writes.
+    With ``output``, the copy is written there exactly as the CLI writes one. Fails closed: any
+    problem gives status ``error`` with a reason, and no pixels and no file.
+    """
+    started = time.perf_counter()
+    failed = replace(scanned, status=Status.ERROR, output=None)
+    if scanned.status not in (Status.CLEAN, Status.REDACTED):
+        return Rendered(failed if scanned.status is Status.ERROR else scanned, None)
+    try:
+        pixels = load(source, pipeline.config).pixels
+        h, w = pixels.shape[:2]
+        if (w, h) != (scanned.width, scanned.height):
+            raise ScannerError("the photo changed since it was scanned")
+        decided = apply(scanned.findings, decisions, w, h)
+        redacted = pipeline.redact(pixels, decided)
+        verified: bool | None = None
+        if check:
+            missed = verify.unchanged(pixels, redacted, decided)
+            if missed:
+                raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
+                                   "the pixels unchanged; no safe copy was made")
+            if pipeline.config.verify:
+                keep = [f.region for f in decided if f.action is Action.KEPT]
+                redacted, decided, verified = pipeline.verify(redacted, decided, w, h, keep=keep)
+        del pixels
+        out_fmt = output_format(scanned.format or "JPEG", pipeline.config)
+        written: str | None = None
+        if output is not None and check:
+            written = str(pipeline.write(redacted, out_fmt, output).resolve())
+    except ScannerError as exc:
+        return Rendered(replace(failed, error=str(exc)), None)
+    except Exception as exc:  # any surprise must fail closed, never give a "safe" copy
+        reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
+        return Rendered(replace(failed, error=f"{reason}; no safe copy was made"), None)
+    hidden = any(f.action in verify.HIDING for f in decided)
+    result = replace(
+        scanned,
+        status=Status.REDACTED if hidden else Status.CLEAN,
+        output=written,
+        output_format=out_fmt,
+        findings=tuple(decided),
+        verified=verified if check else scanned.verified,
+        elapsed_s=round(time.perf_counter() - started, 3),
+    )
+    return Rendered(result, redacted)

@@ -1,0 +1,636 @@
+"""The review page's server: a FastAPI app on the loopback interface.
+
+Photos are uploaded one request each (the raw bytes, never multipart: Starlette would spool a
+large form into the system temp folder, and unredacted pictures must stay in our own private
+folder). Each is scanned by the pipeline as it arrives; the person's decisions are kept per
+photo; every download is rendered again from the source pixels through scanner.review (same
+redaction, verification, encoding and atomic writing as the CLI).
+
+Safety, in order of the checks in :func:`_guard`: the Host header must name the loopback
+interface (DNS rebinding), an Origin, if sent, must be this server (cross-site fetches), and any
+request that changes something must carry that Origin. Uploads are size-limited before and while
+reading; the pixel limit is the ScanConfig's (decompression bombs). File names are data: they are
+escaped where shown and never used as paths. Each page load gets a session whose folder (mode
+0700) is deleted when the page closes, after a long idle time, or when the server stops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import logging
+import os
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+import unicodedata
+import zipfile
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from PIL import Image
+
+from scanner import review
+from scanner.batch import REPORT_HTML, REPORT_JSON
+from scanner.config import FaceStyle, ScanConfig
+from scanner.errors import ScannerError
+from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.pipeline import Pipeline
+from scanner.report import guidance
+from scanner.report.html import write_html_report
+from scanner.report.json import write_json_report
+from scanner.types import Finding, Region, ScanResult, Status
+from scanner.verify import HIDING
+from scanner.web.i18n import LANGS, UI
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})
+MAX_UPLOAD_BYTES = 100 * 2**20  # one photo; phones give 3-15 MB, RAW-like TIFFs more
+MAX_PHOTOS = 500  # per session
+MAX_BOXES = 200  # drawn boxes per photo
+PREVIEW_SIDE = 1600  # longest side of on-screen previews
+SESSION_IDLE_S = 4 * 3600
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+_UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
+       "connect-src 'self'; font-src 'none'; object-src 'none'; base-uri 'none'; "
+       "form-action 'self'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    # Not no-referrer: with it, browsers send "Origin: null" on same-origin POSTs.
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass
+class Photo:
+    id: str
+    name: str  # as the browser gave it: hostile text, shown escaped, never a path
+    upload: Path  # the original bytes, inside the session's private folder
+    out_name: str  # safe file name for the copy
+    scanned: ScanResult
+    decisions: review.Decisions = field(default_factory=review.Decisions)
+    original_preview: bytes | None = None
+    safe_preview: tuple[review.Decisions, bytes] | None = None
+    final: tuple[review.Decisions, ScanResult] | None = None  # last written copy
+
+
+@dataclass
+class Session:
+    id: str
+    folder: Path
+    photos: dict[str, Photo] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)  # output names taken (case-folded)
+    last_used: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class Server:
+    """Everything the app holds: the pipeline (models loaded once) and the sessions."""
+
+    def __init__(self, config: ScanConfig, work_dir: Path, pipeline: Pipeline | None,
+                 max_upload_bytes: int) -> None:
+        self.config = config
+        self.pipeline = pipeline or Pipeline(config)
+        self.work_dir = work_dir
+        self.root: Path | None = None
+        self.max_upload_bytes = max_upload_bytes
+        self.sessions: dict[str, Session] = {}
+        self.lock = threading.Lock()  # the sessions dict
+        self.work = threading.Lock()  # one photo through the models at a time (2 cores)
+
+    def start(self) -> None:
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        self.root = Path(tempfile.mkdtemp(prefix="postsafe-web-", dir=self.work_dir))
+        os.chmod(self.root, 0o700)
+        with self.work:
+            self.pipeline.detectors  # noqa: B018 - load the models once, before any photo
+
+    def stop(self) -> None:
+        with self.lock:
+            self.sessions.clear()
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
+            self.root = None
+
+    def new_session(self) -> Session:
+        if self.root is None:
+            raise HTTPException(503, "the server is not running")
+        now = time.monotonic()
+        with self.lock:
+            for old in [s for s in self.sessions.values() if now - s.last_used > SESSION_IDLE_S]:
+                self._drop(old)
+            sid = secrets.token_urlsafe(24)
+            folder = self.root / sid
+            folder.mkdir(mode=0o700)
+            (folder / "in").mkdir(mode=0o700)
+            (folder / "out").mkdir(mode=0o700)
+            session = Session(sid, folder)
+            self.sessions[sid] = session
+            return session
+
+    def session(self, sid: str) -> Session:
+        with self.lock:
+            session = self.sessions.get(sid) if _ID.match(sid) else None
+            if session is None:
+                raise HTTPException(404, "this review session has ended; reload the page")
+            session.last_used = time.monotonic()
+            return session
+
+    def end(self, sid: str) -> None:
+        with self.lock:
+            session = self.sessions.get(sid)
+            if session is not None:
+                self._drop(session)
+
+    def _drop(self, session: Session) -> None:
+        self.sessions.pop(session.id, None)
+        shutil.rmtree(session.folder, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------
+# names
+
+
+def clean_name(raw: str) -> str:
+    """The browser's file name as text to show: decoded, bounded, never empty."""
+    name = unquote(raw or "")[:500]
+    return name or "photo"
+
+
+def output_name(name: str, fmt: str, taken: set[str]) -> str:
+    """A safe, unique file name for a copy: the last path part of ``name``, no separators,
+    controls, leading dots or reserved characters, with the output format's extension."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = unicodedata.normalize("NFC", base)
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C")
+    base = _UNSAFE_NAME.sub("_", base).strip(" .")
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    stem = stem.strip(" .")[:80] or "photo"
+    ext = EXTENSIONS[fmt]
+    for n in range(1, 10_000):
+        candidate = f"{stem}{ext}" if n == 1 else f"{stem}-{n}{ext}"
+        if candidate.casefold() not in taken and candidate not in (REPORT_HTML, REPORT_JSON):
+            taken.add(candidate.casefold())
+            return candidate
+    raise HTTPException(409, "too many photos with the same name")
+
+
+def _disposition(name: str) -> str:
+    ascii_name = name.encode("ascii", "replace").decode("ascii").replace("?", "_")
+    ascii_name = ascii_name.replace('"', "_")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+
+
+# ------------------------------------------------------------------------------------------
+# JSON for the page
+
+
+def _lang(value: str | None) -> str:
+    return value if value in LANGS else guidance.DEFAULT_LANG
+
+
+def _decided(photo: Photo) -> ScanResult:
+    """The scan with the person's decisions applied (no pixels needed: for the words)."""
+    s = photo.scanned
+    if s.status not in (Status.CLEAN, Status.REDACTED) or not s.width or not s.height:
+        return s
+    findings = review.apply(s.findings, photo.decisions, s.width, s.height)
+    hidden = any(f.action in HIDING for f in findings)
+    return replace(s, findings=tuple(findings),
+                   status=Status.REDACTED if hidden else Status.CLEAN)
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, Any]:
+    auto = f.action in HIDING
+    d = photo.decisions
+    hidden = (auto and index not in d.keep) or (not auto and index in d.hide)
+    return {
+        "id": index,
+        "kind": f.kind.value,
+        "label": guidance.kind_label(f.kind, lang),
+        "box": f.region.as_list(),
+        "score": round(f.score, 3),
+        "action": f.action.value if f.action else None,
+        "hidden": hidden,
+        "auto_hidden": auto,
+        "detail": f.detail,
+    }
+
+
+def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]:
+    s = photo.scanned
+    decided = _decided(photo)
+    labels = guidance.MESSAGES.get(lang, {})
+    english = guidance.MESSAGES[guidance.DEFAULT_LANG]
+    metadata = [_capital(labels.get(f"meta.{k}") or english.get(f"meta.{k}") or k)
+                for k in s.metadata_removed]
+    d = photo.decisions
+    return {
+        "id": photo.id,
+        "name": photo.name,
+        "output_name": photo.out_name,
+        "status": s.status.value,
+        "status_label": guidance.status_label(decided.status, lang),
+        "error": s.error,
+        "width": s.width,
+        "height": s.height,
+        "findings": [_finding_json(i, f, photo, lang) for i, f in enumerate(s.findings)],
+        "boxes": [b.as_list() for b in d.boxes],
+        "face_style": (d.face_style or face_style).value,
+        "metadata": metadata,
+        "notes": list(s.notes),
+        "verdict": guidance.verdict(decided, lang),
+        "guidance": guidance.guidance_for(decided, lang),
+    }
+
+
+def parse_decisions(body: Any, photo: Photo) -> review.Decisions:
+    """The page's decisions, validated: ids must be findings, boxes four finite numbers."""
+    if not isinstance(body, dict):
+        raise HTTPException(422, "decisions must be an object")
+    n = len(photo.scanned.findings)
+    keep_raw = body.get("keep", [])
+    hide_raw = body.get("hide", [])
+    boxes_raw = body.get("boxes", [])
+    style_raw = body.get("face_style")
+    for ids in (keep_raw, hide_raw):
+        if not isinstance(ids, list) or len(ids) > n or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i in ids):
+            raise HTTPException(422, "keep and hide must list finding ids")
+    if not isinstance(boxes_raw, list) or len(boxes_raw) > MAX_BOXES:
+        raise HTTPException(422, f"boxes must be a list of at most {MAX_BOXES}")
+    boxes: list[Region] = []
+    for b in boxes_raw:
+        if (not isinstance(b, list) or len(b) != 4
+                or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in b)):
+            raise HTTPException(422, "each box must be [x1, y1, x2, y2]")
+        boxes.append(Region(*(float(v) for v in b)))
+    try:
+        w, h = photo.scanned.width or 0, photo.scanned.height or 0
+        clipped = review.manual_boxes(boxes, w, h)
+    except ScannerError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    style = None
+    if style_raw is not None:
+        try:
+            style = FaceStyle(style_raw)
+        except ValueError:
+            raise HTTPException(422, "face_style must be mosaic, blur or fill") from None
+    return review.Decisions(frozenset(keep_raw), clipped, style, frozenset(hide_raw))
+
+
+# ------------------------------------------------------------------------------------------
+# pictures
+
+
+def _jpeg_preview(pixels: Any) -> bytes:
+    """A downscaled JPEG made from the pixel array alone (nothing else reaches it)."""
+    im = Image.fromarray(pixels, "RGB")
+    im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    im.save(buf, "JPEG", quality=85)
+    return buf.getvalue()
+
+
+def _picture(data: bytes) -> Response:
+    return Response(data, media_type="image/jpeg")
+
+
+# ------------------------------------------------------------------------------------------
+# the app
+
+
+def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None = None,
+               default_lang: str = guidance.DEFAULT_LANG,
+               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+    """The review app. ``work_dir`` holds its private temp folder (deleted on shutdown);
+    ``pipeline`` lets tests pass one on fake detectors; ``default_lang`` is the page's language
+    until the person picks one."""
+    server = Server(config, work_dir, pipeline, max_upload_bytes)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        server.start()
+        try:
+            yield
+        finally:
+            server.stop()
+
+    app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.server = server
+
+    @app.middleware("http")
+    async def guard(request: Request, call_next: Any) -> Response:
+        problem = _guard(request)
+        if problem is not None:
+            status, message = problem
+            response: Response = JSONResponse({"error": message}, status_code=status)
+        else:
+            response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    @app.get("/")
+    def index() -> Response:
+        text = (STATIC / "index.html").read_text(encoding="utf-8")
+        return Response(text.replace("{{lang}}", _lang(default_lang)), media_type="text/html")
+
+    @app.get("/static/{name}")
+    def static(name: str) -> Response:
+        files = {"app.js": "text/javascript", "app.css": "text/css"}
+        if name not in files:
+            raise HTTPException(404, "not found")
+        return FileResponse(STATIC / name, media_type=files[name])
+
+    @app.get("/api/strings")
+    def strings() -> dict[str, Any]:
+        return {"default": _lang(default_lang), "langs": {
+            code: {**UI[code], **{f"kind.{k}": v for k, v in _kinds(code).items()}}
+            for code in LANGS}}
+
+    @app.post("/api/sessions")
+    def new_session() -> dict[str, Any]:
+        session = server.new_session()
+        return {"session": session.id, "max_upload_bytes": server.max_upload_bytes,
+                "max_pixels": config.max_pixels}
+
+    @app.post("/api/sessions/{sid}/end")
+    def end_session(sid: str) -> dict[str, bool]:
+        server.end(sid)
+        return {"ended": True}
+
+    @app.post("/api/sessions/{sid}/photos")
+    async def upload(sid: str, request: Request, lang: str | None = None) -> dict[str, Any]:
+        session = server.session(sid)
+        if len(session.photos) >= MAX_PHOTOS:
+            raise HTTPException(413, f"at most {MAX_PHOTOS} photos per session")
+        name = clean_name(request.headers.get("x-postsafe-name", ""))
+        declared = request.headers.get("content-length")
+        if declared is not None and (not declared.isdigit()
+                                     or int(declared) > server.max_upload_bytes):
+            raise HTTPException(413, _too_big(server.max_upload_bytes))
+        pid = secrets.token_urlsafe(12)
+        path = session.folder / "in" / f"{pid}.upload"
+        size = 0
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as fh:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > server.max_upload_bytes:
+                        raise HTTPException(413, _too_big(server.max_upload_bytes))
+                    fh.write(chunk)
+            if size == 0:
+                raise HTTPException(400, "the file is empty")
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        from starlette.concurrency import run_in_threadpool
+
+        photo = await run_in_threadpool(_scan, server, session, pid, name, path)
+        return photo_json(photo, _lang(lang), config.face_style)
+
+    @app.get("/api/sessions/{sid}/photos/{pid}")
+    def get_photo(sid: str, pid: str, lang: str | None = None) -> dict[str, Any]:
+        return photo_json(_photo(server, sid, pid), _lang(lang), config.face_style)
+
+    @app.post("/api/sessions/{sid}/photos/{pid}/decisions")
+    async def decide(sid: str, pid: str, request: Request,
+                     lang: str | None = None) -> dict[str, Any]:
+        photo = _photo(server, sid, pid)
+        raw = await request.body()
+        if len(raw) > 1_000_000:
+            raise HTTPException(413, "too many decisions")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise HTTPException(422, "decisions must be JSON") from None
+        photo.decisions = parse_decisions(body, photo)
+        return photo_json(photo, _lang(lang), config.face_style)
+
+    @app.post("/api/sessions/{sid}/photos/{pid}/remove")
+    def remove(sid: str, pid: str) -> dict[str, bool]:
+        session = server.session(sid)
+        with session.lock:
+            photo = session.photos.pop(pid, None)
+        if photo is None:
+            raise HTTPException(404, "no such photo")
+        photo.upload.unlink(missing_ok=True)
+        if photo.final is not None and photo.final[1].output:
+            Path(photo.final[1].output).unlink(missing_ok=True)
+        session.names.discard(photo.out_name.casefold())
+        return {"removed": True}
+
+    @app.get("/api/sessions/{sid}/photos/{pid}/original.jpg")
+    def original(sid: str, pid: str) -> Response:
+        photo = _photo(server, sid, pid)
+        if photo.original_preview is None:
+            with server.work:
+                pixels = _pixels(server, photo)
+                photo.original_preview = _jpeg_preview(pixels)
+        return _picture(photo.original_preview)
+
+    @app.get("/api/sessions/{sid}/photos/{pid}/safe.jpg")
+    def safe(sid: str, pid: str) -> Response:
+        photo = _photo(server, sid, pid)
+        decisions = photo.decisions
+        cached = photo.safe_preview
+        if cached is None or cached[0] != decisions:
+            with server.work:
+                rendered = review.render(server.pipeline, photo.upload, photo.scanned,
+                                         decisions, check=False)
+            if rendered.pixels is None:
+                raise HTTPException(422, rendered.result.error or "no safe copy can be made")
+            cached = (decisions, _jpeg_preview(rendered.pixels))
+            photo.safe_preview = cached
+        return _picture(cached[1])
+
+    @app.get("/api/sessions/{sid}/photos/{pid}/download")
+    def download(sid: str, pid: str) -> Response:
+        session = server.session(sid)
+        photo = _photo(server, sid, pid)
+        result = _final(server, session, photo)
+        if result.status is Status.ERROR or result.output is None:
+            raise HTTPException(422, result.error or "no safe copy was made")
+        return FileResponse(result.output, media_type=_media(result.output_format),
+                            headers={"Content-Disposition": _disposition(photo.out_name)})
+
+    @app.get("/api/sessions/{sid}/report.html")
+    def report_html(sid: str, lang: str | None = None) -> Response:
+        session = server.session(sid)
+        out = _reports(server, session, _lang(lang))
+        return FileResponse(out / REPORT_HTML, media_type="text/html",
+                            headers={"Content-Disposition": _disposition(REPORT_HTML)})
+
+    @app.get("/api/sessions/{sid}/report.json")
+    def report_json(sid: str, lang: str | None = None) -> Response:
+        session = server.session(sid)
+        out = _reports(server, session, _lang(lang))
+        return FileResponse(out / REPORT_JSON, media_type="application/json",
+                            headers={"Content-Disposition": _disposition(REPORT_JSON)})
+
+    @app.get("/api/sessions/{sid}/postsafe-photos.zip")
+    def download_zip(sid: str, lang: str | None = None) -> Response:
+        session = server.session(sid)
+        out = _reports(server, session, _lang(lang))
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as zf:
+            for photo in _photos(session):
+                final = photo.final[1] if photo.final else None
+                if final is not None and final.output is not None:
+                    _zip_add(zf, photo.out_name, Path(final.output).read_bytes(), False)
+            for report in (REPORT_HTML, REPORT_JSON):
+                _zip_add(zf, report, (out / report).read_bytes(), True)
+        return Response(buf.getvalue(), media_type="application/zip",
+                        headers={"Content-Disposition": _disposition("postsafe-photos.zip")})
+
+    return app
+
+
+def _guard(request: Request) -> tuple[int, str] | None:
+    """Refuse requests that did not come from this page on this machine (None: allowed)."""
+    host = request.headers.get("host", "")
+    hostname = host.rsplit(":", 1)[0] if host.count(":") <= 1 else ""
+    port = host.rsplit(":", 1)[1] if host.count(":") == 1 else ""
+    if hostname not in LOOPBACK_NAMES or (port and not port.isdigit()):
+        return 400, "this page only answers on 127.0.0.1"
+    origin = request.headers.get("origin")
+    changes = request.method not in ("GET", "HEAD")
+    if origin is not None and origin != f"http://{host}":
+        return 403, "requests from other sites are refused"
+    if changes and origin is None:
+        return 403, "requests without an Origin are refused"
+    site = request.headers.get("sec-fetch-site")
+    if request.url.path.startswith("/api/") and site not in (None, "same-origin", "none"):
+        return 403, "requests from other sites are refused"
+    return None
+
+
+def _kinds(lang: str) -> dict[str, str]:
+    table = guidance.MESSAGES.get(lang, {})
+    english = guidance.MESSAGES[guidance.DEFAULT_LANG]
+    return {k[5:]: table.get(k, v) for k, v in english.items() if k.startswith("kind.")}
+
+
+def _too_big(limit: int) -> str:
+    return f"the file is over the {limit / 2**20:.0f} MB limit for one photo"
+
+
+def _media(fmt: str | None) -> str:
+    return {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
+            "BMP": "image/bmp"}.get(fmt or "", "application/octet-stream")
+
+
+def _photo(server: Server, sid: str, pid: str) -> Photo:
+    session = server.session(sid)
+    photo = session.photos.get(pid)
+    if photo is None:
+        raise HTTPException(404, "no such photo")
+    return photo
+
+
+def _photos(session: Session) -> list[Photo]:
+    with session.lock:
+        return list(session.photos.values())
+
+
+def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> Photo:
+    with path.open("rb") as fh:
+        head = fh.read(32)
+    kind = sniff(head)
+    if kind is None and Path(name.replace("\\", "/")).suffix.lower() not in IMAGE_SUFFIXES:
+        scanned = ScanResult(source=name, status=Status.SKIPPED, error="not an image file")
+    else:
+        with server.work:
+            scanned = review.scan(server.pipeline, path, display=name)
+    fmt = output_format(scanned.format or kind or "JPEG", server.config)
+    with session.lock:
+        photo = Photo(pid, name, path, output_name(name, fmt, session.names), scanned)
+        session.photos[pid] = photo
+    if scanned.status not in (Status.CLEAN, Status.REDACTED):
+        path.unlink(missing_ok=True)  # nothing more will be made from it
+    return photo
+
+
+def _pixels(server: Server, photo: Photo) -> Any:
+    from scanner.imageio import load
+
+    if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
+        raise HTTPException(422, photo.scanned.error or "this photo was not processed")
+    try:
+        return load(photo.upload, server.config).pixels
+    except ScannerError as exc:
+        raise HTTPException(422, str(exc)) from exc
+
+
+def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
+    """The photo's copy with the current decisions, written to the session's out folder
+    (rendered, verified and encoded again whenever the decisions changed)."""
+    decisions = photo.decisions
+    if photo.final is not None and photo.final[0] == decisions:
+        return photo.final[1]
+    if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
+        return photo.scanned
+    target = session.folder / "out" / photo.out_name
+    target.unlink(missing_ok=True)
+    with server.work:
+        rendered = review.render(server.pipeline, photo.upload, photo.scanned, decisions,
+                                 output=target)
+    photo.final = (decisions, rendered.result)
+    return rendered.result
+
+
+def _reports(server: Server, session: Session, lang: str) -> Path:
+    """Write every photo's copy and the HTML + JSON reports; returns the out folder."""
+    out = session.folder / "out"
+    results = [_final(server, session, p) for p in _photos(session)]
+    settings = {
+        "detectors": list(server.config.detectors),
+        "face_threshold": server.config.face_threshold,
+        "policy": server.config.policy.value,
+        "text_style": server.config.text_style.value,
+        "verify": server.config.verify,
+        "output_format": server.config.output_format.value,
+        "jpeg_quality": server.config.jpeg_quality,
+        "reviewed_on": "review page",
+        "lang": lang,
+    }
+    try:
+        write_json_report(results, out / REPORT_JSON, out_root=out, mode="review",
+                          settings=settings)
+        write_html_report(results, out / REPORT_HTML, out_root=out, lang=lang)
+    except ScannerError as exc:
+        raise HTTPException(500, str(exc)) from exc
+    return out
+
+
+def _zip_add(zf: zipfile.ZipFile, name: str, data: bytes, compress: bool) -> None:
+    # A fixed date: the archive should not say when the photos were reviewed.
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+

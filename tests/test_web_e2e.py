@@ -1,0 +1,250 @@
+"""The review page end to end, in real headless Chromium (Debian's, driven by Playwright) against
+``postsafe serve`` with the real models: drop the sample photos, untick a face, draw a box,
+download the zip, and judge the copies (exiftool for metadata, pixels for the decisions)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import HAS_EXIFTOOL
+from PIL import Image
+from playwright.sync_api import expect, sync_playwright
+
+from scanner.config import ScanConfig
+from scanner.imageio import load
+
+pytestmark = [pytest.mark.integration, pytest.mark.exiftool]
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "sample_images"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+DROPPED = "outing_gps.jpg"  # dropped on the zone; the others go through the file picker
+WAIT_MS = 15 * 60 * 1000  # real models on 2 shared cores
+STEP_MS = 120 * 1000  # one click's answer
+ALLOWED_GROUPS = {"ExifTool", "System", "File", "JFIF", "PNG", "Composite"}
+
+
+def _photos() -> list[Path]:
+    return sorted(p for p in SAMPLES.iterdir() if p.suffix.lower() != ".md")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh")
+    if not HAS_EXIFTOOL:
+        pytest.fail("exiftool is missing: run scripts/install-system-deps.sh")
+    tmp = tmp_path_factory.mktemp("serve")
+    env = {**os.environ, "TMPDIR": str(tmp)}
+    # PNG copies: the kept face can then be compared with the original pixel for pixel.
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "scanner", "serve", "--port", "0", "--no-browser",
+         "--format", "png"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    if "http://127.0.0.1:" not in line:
+        proc.kill()
+        pytest.fail(f"serve did not start: {line} {proc.stderr.read() if proc.stderr else ''}")
+    url = line.split()[3]
+    yield {"url": url, "tmp": tmp}
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert list(tmp.glob("postsafe-web-*")) == [], "the temp folder outlived the server"
+
+
+@pytest.fixture(scope="module")
+def browser():
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _drop(page, path: Path) -> None:
+    """A real drop event carrying a DataTransfer with the file, as a browser makes on drop."""
+    data = base64.b64encode(path.read_bytes()).decode("ascii")
+    transfer = page.evaluate_handle(
+        """([data, name]) => {
+            const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+            const dt = new DataTransfer();
+            dt.items.add(new File([bytes], name, { type: "image/jpeg" }));
+            return dt;
+        }""", [data, path.name])
+    page.dispatch_event("#drop", "dragenter", {"dataTransfer": transfer})
+    page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
+
+
+def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> None:
+    context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    external: list[str] = []
+    page.on("request", lambda r: None if r.url.startswith(server["url"])
+            else external.append(r.url))
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready=true]")
+
+    photos = _photos()
+    _drop(page, SAMPLES / DROPPED)
+    page.set_input_files("#files", [str(p) for p in photos if p.name != DROPPED])
+    # expect() polls from Playwright's own world: the page's CSP forbids eval, rightly.
+    ready = page.locator(".photo-item[data-status=redacted], .photo-item[data-status=clean]")
+    expect(ready).to_have_count(len(photos), timeout=WAIT_MS)
+    assert "ready to review" in page.inner_text("#progress")
+
+    # Review the dropped photo: its face is listed and outlined.
+    page.click(f".photo-main:has-text('{DROPPED}')")
+    expect(page.locator("#review-name")).to_have_text(DROPPED)
+    face = page.locator("#findings li", has_text="Face").first
+    assert face.locator("input").is_checked()
+    assert page.locator("#overlay .mark.k-face").count() >= 1
+    assert page.get_attribute("#original", "alt")
+    # Every control has a label a screen reader can read.
+    unlabelled = page.evaluate(
+        "[...document.querySelectorAll('input')].filter(i => !i.labels || !i.labels.length)"
+        ".map(i => i.id)")
+    assert unlabelled == []
+
+    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
+        face.locator("input").uncheck()
+    page.wait_for_selector("#overlay .mark.k-face.kept-mark")
+
+    # Draw a box with the mouse over an empty part of the picture (right of the face).
+    page.click("#draw-toggle")
+    # Mouse events only reach what is inside the viewport.
+    page.locator("#overlay").scroll_into_view_if_needed()
+    box = page.locator("#overlay").bounding_box()
+    assert box is not None
+    x0, y0 = box["x"] + box["width"] * 0.70, box["y"] + box["height"] * 0.25
+    x1, y1 = box["x"] + box["width"] * 0.90, box["y"] + box["height"] * 0.50
+    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+        page.mouse.move(x1, y1, steps=5)
+        page.mouse.up()
+    page.wait_for_selector("#boxes li")
+    assert page.locator("#boxes li").count() == 1
+
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.click("#dl-zip")
+    archive = tmp_path / "photos.zip"
+    info.value.save_as(archive)
+    assert external == [], f"the page fetched from elsewhere: {external}"
+    context.close()
+
+    out = tmp_path / "unzipped"
+    with zipfile.ZipFile(archive) as zf:
+        names = sorted(zf.namelist())
+        zf.extractall(out)
+    assert "postsafe-report.html" in names and "postsafe-report.json" in names
+    images = [out / n for n in names if not n.startswith("postsafe-report")]
+    assert len(images) == len(photos)
+
+    # exiftool is the judge: nothing but the file's own structure.
+    proc = subprocess.run(["exiftool", "-j", "-a", "-G1", *map(str, images)],
+                          capture_output=True, text=True, timeout=120)
+    for entry in json.loads(proc.stdout):
+        groups = {k.split(":")[0] for k in entry if ":" in k}
+        assert groups <= ALLOWED_GROUPS, (entry["SourceFile"], groups - ALLOWED_GROUPS)
+
+    report = json.loads((out / "postsafe-report.json").read_text(encoding="utf-8"))
+    result = next(r for r in report["results"] if r["source"] == DROPPED)
+    assert result["status"] in ("clean", "redacted") and result["verified"] is True
+    kept = [f for f in result["findings"] if f["kind"] == "face"]
+    assert kept and kept[0]["action"] == "kept" and kept[0]["decided_by"] == "user"
+    manual = [f for f in result["findings"] if f["kind"] == "manual"]
+    assert len(manual) == 1 and manual[0]["action"] == "fill"
+
+    copy = np.asarray(Image.open(out / result["output"]).convert("RGB"))
+    original = load(SAMPLES / DROPPED, ScanConfig()).pixels
+    assert copy.shape == original.shape
+    # The unticked face is untouched (PNG: pixel for pixel) ...
+    fx1, fy1, fx2, fy2 = kept[0]["box"]
+    assert np.array_equal(copy[fy1:fy2, fx1:fx2], original[fy1:fy2, fx1:fx2])
+    # ... and the drawn box is filled with one colour where the picture was not flat.
+    bx1, by1, bx2, by2 = manual[0]["box"]
+    inner = copy[by1 + 1:by2 - 1, bx1 + 1:bx2 - 1].reshape(-1, 3)
+    assert inner.size and (inner == inner[0]).all()
+    assert original[by1:by2, bx1:bx2].std() > 1
+
+
+def _session_folders(server: dict) -> set[Path]:
+    return set(server["tmp"].glob("postsafe-web-*/*"))
+
+
+def test_welsh_switch_is_remembered(server: dict, browser) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    before = _session_folders(server)
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready=true]")
+    mine = _session_folders(server) - before
+    assert len(mine) == 1
+    assert page.inner_text("h1") == "Check photos before you post them"
+    page.click("button[data-lang=cy]")
+    assert page.inner_text("h1") == "Gwiriwch luniau cyn eu postio"
+    assert page.get_attribute("html", "lang") == "cy"
+    assert page.get_attribute("button[data-lang=cy]", "aria-pressed") == "true"
+    page.reload()
+    page.wait_for_selector("body[data-ready=true]")
+    # Leaving the page ended its session: the server deleted that session's folder.
+    assert not any(folder.exists() for folder in mine)
+    assert page.inner_text("h1") == "Gwiriwch luniau cyn eu postio"
+    assert page.get_attribute("html", "lang") == "cy"
+    assert "Llusgwch" in page.inner_text("#drop")
+    # Fits a phone: nothing wider than the window.
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    context.close()
+
+
+def test_keyboard_box_form(server: dict, browser) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready=true]")
+    page.set_input_files("#files", [str(SAMPLES / "noticeboard_qr.png")])
+    page.wait_for_selector(".photo-item[data-status=redacted]", timeout=WAIT_MS)
+    page.wait_for_selector("#review:not([hidden])")
+    expect(page.locator("#review-name")).not_to_have_text("")
+    page.focus("#box-x")
+    page.keyboard.type("10")
+    page.keyboard.press("Tab")
+    page.keyboard.type("20")
+    page.keyboard.press("Tab")
+    page.keyboard.type("100")
+    page.keyboard.press("Tab")
+    page.keyboard.type("50")
+    with page.expect_response(lambda r: "/decisions" in r.url):
+        page.keyboard.press("Enter")
+    page.wait_for_selector("#boxes li")
+    assert "100 \u00d7 50" in page.inner_text("#boxes li")
+    # A box outside the photo is refused with a message, not sent.
+    page.fill("#box-x", "99999")
+    page.fill("#box-y", "0")
+    page.fill("#box-w", "10")
+    page.fill("#box-h", "10")
+    page.click("#box-form button[type=submit]")
+    assert page.is_visible("#box-error")
+    context.close()
