@@ -39,6 +39,7 @@ bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/metadata_eval.py --baseline
 	$(BIN)/python bench/documents_eval.py
 	$(BIN)/python bench/screens_eval.py
+	$(BIN)/python bench/speed_eval.py
 
 samples: $(VENV)/.dev-installed
 	$(BIN)/python scripts/make_sample_images.py
