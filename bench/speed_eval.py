@@ -19,6 +19,8 @@ One *run* is one command over the whole set. Runs alternate (postsafe, deface, f
 * **in-process s/photo**: median over all photos and runs of the per-photo time measured inside
   the process, start-up and model loading excluded (PostSafe: the report's ``elapsed_s``; floor:
   its own timer; deface has no per-photo timer, so ``-``);
+* **CPU s/photo**: median over runs of (user + system seconds / photos): moves much less than
+  wall time when other work shares the machine;
 * **peak RSS**: the largest "Maximum resident set size" of the command over the runs;
 * ratios postsafe/deface and postsafe/floor for both time figures where they exist.
 
@@ -41,7 +43,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from _common import BenchError, add_logging, add_postsafe, cli, setup_logging
@@ -61,7 +63,7 @@ TIME = "/usr/bin/time"
 # "8 MP" phones write 3264 x 2448 = 7.99 MP: the class, not the exact product, is meant.
 MIN_PIXELS = 7_900_000
 MAX_PIXELS = 16_500_000
-COMMANDS = ("postsafe", "deface", "floor")
+COMMANDS = ("postsafe", "deface", "floor", "before")
 
 Image.MAX_IMAGE_PIXELS = None  # eval photos are trusted
 
@@ -78,6 +80,7 @@ class Runs:
     """What one command measured over the runs."""
 
     wall_per_photo: list[float] = field(default_factory=list)
+    cpu_per_photo: list[float] = field(default_factory=list)
     inner: list[float] = field(default_factory=list)  # per-photo in-process seconds
     peak_kb: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
@@ -110,35 +113,45 @@ def select_photos(dirs: Sequence[Path], min_pixels: int = MIN_PIXELS,
     return out
 
 
-def parse_time_v(stderr: str) -> tuple[float, int]:
-    """Wall seconds and peak RSS (kB) from GNU time's ``-v`` output."""
+def parse_time_v(stderr: str) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system) and peak RSS (kB) from GNU time's ``-v``."""
     wall = re.search(r"Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): ([\d:.]+)", stderr)
+    user = re.search(r"User time \(seconds\): ([\d.]+)", stderr)
+    system = re.search(r"System time \(seconds\): ([\d.]+)", stderr)
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
-    if not wall or not rss:
+    if not wall or not rss or not user or not system:
         raise BenchError("could not read /usr/bin/time -v output")
     seconds = 0.0
     for part in wall.group(1).split(":"):
         seconds = seconds * 60 + float(part)
-    return seconds, int(rss.group(1))
+    return seconds, float(user.group(1)) + float(system.group(1)), int(rss.group(1))
 
 
-def timed(cmd: Sequence[str], timeout: float) -> tuple[float, int]:
-    """Run ``cmd`` under /usr/bin/time -v: (wall seconds, peak RSS kB)."""
+@dataclass(frozen=True, slots=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds
+    peak_kb: int
+    inner: tuple[float, ...] = ()  # per-photo seconds measured inside the process
+
+
+def timed(cmd: Sequence[str], timeout: float) -> Timing:
+    """Run ``cmd`` under /usr/bin/time -v."""
     started = time.perf_counter()
     proc = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, timeout=timeout,
                           check=False)
     wall = time.perf_counter() - started
-    _, peak = parse_time_v(proc.stderr)
+    _, cpu, peak = parse_time_v(proc.stderr)
     if proc.returncode != 0:
         raise BenchError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr[-800:]}")
-    return wall, peak
+    return Timing(wall, cpu, peak)
 
 
 def run_postsafe(postsafe: str, photos: Sequence[Photo], work: Path,
-                 timeout: float) -> tuple[float, int, list[float]]:
+                 timeout: float) -> Timing:
     out = work / "postsafe_out"
     shutil.rmtree(out, ignore_errors=True)
-    wall, peak = timed([*postsafe.split(), "redact", *(str(p.path) for p in photos),
+    timing = timed([*postsafe.split(), "redact", *(str(p.path) for p in photos),
                               "--out", str(out)], timeout)
     report = json.loads((out / "postsafe-report.json").read_text())
     inner, errors = [], []
@@ -151,11 +164,11 @@ def run_postsafe(postsafe: str, photos: Sequence[Photo], work: Path,
         raise BenchError("PostSafe failed on: " + "; ".join(errors))
     if len(inner) != len(photos):
         raise BenchError(f"PostSafe reported {len(inner)} timed photos of {len(photos)}")
-    return wall, peak, inner
+    return replace(timing, inner=tuple(inner))
 
 
 def run_deface(deface: str, photos: Sequence[Photo], work: Path,
-               timeout: float) -> tuple[float, int, list[float]]:
+               timeout: float) -> Timing:
     # deface writes NAME_anonymized.EXT next to each input: give it symlinks in a fresh folder.
     folder = work / "deface_in"
     shutil.rmtree(folder, ignore_errors=True)
@@ -165,22 +178,22 @@ def run_deface(deface: str, photos: Sequence[Photo], work: Path,
         link = folder / f"{i:02d}_{p.path.name}"
         link.symlink_to(p.path)
         links.append(str(link))
-    wall, peak = timed([*deface.split(), *links], timeout)
+    timing = timed([*deface.split(), *links], timeout)
     made = [f for f in folder.iterdir() if "_anonymized" in f.name]
     if len(made) != len(photos):
         raise BenchError(f"deface wrote {len(made)} outputs for {len(photos)} photos")
-    return wall, peak, []
+    return timing
 
 
 def run_floor(photos: Sequence[Photo], work: Path,
-              timeout: float) -> tuple[float, int, list[float]]:
+              timeout: float) -> Timing:
     out = work / "floor_out"
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir()
     timings = work / "floor_times.json"
-    wall, peak = timed([sys.executable, str(Path(__file__).resolve()), "--floor-worker",
+    timing = timed([sys.executable, str(Path(__file__).resolve()), "--floor-worker",
                               str(out), str(timings), *(str(p.path) for p in photos)], timeout)
-    return wall, peak, [float(t) for t in json.loads(timings.read_text())]
+    return replace(timing, inner=tuple(float(t) for t in json.loads(timings.read_text())))
 
 
 def floor_worker(out: Path, timings: Path, sources: Sequence[str]) -> int:
@@ -216,10 +229,15 @@ def build_parser() -> argparse.ArgumentParser:
                     help="eval folders to take the photos from (default documents, metadata)")
     add_postsafe(ap, DEFAULT_POSTSAFE)
     ap.add_argument("--deface", default=str(DEFAULT_DEFACE), help="deface command line")
+    ap.add_argument("--before", metavar="CMD",
+                    help="a second PostSafe command line (e.g. an older checkout: "
+                    "'env PYTHONPATH=/tmp/old .venv/bin/python -m scanner'), run as 'before' "
+                    "in the same alternation, for before/after ratios of a change")
     ap.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
     ap.add_argument("--limit", type=int, help="use only the first N selected photos")
-    ap.add_argument("--only", nargs="+", choices=COMMANDS, default=list(COMMANDS),
-                    help="commands to run (default all three)")
+    ap.add_argument("--only", nargs="+", choices=COMMANDS,
+                    help="commands to run (default postsafe, deface, floor; and before "
+                    "with --before)")
     ap.add_argument("--min-mp", type=float, default=MIN_PIXELS / 1e6,
                     help="smallest photo, megapixels (default %(default)s)")
     ap.add_argument("--keep", type=Path, help="work folder to keep (outputs of the last run)")
@@ -256,21 +274,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         tmp = tempfile.TemporaryDirectory(prefix="speed_eval-")
         work = Path(tmp.name)
-    runs = {name: Runs() for name in args.only}
+    names = args.only or [c for c in COMMANDS if c != "before" or args.before]
+    if "before" in names and not args.before:
+        raise BenchError("--only before needs --before CMD")
+    runs = {name: Runs() for name in names}
     try:
         for i in range(args.runs):
-            for name in args.only:
+            for name in names:
                 log.info("run %d/%d: %s", i + 1, args.runs, name)
-                if name == "postsafe":
-                    wall, peak, inner = run_postsafe(args.postsafe, photos, work, args.timeout)
+                if name in ("postsafe", "before"):
+                    cmd = args.postsafe if name == "postsafe" else args.before
+                    t = run_postsafe(cmd, photos, work, args.timeout)
                 elif name == "deface":
-                    wall, peak, inner = run_deface(args.deface, photos, work, args.timeout)
+                    t = run_deface(args.deface, photos, work, args.timeout)
                 else:
-                    wall, peak, inner = run_floor(photos, work, args.timeout)
-                runs[name].wall_per_photo.append(wall / n)
-                runs[name].inner.extend(inner)
-                runs[name].peak_kb.append(peak)
-                log.info("  %.2f s/photo, %.0f MB", wall / n, peak / 1024)
+                    t = run_floor(photos, work, args.timeout)
+                runs[name].wall_per_photo.append(t.wall / n)
+                runs[name].cpu_per_photo.append(t.cpu / n)
+                runs[name].inner.extend(t.inner)
+                runs[name].peak_kb.append(t.peak_kb)
+                log.info("  %.2f s/photo, CPU %.2f s/photo, %.0f MB", t.wall / n, t.cpu / n,
+                         t.peak_kb / 1024)
     finally:
         if tmp is not None:
             tmp.cleanup()
@@ -279,28 +303,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             "wall_s_per_photo_median": med(r.wall_per_photo),
             "wall_s_per_photo_runs": r.wall_per_photo,
             "in_process_s_per_photo_median": med(r.inner),
+            "cpu_s_per_photo_median": med(r.cpu_per_photo),
             "peak_rss_mb": max(r.peak_kb) / 1024,
         }
         for name, r in runs.items()
     }
     print(f"\n{args.runs} runs each, alternating; cpus available: {os.cpu_count()}")
-    print(f"{'':10} {'wall s/photo':>13} {'in-process s/photo':>19} {'peak RSS MB':>12}")
+    print(f"{'':10} {'wall s/photo':>13} {'in-process s/photo':>19} {'CPU s/photo':>12} "
+          f"{'peak RSS MB':>12}")
     for name, s in summary.items():
         print(f"{name:10} {fmt_s(s['wall_s_per_photo_median']):>13} "
-              f"{fmt_s(s['in_process_s_per_photo_median']):>19} {s['peak_rss_mb']:>12.0f}")
+              f"{fmt_s(s['in_process_s_per_photo_median']):>19} "
+              f"{fmt_s(s['cpu_s_per_photo_median']):>12} {s['peak_rss_mb']:>12.0f}")
     print("wall = median over runs of (command wall time / photos), start-up and model loading "
           "included;\nin-process = median per-photo time inside the process (PostSafe: the "
-          "report's elapsed_s), both excluded.")
+          "report's elapsed_s), both excluded;\nCPU = median over runs of (user + system time / "
+          "photos): less sensitive than wall time to other work on a shared machine.")
     ps = summary.get("postsafe")
     if ps:
-        for other in ("deface", "floor"):
+        for other in ("before", "deface", "floor"):
             o = summary.get(other)
             if not o:
                 continue
             wall = ratio(ps["wall_s_per_photo_median"], o["wall_s_per_photo_median"])
             inner = ratio(ps["in_process_s_per_photo_median"], o["in_process_s_per_photo_median"])
+            cpu = ratio(ps["cpu_s_per_photo_median"], o["cpu_s_per_photo_median"])
             memory = ratio(ps["peak_rss_mb"], o["peak_rss_mb"])
-            print(f"postsafe/{other}: wall {wall}, in-process {inner}, peak memory {memory}")
+            print(f"postsafe/{other}: wall {wall}, in-process {inner}, CPU {cpu}, "
+                  f"peak memory {memory}")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps({
         "photos": [str(p.path) for p in photos], "runs": args.runs, "summary": summary,
