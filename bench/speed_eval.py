@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--deface", default=str(DEFAULT_DEFACE), help="deface command line")
     ap.add_argument("--before", metavar="CMD",
                     help="a second PostSafe command line (e.g. an older checkout: "
-                    "'env PYTHONPATH=/tmp/old .venv/bin/python -m scanner'), run as 'before' "
+                    "'env PYTHONPATH=/tmp/old .venv/bin/python -P -m scanner'), run as 'before' "
                     "in the same alternation, for before/after ratios of a change")
     ap.add_argument("--runs", type=int, default=3, help="runs of each command (default 3)")
     ap.add_argument("--limit", type=int, help="use only the first N selected photos")
