@@ -49,6 +49,8 @@ class ScanConfig:
     text_unclip: float = 1.6
     text_style: TextStyle = TextStyle.FILL
     text_recognition: bool = True  # read text to explain findings (never reported verbatim)
+    # Detectors run at once on one photo (threads; onnxruntime and OpenCV release the GIL).
+    parallel_detectors: int = 2
     # Output
     output_format: OutputFormat = OutputFormat.KEEP
     jpeg_quality: int = 92

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from scanner.detectors.base import Detector
+from scanner.parallel import map_ordered
 from scanner.redactors.base import pixel_box
 from scanner.types import Action, Finding, FindingKind
 
@@ -76,14 +77,20 @@ def sample_step(width: int, height: int, max_samples: int = 65_536) -> int:
 
 
 def check(redacted: np.ndarray, decided: Sequence[Finding],
-          detectors: Sequence[Detector], face_leak_score: float = 0.7) -> Check:
+          detectors: Sequence[Detector], face_leak_score: float = 0.7,
+          workers: int = 1) -> Check:
+    """Look again with every detector (``workers`` of them at a time; results are judged in
+    the detectors' order, and any detector's failure is raised)."""
     masks = {fam: hidden_mask(redacted.shape, decided, fam) for fam in ("person", "text")}
     h, w = redacted.shape[:2]
     leaks: list[Finding] = []
     new: list[Finding] = []
-    for detector in detectors:
+
+    def look(detector: Detector) -> list[Finding]:
         recheck = getattr(detector, "recheck", None)
-        found = recheck(redacted) if callable(recheck) else detector.detect(redacted)
+        return recheck(redacted) if callable(recheck) else detector.detect(redacted)
+
+    for found in map_ordered(look, detectors, workers):
         for f in found:
             box = pixel_box(f.region, w, h)
             if box is None:
