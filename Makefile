@@ -40,6 +40,7 @@ bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/documents_eval.py
 	$(BIN)/python bench/screens_eval.py
 	$(BIN)/python bench/batch_eval.py
+	$(BIN)/python bench/speed_eval.py
 
 samples: $(VENV)/.dev-installed
 	$(BIN)/python scripts/make_sample_images.py

@@ -49,6 +49,10 @@ class ScanConfig:
     text_unclip: float = 1.6
     text_style: TextStyle = TextStyle.FILL
     text_recognition: bool = True  # read text to explain findings (never reported verbatim)
+    # Detectors run at once on one photo (threads; onnxruntime and OpenCV release the GIL).
+    # 1 by default: each onnxruntime session already uses every core, and on 2 cores two at once
+    # measured the same wall time for +10% CPU (bench/speed_eval.py photos).
+    parallel_detectors: int = 1
     # Output
     output_format: OutputFormat = OutputFormat.KEEP
     jpeg_quality: int = 92

@@ -136,9 +136,12 @@ def test_detector_is_registered_and_satisfies_the_protocol(detector: CenterFaceD
         (1024, 768, 2.0, 0.5),  # 2048 / 1024
         (1600, 1200, 1.28, 0.4),  # 2048 / 1600; 640 / 1600
         (2048, 1536, 1.0, 0.3125),
-        (4000, 3000, 1.0, 0.16),  # large: finest is full resolution, searched in tiles
-        (12000, 9000, 1.0, 640 / 12000),
-        (300, 4000, 1.0, 0.16),  # the long side decides, whichever it is
+        # Large: the finest pass brings the long side down to 2048 (faces relative to the
+        # frame are searched for as in a 2 MP photo), not to full resolution.
+        (2304, 1728, 2048 / 2304, 640 / 2304),
+        (4000, 3000, 0.512, 0.16),
+        (12000, 9000, 2048 / 12000, 640 / 12000),
+        (300, 4000, 0.512, 0.16),  # the long side decides, whichever it is
     ],
 )
 def test_plan_scales_table(width: int, height: int, finest: float, coarsest: float) -> None:
@@ -166,10 +169,10 @@ def test_plan_scales_properties(width: int, height: int) -> None:
     assert all(s == pytest.approx(1.5) for s in steps[:-1]), steps
     assert 1.0 < steps[-1] <= 1.5 / 0.95 + 1e-9, steps
     assert scales[0] <= 0.5
-    assert 1.0 <= scales[-1] <= 3.0
+    assert scales[-1] <= 3.0
     # The finest pass brings the long side to 2048 px when that is within 3x.
     long_side = max(width, height)
-    assert scales[-1] == pytest.approx(max(1.0, min(3.0, 2048 / long_side)))
+    assert scales[-1] == pytest.approx(min(3.0, 2048 / long_side))
     assert len(scales) <= 12
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scanner.geometry import Tile, containment, nms, tiles
+from scanner.geometry import Tile, balanced_tiles, containment, nms, tiles
 from scanner.types import Region
 
 # ------------------------------------------------------------------------------------------
@@ -364,3 +364,59 @@ def test_region_is_frozen() -> None:
     r = Region(0, 0, 1, 1)
     with pytest.raises(AttributeError):
         r.x1 = 5  # type: ignore[misc]
+
+
+# balanced_tiles
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "max_tile", "overlap", "expected"),
+    [
+        (0, 10, 10, 2, []),
+        (10, -1, 10, 2, []),
+        (5, 7, 10, 2, [Tile(0, 0, 5, 7)]),  # smaller than a tile: one window, no padding
+        (10, 10, 10, 2, [Tile(0, 0, 10, 10)]),
+        # 2 windows needed across 12 px: each 7 px (not 10), overlapping by 2.
+        (12, 5, 10, 2, [Tile(0, 0, 7, 5), Tile(5, 0, 12, 5)]),
+    ],
+)
+def test_balanced_tiles_table(width, height, max_tile, overlap, expected) -> None:
+    assert list(balanced_tiles(width, height, max_tile, overlap)) == expected
+
+
+def test_balanced_tiles_cost_less_than_fixed_tiles() -> None:
+    fixed = list(tiles(2048, 1536, 1024, 160))
+    balanced = list(balanced_tiles(2048, 1536, 1024, 160))
+    assert len(balanced) == len(fixed) == 6
+
+    def area(ts: list[Tile]) -> int:
+        return sum((t.x1 - t.x0) * (t.y1 - t.y0) for t in ts)
+
+    assert area(balanced) < 0.7 * area(fixed)
+
+
+@pytest.mark.parametrize(("tile", "overlap"), [(10, 10), (0, 0), (5, 100)])
+def test_balanced_tiles_tile_not_larger_than_overlap_raises(tile: int, overlap: int) -> None:
+    with pytest.raises(ValueError, match="larger than overlap"):
+        list(balanced_tiles(100, 100, tile, overlap))
+
+
+@settings(max_examples=200, deadline=None)
+@given(tile_params)
+def test_balanced_tiles_cover_every_pixel_with_the_overlap(params) -> None:
+    width, height, tile, overlap = params
+    assume((width / max(1, tile - overlap)) * (height / max(1, tile - overlap)) < 5000)
+    ts = list(balanced_tiles(width, height, tile, overlap))
+    covered = np.zeros((height, width), dtype=np.int32)
+    for t in ts:
+        assert 0 <= t.x0 < t.x1 <= width and 0 <= t.y0 < t.y1 <= height
+        assert t.x1 - t.x0 <= tile and t.y1 - t.y0 <= tile
+        covered[t.y0 : t.y1, t.x0 : t.x1] += 1
+    assert covered.min() >= 1
+    # Never more windows than fixed-size tiles need.
+    assert len(ts) <= len(list(tiles(width, height, tile, overlap)))
+    # Neighbouring windows overlap by at least ``overlap`` (where there are neighbours).
+    xs = sorted({t.x0 for t in ts})
+    ends = sorted({t.x1 for t in ts})
+    for a, b in zip(ends[:-1], xs[1:], strict=True):
+        assert a - b >= min(overlap, width)

@@ -535,3 +535,48 @@ def test_output_name_too_long_is_a_write_error_not_an_internal_one(
     assert result.error is not None and result.error.endswith("File name too long")
     assert not result.error.startswith("internal error")
     assert not list((tmp_path / "out").iterdir())
+# ------------------------------------------------------------------------------------------
+# detectors run concurrently (ScanConfig.parallel_detectors)
+
+
+class _SlowDetector(FakeDetector):
+    """Finishes after the detectors listed after it, when they run at the same time."""
+
+    def __init__(self, delay: float, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.delay = delay
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        import time
+
+        time.sleep(self.delay)
+        return super().detect(image)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 4])
+def test_findings_keep_the_detectors_order_whatever_finishes_first(
+        noisy_png: Path, workers: int) -> None:
+    dets = [
+        _SlowDetector(0.1, [Region(10, 10, 50, 50)], name="slow"),
+        _SlowDetector(0.0, [Region(200, 100, 260, 160), Region(60, 60, 90, 90)], name="fast"),
+        _SlowDetector(0.05, [Region(300, 200, 340, 240)], name="middle"),
+    ]
+    config = ScanConfig(parallel_detectors=workers)
+    result = Pipeline(config, dets).process(noisy_png)
+    assert [f.detector for f in result.findings] == ["slow", "fast", "fast", "middle"]
+    found = Pipeline(config, dets).find(_pixels(noisy_png))
+    assert [(f.detector, f.region) for f in found] == [
+        (d.name, r) for d in dets for r in d.regions
+    ]
+
+
+@pytest.mark.parametrize("broken", [RaisingDetector(), NoneDetector()],
+                         ids=["raises", "returns_none"])
+def test_a_failing_detector_among_concurrent_ones_fails_closed(
+        noisy_png: Path, tmp_path: Path, broken: FakeDetector) -> None:
+    ok = _SlowDetector(0.05, [Region(10, 10, 50, 50)], name="ok")
+    out = tmp_path / "o.png"
+    result = Pipeline(ScanConfig(parallel_detectors=2), [ok, broken]).process(noisy_png, out)
+    assert result.status is Status.ERROR
+    assert result.output is None and not out.exists()
+    assert ok.seen  # the other detector ran; its findings did not rescue the photo

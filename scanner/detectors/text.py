@@ -80,6 +80,9 @@ class TextDetector:
         scaled = rescale(image, scale)
         sh, sw = scaled.shape[:2]
         prob = np.zeros((sh, sw), dtype=np.float32)
+        # Full-size windows (geometry.tiles), not balanced ones: DBNet reads layout from a wide
+        # context, and 621 px windows on a 736 x 1114 photo made toothbrush bristles a text
+        # block (screens eval collateral 6.9% -> 7.3%).
         for t in tiles(sw, sh, _TILE, _OVERLAP):
             crop = scaled[t.y0 : t.y1, t.x0 : t.x1]
             tile_prob = self._run(crop)
