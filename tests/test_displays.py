@@ -68,3 +68,13 @@ def test_sky_over_a_dark_field_is_not_a_screen() -> None:
 @pytest.mark.parametrize("shape", [(1, 1, 3), (8, 8, 3), (4, 900, 3)])
 def test_tiny_and_thin_images_have_no_screen(shape: tuple[int, int, int]) -> None:
     assert DisplayDetector(ScanConfig()).detect(np.full(shape, 120, np.uint8)) == []
+
+
+def test_a_panel_filling_the_frame_keeps_a_thin_margin() -> None:
+    """A lit sheet filling most of a dark table is flagged, but the fill must not swallow the
+    whole photo (its edges still show which way up it is)."""
+    image = np.full((480, 640, 3), 20, np.uint8)
+    image[40:440, 50:590] = 215
+    (found,) = DisplayDetector(ScanConfig()).detect(image)
+    assert found.region.x1 >= 20 and found.region.x2 <= 620
+    assert found.region.y1 >= 15 and found.region.y2 <= 465

@@ -71,9 +71,13 @@ class DisplayDetector:
         out: list[Finding] = []
         for i in nms(boxes, scores, 0.5):
             x1, y1, x2, y2 = boxes[i] / scale
-            # The margin takes in the bezel: the panel's edge pixels lost to blur and rounding, and
-            # the device's outline, which says a screen was there.
-            region = Region(float(x1), float(y1), float(x2), float(y2)).expand(0.08).clip(w, h)
+            # The margin takes in the panel's edge pixels lost to blur and rounding and, for a
+            # panel that is small in the frame, the bezel: the device's outline says a screen
+            # was there. A panel filling most of the frame keeps a thin margin, so the rest of
+            # the photo stays.
+            panel = Region(float(x1), float(y1), float(x2), float(y2))
+            margin = 0.08 if panel.area < 0.25 * w * h else 0.03
+            region = panel.expand(margin).clip(w, h)
             corners = tuple((float(x) / scale, float(y) / scale) for x, y in candidates[i][0])
             out.append(Finding(FindingKind.SCREEN, region, float(scores[i]), self.name,
                                detail="a screen", quad=corners))
