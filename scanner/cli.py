@@ -123,8 +123,7 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
     """Run a batch with a progress bar; ``out`` set: redact into it and write its reports."""
     from scanner import batchrun
     from scanner import pipeline as pipeline_module
-    from scanner.engines import EngineError
-    from scanner.errors import ScannerError, UsageError
+    from scanner.errors import ScannerError
 
     options = options or batchrun.BatchOptions()
     # Looked up now, not imported by name: tests swap in fake detectors here.
@@ -154,21 +153,29 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
                 paths, out, config, factory, options, settings or _settings(config),
                 on_start=lambda n: progress.update(task, total=n),
                 on_result=lambda r: progress.advance(task))
-        except UsageError as exc:
-            typer.echo(f"postsafe: {exc}", err=True)
-            raise typer.Exit(EXIT_USAGE) from exc
-        except EngineError as exc:
-            # Without its detectors no photo can be judged: fail closed for all of them.
-            typer.echo(f"postsafe: cannot start: {exc}", err=True)
-            raise typer.Exit(EXIT_FAILED) from exc
         except ScannerError as exc:
-            typer.echo(f"postsafe: {exc}", err=True)
-            raise typer.Exit(EXIT_FAILED) from exc
+            raise typer.Exit(_run_error(exc)) from exc
         except KeyboardInterrupt:
             progress.stop()
             hint = " (run again with --resume to carry on)" if out is not None else ""
             typer.echo(f"postsafe: stopped{hint}", err=True)
             raise typer.Exit(130) from None
+
+
+def _run_error(exc: Exception) -> int:
+    """Say why a whole run stopped; the exit code for it."""
+    from scanner.engines import EngineError
+    from scanner.errors import UsageError
+
+    if isinstance(exc, UsageError):
+        typer.echo(f"postsafe: {exc}", err=True)
+        return EXIT_USAGE
+    if isinstance(exc, EngineError):
+        # Without its detectors no photo can be judged: fail closed for all of them.
+        typer.echo(f"postsafe: cannot start: {exc}", err=True)
+        return EXIT_FAILED
+    typer.echo(f"postsafe: {exc}", err=True)
+    return EXIT_FAILED
 
 
 def _summary(results: list[ScanResult], out: Path | None) -> int:
@@ -361,8 +368,7 @@ def watch(
         raise typer.BadParameter("--interval must be more than 0 seconds")
     options = _options(jobs, "local", False, rename, lang)
     from scanner import pipeline as pipeline_module
-    from scanner.engines import EngineError
-    from scanner.errors import ScannerError, UsageError
+    from scanner.errors import ScannerError
     from scanner.watch import Watcher
 
     def progress(result: ScanResult) -> None:
@@ -379,15 +385,8 @@ def watch(
             typer.echo(f"Watching {inbox} (Ctrl-C to stop); safe copies go to {out}", err=True)
         _stop_on_sigterm()
         results = watcher.watch(interval, once=once)
-    except UsageError as exc:
-        typer.echo(f"postsafe: {exc}", err=True)
-        raise typer.Exit(EXIT_USAGE) from exc
-    except EngineError as exc:
-        typer.echo(f"postsafe: cannot start: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from exc
     except ScannerError as exc:
-        typer.echo(f"postsafe: {exc}", err=True)
-        raise typer.Exit(EXIT_FAILED) from exc
+        raise typer.Exit(_run_error(exc)) from exc
     raise typer.Exit(_summary(results, out))
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import multiprocessing
-import os
 import signal
 import sys
 import time
@@ -21,12 +20,18 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from scanner.engines import DetectorFactory, EngineError, ResultFn
-from scanner.engines.work import build_pipeline, failed, limit_threads, process_job
+from scanner.engines.work import (
+    build_pipeline,
+    failed,
+    file_identity,
+    limit_threads,
+    process_job,
+    remove_if_changed,
+)
 from scanner.errors import ScannerError
 
 if TYPE_CHECKING:
@@ -98,16 +103,6 @@ class _Worker:
     conn: Connection
     ready: bool = False
     task: _Task | None = None
-
-
-def _stat(path: Path | None) -> tuple[int, int, int] | None:
-    if path is None:
-        return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class ProcessEngine:
@@ -182,7 +177,7 @@ class ProcessEngine:
             for w in self._workers:
                 if w.ready and w.task is None and pending:
                     index, job = pending.popleft()
-                    before = _stat(job.output)
+                    before = file_identity(job.output)
                     deadline = time.monotonic() + limit if limit > 0 else None
                     w.task = _Task(index, job, deadline, before)
                     # If it died, its sentinel says so below.
@@ -263,7 +258,4 @@ def _clean_after(task: _Task, pid: int | None) -> None:
             for tmp in output.parent.glob(f".postsafe-{pid}-*.tmp"):
                 with contextlib.suppress(OSError):
                     tmp.unlink()
-    after = _stat(output)
-    if after is not None and after != task.before:
-        with contextlib.suppress(OSError):
-            os.unlink(output)
+    remove_if_changed(output, task.before)

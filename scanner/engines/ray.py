@@ -21,12 +21,18 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from scanner.engines import DetectorFactory, EngineError, ResultFn
-from scanner.engines.work import build_pipeline, failed, limit_threads, process_job
+from scanner.engines.work import (
+    build_pipeline,
+    failed,
+    file_identity,
+    limit_threads,
+    process_job,
+    remove_if_changed,
+)
 from scanner.errors import ScannerError
 
 if TYPE_CHECKING:
@@ -66,16 +72,6 @@ def process_remote(config: ScanConfig, factory: DetectorFactory,
         return process_job(pipeline, job)
     except Exception as exc:  # process_job should not raise; never lose the job if it does
         return failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
-
-
-def _stat(path: Path | None) -> tuple[int, int, int] | None:
-    if path is None:
-        return None
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 class RayEngine:
@@ -133,7 +129,7 @@ class RayEngine:
                     job = pending.popleft()
                     deadline = time.monotonic() + limit if limit > 0 else None
                     ref = self._task.remote(config_ref, factory_ref, job)
-                    running[ref] = (job, deadline, _stat(job.output))
+                    running[ref] = (job, deadline, file_identity(job.output))
                 deadlines = [d for _, d, _ in running.values() if d is not None]
                 timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
                 ready, _ = ray.wait(list(running), num_returns=1, timeout=timeout)
@@ -145,7 +141,7 @@ class RayEngine:
                     if deadline is not None and now >= deadline:
                         ray.cancel(ref, force=True)
                         del running[ref]
-                        _remove_if_changed(job.output, before)
+                        remove_if_changed(job.output, before)
                         on_result(failed(job, f"took longer than {limit:g} s; "
                                               "no safe copy was made"))
         finally:
@@ -164,14 +160,3 @@ class RayEngine:
         return result
 
 
-def _remove_if_changed(output: Path | None, before: tuple[int, int, int] | None) -> None:
-    """A cancelled task may have renamed its output into place at the last moment; the
-    report says no copy was made, so none may be left."""
-    if output is None:
-        return
-    after = _stat(output)
-    if after is not None and after != before:
-        try:
-            output.unlink()
-        except OSError:
-            log.warning("could not remove %s after cancelling its task", output)

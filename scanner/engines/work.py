@@ -79,3 +79,27 @@ def process_job(pipeline: Pipeline, job: Job) -> ScanResult:
 
 def failed(job: Job, reason: str) -> ScanResult:
     return ScanResult(source=job.display, status=Status.ERROR, error=reason)
+
+
+def file_identity(path: Path | None) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, or None: tells whether an output was replaced."""
+    if path is None:
+        return None
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def remove_if_changed(output: Path | None, before: tuple[int, int, int] | None) -> None:
+    """A killed or cancelled photo may have renamed its output into place at the last moment;
+    the report says no copy was made, so none may be left."""
+    if output is None:
+        return
+    after = file_identity(output)
+    if after is not None and after != before:
+        try:
+            output.unlink()
+        except OSError:
+            log.warning("could not remove %s after stopping its photo", output)
