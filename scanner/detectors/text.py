@@ -15,13 +15,15 @@ import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
-from scanner.geometry import rescale, tiles
+from scanner.geometry import Tile, balanced_tiles, rescale, tiles
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)
 
 MODEL = "ppocr_v4_det"
-_TILE = 1024
+_TILE = 1024  # window side for small searches
+_SMALL = 1200  # searches up to this long side (COCO-sized photos) keep 1024 px tiles
+_WINDOW = 1280  # largest window side above that: 2400 x 1800 runs as 4 windows of 1264 x 964
 _OVERLAP = 128
 
 
@@ -80,10 +82,7 @@ class TextDetector:
         scaled = rescale(image, scale)
         sh, sw = scaled.shape[:2]
         prob = np.zeros((sh, sw), dtype=np.float32)
-        # Full-size windows (geometry.tiles), not balanced ones: DBNet reads layout from a wide
-        # context, and 621 px windows on a 736 x 1114 photo made toothbrush bristles a text
-        # block (screens eval collateral 6.9% -> 7.3%).
-        for t in tiles(sw, sh, _TILE, _OVERLAP):
+        for t in _windows(sw, sh):
             crop = scaled[t.y0 : t.y1, t.x0 : t.x1]
             tile_prob = self._run(crop)
             # Overlaps take the max: a line cut by one tile's edge is whole in the other.
@@ -96,9 +95,28 @@ class TextDetector:
         ph, pw = max(32, -(-ch // 32) * 32), max(32, -(-cw // 32) * 32)
         blob = np.zeros((1, 3, ph, pw), dtype=np.float32)
         # PP-OCR expects BGR scaled to [-1, 1]; padding is 0 (mid-grey), which reads as no text.
-        blob[0, :, :ch, :cw] = (crop[:, :, ::-1].transpose(2, 0, 1) / 127.5) - 1.0
+        # In float32 throughout: float64 temporaries of a 1 MP window cost more than the copy.
+        view = blob[0, :, :ch, :cw]
+        np.multiply(crop[:, :, ::-1].transpose(2, 0, 1), np.float32(1 / 127.5), out=view,
+                    casting="unsafe")
+        view -= np.float32(1.0)
         (out,) = self._session.run(None, {self._input: blob})
         return np.asarray(out[0, 0, :ch, :cw], dtype=np.float32)
+
+
+def _windows(width: int, height: int) -> list[Tile]:
+    """Where DBNet looks. Windows stay near 1000 px or more: DBNet reads layout from a wide
+    context (621 px windows on a 736 x 1114 photo made toothbrush bristles a text block).
+
+    Large searches use as few windows as cover them, as the network's cost follows the pixels
+    it is given: a 2400 x 1800 search in 1024 px tiles spends 6.3 MP, in four balanced windows
+    5.1 MP (text detection 0.91 -> 0.75 s a photo, one core). Small ones keep their 1024 px
+    tiles: as one window, two COCO photos' spurious lines turned readable (screens eval
+    collateral 5.2% -> 7.4%), with nothing to gain in time.
+    """
+    if max(width, height) <= _SMALL:
+        return list(tiles(width, height, _TILE, _OVERLAP))
+    return list(balanced_tiles(width, height, _WINDOW, _OVERLAP))
 
 
 def lines_from_probability(prob: np.ndarray, threshold: float, box_threshold: float,
