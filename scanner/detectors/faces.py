@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import make_dynamic, session
+from scanner.detectors.onnx import constant_weights, make_dynamic, session
 from scanner.geometry import balanced_tiles, nms, rescale
 from scanner.types import Finding, FindingKind, Region
 
@@ -72,6 +71,11 @@ def plan_scales(width: int, height: int, *, coarse_side: int = 640, fine_side: i
     return FacePlan(scales=tuple(scales))
 
 
+def _prepare(model_bytes: bytes) -> bytes:
+    """The file as shipped has a static input size and its weights listed as inputs."""
+    return constant_weights(make_dynamic(model_bytes, _DYNAMIC))
+
+
 class CenterFaceDetector:
     """Multi-scale, tiled, flip-augmented CenterFace.
 
@@ -89,7 +93,7 @@ class CenterFaceDetector:
         self.support_threshold = config.face_support_threshold
         self.flip = config.face_flip
         self.nms_iou = 0.3
-        self._session = session(MODEL, partial(make_dynamic, dims=_DYNAMIC))
+        self._session = session(MODEL, _prepare)
 
     def detect(self, image: np.ndarray) -> list[Finding]:
         h, w = image.shape[:2]

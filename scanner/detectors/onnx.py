@@ -37,6 +37,25 @@ def make_dynamic(model_bytes: bytes, dims: dict[str, list[str | None]]) -> bytes
     return bytes(model.SerializeToString())
 
 
+def constant_weights(model_bytes: bytes) -> bytes:
+    """Stop listing the weights as graph inputs.
+
+    Older exporters (CenterFace's among them) list every initializer as an input too, which
+    tells onnxruntime that a caller may override it: it then cannot fold batch norms into
+    convolutions or fuse activations. Measured on CenterFace at 1024 x 768, one core:
+    0.147 s -> 0.066 s a pass, outputs equal within 5e-5.
+    """
+    import onnx
+
+    model = onnx.load_from_string(model_bytes)
+    weights = {init.name for init in model.graph.initializer}
+    inputs = [value for value in model.graph.input if value.name not in weights]
+    if len(inputs) != len(model.graph.input):
+        del model.graph.input[:]
+        model.graph.input.extend(inputs)
+    return bytes(model.SerializeToString())
+
+
 @lru_cache(maxsize=8)
 def session(model_name: str, transform: Callable[[bytes], bytes] | None = None) -> Any:
     """An InferenceSession for a manifest model, built once per process."""

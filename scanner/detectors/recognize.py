@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 MODEL = "ppocr_v4_rec"
 _HEIGHT = 48
 _MAX_WIDTH = 640
-_BATCH = 8
 MIN_CONFIDENCE = 0.4
 
 
@@ -90,12 +89,12 @@ class TextRecognizer:
                 crops[i] = crop
             else:
                 readings[i] = Reading("", 0.0)
-        # Similar aspect ratios batch together with little padding.
-        order = sorted(crops, key=lambda i: crops[i].shape[1] / crops[i].shape[0])
-        for start in range(0, len(order), _BATCH):
-            ids = order[start : start + _BATCH]
-            for i, reading in zip(ids, self._run([crops[i] for i in ids]), strict=True):
-                readings[i] = reading
+        # One line a call, at its own width: batches must be padded to their widest line, and
+        # on the CPU that padding costs more than the calls it saves (7 page photos, one core:
+        # 0.54 s a photo one by one, 0.74 s in batches of 8, 0.67 s in batches of equal width).
+        # Unpadded lines are also read as the model reads them alone.
+        for i in crops:
+            (readings[i],) = self._run([crops[i]])
         return readings
 
     def _run(self, crops: list[np.ndarray]) -> list[Reading]:
