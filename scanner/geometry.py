@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -107,3 +108,8 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
     # Spread the windows evenly so the overlaps are equal and >= overlap.
     step = (length - tile) / (n - 1) if n > 1 else 0
     return [round(i * step) for i in range(n)]
+
+def sample_step(width: int, height: int, max_samples: int = 65_536) -> int:
+    """Grid step that leaves at most about ``max_samples`` pixels of a width x height box."""
+    area = max(width, 0) * max(height, 0)
+    return max(1, math.ceil(math.sqrt(area / max_samples)))

@@ -7,13 +7,13 @@ them); otherwise ``detect`` is used.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from scanner.detectors.base import Detector
+from scanner.geometry import sample_step
 from scanner.parallel import map_ordered
 from scanner.redactors.base import pixel_box
 from scanner.types import Action, Finding, FindingKind
@@ -69,11 +69,6 @@ def unchanged(original: np.ndarray, redacted: np.ndarray,
             out.append(f)
     return out
 
-
-def sample_step(width: int, height: int, max_samples: int = 65_536) -> int:
-    """Grid step that leaves at most about ``max_samples`` pixels of a width x height box."""
-    area = max(width, 0) * max(height, 0)
-    return max(1, math.ceil(math.sqrt(area / max_samples)))
 
 
 def check(redacted: np.ndarray, decided: Sequence[Finding],

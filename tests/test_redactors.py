@@ -144,6 +144,16 @@ def test_fill_region_is_one_flat_average_colour() -> None:
     assert np.abs(patch[0].astype(float) - expected).max() <= 1
 
 
+def test_fill_of_a_large_region_is_its_average_colour_from_a_sample() -> None:
+    rng = np.random.default_rng(3)
+    img = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
+    img[:, 1000:] //= 2  # not uniform: the sample must see both halves
+    out = FillRedactor().redact(img, [Region(0, 0, 2000, 1500)])
+    exact = img.reshape(-1, 3).mean(axis=0)
+    assert np.abs(out[0, 0].astype(float) - exact).max() <= 1.0
+    assert (out == out[0, 0]).all()
+
+
 def test_fill_custom_colour_and_registry_default() -> None:
     img = noise(50, 50)
     out = FillRedactor((12, 200, 7)).redact(img, [Region(5, 5, 20, 25)])
