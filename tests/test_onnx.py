@@ -8,7 +8,13 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from scanner.detectors.onnx import constant_weights, make_dynamic
+from scanner.detectors.onnx import (
+    constant_weights,
+    fold_conv_scale,
+    fuse_hard_swish,
+    make_dynamic,
+    tidy_paddle,
+)
 
 
 def conv_bn_model(*, weights_as_inputs: bool, size: int = 8) -> bytes:
@@ -72,6 +78,98 @@ def test_make_dynamic_then_constant_weights_takes_any_size() -> None:
     for h, w in [(8, 8), (32, 20), (1, 1)]:
         x = np.zeros((1, 3, h, w), np.float32)
         assert run(model, x).shape == (1, 4, h, w)
+
+
+def const(name: str, value: np.ndarray | float) -> onnx.NodeProto:
+    """A Constant node, the way Paddle's exporter writes weights and scalars."""
+    return helper.make_node("Constant", [], [name],
+                            value=numpy_helper.from_array(np.asarray(value, np.float32), name))
+
+
+def paddle_model(*, bias: bool = True, shared_conv_output: bool = False) -> bytes:
+    """x -> Conv -> Mul(s) -> Add(t) -> hard-swish spelt x * Clip(x + 3, 0, 6) / 6 -> y, every
+    constant a Constant node. ``shared_conv_output``: the conv's output is also a graph output
+    (so the scale must not be folded into it)."""
+    rng = np.random.default_rng(0)
+    nodes = [const("w", rng.normal(size=(4, 3, 3, 3))), const("s", 1.7), const("t", -0.4),
+             const("three", 3.0), const("zero", 0.0), const("six", 6.0)]
+    conv_inputs = ["x", "w"]
+    if bias:
+        nodes.append(const("b", rng.normal(size=4)))
+        conv_inputs.append("b")
+    nodes += [
+        helper.make_node("Conv", conv_inputs, ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Mul", ["c", "s"], ["m"]),
+        helper.make_node("Add", ["m", "t"], ["a"]),
+        helper.make_node("Add", ["a", "three"], ["a3"]),
+        helper.make_node("Clip", ["a3", "zero", "six"], ["cl"]),
+        helper.make_node("Mul", ["a", "cl"], ["xm"]),
+        helper.make_node("Div", ["xm", "six"], ["y"]),
+    ]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])]
+    if shared_conv_output:
+        outputs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [1, 4, 8, 8]))
+    graph = helper.make_graph(
+        nodes, "paddle",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])], outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 7
+    return model.SerializeToString()
+
+
+def ops(model: bytes) -> list[str]:
+    return [n.op_type for n in onnx.load_from_string(model).graph.node if n.op_type != "Constant"]
+
+
+def run_all(model: bytes, x: np.ndarray) -> list[np.ndarray]:
+    sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+    return [np.asarray(o) for o in sess.run(None, {"x": x})]
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_fold_conv_scale_folds_the_scale_and_shift_into_the_conv(bias: bool) -> None:
+    model = paddle_model(bias=bias)
+    folded = fold_conv_scale(model)
+    assert ops(folded) == ["Conv", "Add", "Clip", "Mul", "Div"]
+    x = np.random.default_rng(1).normal(size=(1, 3, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(run_all(folded, x)[0], run_all(model, x)[0], atol=1e-5)
+
+
+def test_fold_conv_scale_leaves_a_conv_whose_output_is_also_read_elsewhere() -> None:
+    model = paddle_model(shared_conv_output=True)
+    assert ops(fold_conv_scale(model)) == ops(model)
+
+
+def test_fuse_hard_swish_is_the_same_function_in_two_ops() -> None:
+    model = paddle_model()
+    fused = fuse_hard_swish(model)
+    assert ops(fused) == ["Conv", "Mul", "Add", "HardSigmoid", "Mul"]
+    # Across the whole curve: below -3 (0), the ramp, above 3 (identity).
+    x = np.linspace(-8, 8, 3 * 8 * 8, dtype=np.float32).reshape(1, 3, 8, 8)
+    np.testing.assert_allclose(run_all(fused, x)[0], run_all(model, x)[0], atol=1e-5)
+
+
+def test_tidy_paddle_does_both_and_nothing_to_a_model_without_the_patterns() -> None:
+    assert ops(tidy_paddle(paddle_model())) == ["Conv", "HardSigmoid", "Mul"]
+    plain = conv_bn_model(weights_as_inputs=False)
+    assert ops(tidy_paddle(plain)) == ops(plain)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(("name", "shape"), [("ppocr_v4_det", (1, 3, 96, 128)),
+                                             ("ppocr_v4_rec", (1, 3, 48, 160))])
+def test_tidied_ppocr_models_give_the_same_outputs(name: str, shape: tuple[int, ...]) -> None:
+    from scanner.models import load_verified_bytes
+
+    original = load_verified_bytes(name)
+    tidied = tidy_paddle(original)
+    assert len(ops(tidied)) < len(ops(original))
+    x = np.random.default_rng(2).uniform(-1, 1, size=shape).astype(np.float32)
+    run = {}
+    for label, model in (("original", original), ("tidied", tidied)):
+        sess = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        run[label] = np.asarray(sess.run(None, {sess.get_inputs()[0].name: x})[0])
+    np.testing.assert_allclose(run["tidied"], run["original"], atol=1e-4)
 
 
 @pytest.mark.integration

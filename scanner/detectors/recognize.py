@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from scanner.detectors.onnx import session
+from scanner.detectors.onnx import session, tidy_paddle
 from scanner.errors import ModelError
 from scanner.types import Finding
 
@@ -67,7 +67,7 @@ def _order(pts: np.ndarray) -> np.ndarray:
 
 class TextRecognizer:
     def __init__(self) -> None:
-        self._session = session(MODEL)
+        self._session = session(MODEL, tidy_paddle)
         self._input = self._session.get_inputs()[0].name
         meta = self._session.get_modelmeta().custom_metadata_map
         if "character" not in meta:

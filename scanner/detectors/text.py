@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import session
+from scanner.detectors.onnx import session, tidy_paddle
 from scanner.geometry import Tile, balanced_tiles, rescale, tiles
 from scanner.types import Finding, FindingKind, Region
 
@@ -48,7 +48,7 @@ class TextDetector:
         self.threshold = config.text_pixel_threshold
         self.box_threshold = config.text_box_threshold
         self.unclip = config.text_unclip
-        self._session = session(MODEL)
+        self._session = session(MODEL, tidy_paddle)
         self._input = self._session.get_inputs()[0].name
 
     def detect(self, image: np.ndarray) -> list[Finding]:
