@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import constant_weights, make_dynamic, session
+from scanner.detectors.onnx import session
+from scanner.detectors.rewrites import constant_weights, make_dynamic
 from scanner.geometry import balanced_tiles, nms, rescale
 from scanner.types import Finding, FindingKind, Region
 

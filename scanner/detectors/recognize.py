@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from scanner.detectors.onnx import session, tidy_paddle
+from scanner.detectors.onnx import session
+from scanner.detectors.rewrites import tidy_paddle
 from scanner.errors import ModelError
 from scanner.types import Finding
 

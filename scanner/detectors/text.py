@@ -14,7 +14,8 @@ import cv2
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import session, tidy_paddle
+from scanner.detectors.onnx import session
+from scanner.detectors.rewrites import tidy_paddle
 from scanner.geometry import Tile, balanced_tiles, rescale, tiles
 from scanner.types import Finding, FindingKind, Region
 

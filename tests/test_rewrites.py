@@ -1,4 +1,5 @@
-"""scanner.detectors.onnx: the load-time rewrites of model files, on a tiny model built here."""
+"""scanner.detectors.rewrites: the load-time rewrites of model files, on tiny models built here
+and on the real ones."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from scanner.detectors.onnx import (
+from scanner.detectors.rewrites import (
     constant_weights,
     fold_conv_scale,
     fuse_hard_swish,
