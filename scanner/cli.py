@@ -261,6 +261,16 @@ RedactPeopleOpt = Annotated[bool, typer.Option("--redact-people", help="Fill peo
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
                                                  show_default=False)]
+PolicyOpt = Annotated[str, typer.Option(help=POLICY_HELP)]
+FaceThresholdOpt = Annotated[float | None, typer.Option(
+    help="Face score to accept on one pass (lower finds more).")]
+# The commands share these options, so each spells them the same way.
+FormatOpt = Annotated[str, typer.Option("--format", help="Output format: keep (HEIC, MPO and "
+                                        "TIFF become JPEG), jpeg or png.")]
+FaceStyleOpt = Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or fill.")]
+TextStyleOpt = Annotated[str, typer.Option(help="How text, documents, screens and codes are "
+                                           "hidden: fill (irreversible) or mosaic.")]
+QualityOpt = Annotated[int, typer.Option(help="JPEG/WebP quality.")]
 
 
 @app.command()
@@ -268,9 +278,8 @@ def scan(
     paths: PathsArg,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.",
                                                   dir_okay=False)] = None,
-    face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
-                                                         "pass (lower finds more).")] = None,
-    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    face_threshold: FaceThresholdOpt = None,
+    policy: PolicyOpt = "strict",
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
     engine: EngineOpt = "local",
@@ -301,16 +310,12 @@ def redact(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the safe copies and the "
                                       "report (must not be inside an input folder).",
                                       file_okay=False)],
-    fmt: Annotated[str, typer.Option("--format", help="Output format: keep (HEIC, MPO and TIFF "
-                                     "become JPEG), jpeg or png.")] = "keep",
-    face_style: Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or "
-                                            "fill.")] = "mosaic",
-    text_style: Annotated[str, typer.Option(help="How text, documents, screens and codes are "
-                                            "hidden: fill (irreversible) or mosaic.")] = "fill",
-    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
-    quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
-    face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
-                                                         "pass (lower finds more).")] = None,
+    fmt: FormatOpt = "keep",
+    face_style: FaceStyleOpt = "mosaic",
+    text_style: TextStyleOpt = "fill",
+    policy: PolicyOpt = "strict",
+    quality: QualityOpt = 92,
+    face_threshold: FaceThresholdOpt = None,
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
     engine: EngineOpt = "local",
@@ -344,16 +349,12 @@ def watch(
     interval: Annotated[float, typer.Option(help="Seconds between looks at the inbox.")] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Process what is in the inbox (waiting "
                                        "for files still being written), then exit.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or png.")
-                   ] = "keep",
-    face_style: Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or "
-                                            "fill.")] = "mosaic",
-    text_style: Annotated[str, typer.Option(help="How text, documents, screens and codes are "
-                                            "hidden: fill or mosaic.")] = "fill",
-    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
-    quality: Annotated[int, typer.Option(help="JPEG/WebP quality.")] = 92,
-    face_threshold: Annotated[float | None, typer.Option(help="Face score to accept on one "
-                                                         "pass (lower finds more).")] = None,
+    fmt: FormatOpt = "keep",
+    face_style: FaceStyleOpt = "mosaic",
+    text_style: TextStyleOpt = "fill",
+    policy: PolicyOpt = "strict",
+    quality: QualityOpt = 92,
+    face_threshold: FaceThresholdOpt = None,
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
     rename: Annotated[bool, typer.Option("--rename", help="Name the copies photo-0001.jpg, "
@@ -418,9 +419,8 @@ def serve(
                                              "just print the address.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="First language of the page: en or cy "
                                       "(the page has a switch).")] = "en",
-    fmt: Annotated[str, typer.Option("--format", help="Output format: keep, jpeg or "
-                                     "png.")] = "keep",
-    policy: Annotated[str, typer.Option(help=POLICY_HELP)] = "strict",
+    fmt: FormatOpt = "keep",
+    policy: PolicyOpt = "strict",
 ) -> None:
     """Open the review page: drop photos, see what will be hidden, change it, download safe
     copies. Runs on 127.0.0.1 only; nothing leaves this computer. Ctrl-C stops it and deletes
