@@ -207,6 +207,33 @@ def findings(spec: ModelSpec, names: Sequence[str], kinds: Mapping[int, FindingK
     return out
 
 
+class YoloDetector:
+    """What both backends share once they can ``predict``: findings for the mapped classes
+    only, and no second look during verification."""
+
+    name: str
+    spec: ModelSpec
+    names: list[str]
+    kinds: dict[int, FindingKind]
+
+    def predict(self, image: np.ndarray, classes: list[int] | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(xyxy boxes in image pixels, scores, class indices), as ultralytics predicts them."""
+        raise NotImplementedError
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        if not self.kinds:
+            return []
+        boxes, scores, cls = self.predict(image, sorted(self.kinds))
+        return findings(self.spec, self.names, self.kinds, boxes, scores, cls)
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        # An object detector still sees a filled screen as a screen (and a person whose face
+        # is a mosaic as a person): that is no leak. Whether a fill held is judged by its
+        # pixels changing and by the face and text detectors looking again (scanner.verify).
+        return []
+
+
 def static_hw(shape: Sequence[Any], spec: ModelSpec) -> tuple[int, int]:
     """The (height, width) an NCHW input expects: from the file, else the manifest, else 640."""
     if len(shape) == 4 and all(isinstance(d, int) and d > 0 for d in shape[2:]):

@@ -15,7 +15,6 @@ from scanner.detectors import yolo
 from scanner.detectors.onnx import session
 from scanner.errors import ModelError
 from scanner.models import ModelSpec
-from scanner.types import Finding
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,7 @@ def describe(sess: object, spec: ModelSpec) -> tuple[list[str], tuple[int, int],
     return names, yolo.static_hw(inputs[0].shape, spec), end2end
 
 
-class YoloOnnxDetector:
+class YoloOnnxDetector(yolo.YoloDetector):
     def __init__(self, spec: ModelSpec, config: ScanConfig) -> None:
         self.name = spec.name
         self.spec = spec
@@ -63,19 +62,6 @@ class YoloOnnxDetector:
 
     def predict(self, image: np.ndarray, classes: list[int] | None = None
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(xyxy boxes in image pixels, scores, class indices), as ultralytics predicts them."""
         boxes, scores, cls = yolo.decode(self.raw(image), self.spec.confidence, self.spec.iou,
                                          classes, self.end2end)
         return yolo.scale_back(boxes, self.size, image.shape[:2]), scores, cls
-
-    def detect(self, image: np.ndarray) -> list[Finding]:
-        if not self.kinds:
-            return []
-        boxes, scores, cls = self.predict(image, sorted(self.kinds))
-        return yolo.findings(self.spec, self.names, self.kinds, boxes, scores, cls)
-
-    def recheck(self, image: np.ndarray) -> list[Finding]:
-        # An object detector still sees a filled screen as a screen (and a person whose face
-        # is a mosaic as a person): that is no leak. Whether a fill held is judged by its
-        # pixels changing and by the face and text detectors looking again (scanner.verify).
-        return []

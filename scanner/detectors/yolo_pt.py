@@ -16,7 +16,6 @@ from scanner.config import ScanConfig
 from scanner.detectors import yolo
 from scanner.errors import ModelError
 from scanner.models import ModelSpec, load_verified_bytes
-from scanner.types import Finding
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +39,7 @@ def load_checkpoint(data: bytes, label: str) -> Any:
             raise ModelError(f"model {label}: ultralytics could not load it: {exc}") from exc
 
 
-class YoloPtDetector:
+class YoloPtDetector(yolo.YoloDetector):
     def __init__(self, spec: ModelSpec, config: ScanConfig) -> None:
         self.name = spec.name
         self.spec = spec
@@ -60,12 +59,3 @@ class YoloPtDetector:
         b = result.boxes
         return (b.xyxy.cpu().numpy(), b.conf.cpu().numpy(),
                 b.cls.cpu().numpy().astype(np.int64))
-
-    def detect(self, image: np.ndarray) -> list[Finding]:
-        if not self.kinds:
-            return []
-        boxes, scores, cls = self.predict(image, sorted(self.kinds))
-        return yolo.findings(self.spec, self.names, self.kinds, boxes, scores, cls)
-
-    def recheck(self, image: np.ndarray) -> list[Finding]:
-        return []  # see YoloOnnxDetector.recheck
