@@ -478,19 +478,18 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
         return FileResponse(result.output, media_type=_media(result.output_format),
                             headers={"Content-Disposition": _disposition(photo.out_name)})
 
+    def report_file(sid: str, lang: str | None, name: str, media_type: str) -> Response:
+        out = _reports(server, server.session(sid), _lang(lang))
+        return FileResponse(out / name, media_type=media_type,
+                            headers={"Content-Disposition": _disposition(name)})
+
     @app.get("/api/sessions/{sid}/report.html")
     def report_html(sid: str, lang: str | None = None) -> Response:
-        session = server.session(sid)
-        out = _reports(server, session, _lang(lang))
-        return FileResponse(out / REPORT_HTML, media_type="text/html",
-                            headers={"Content-Disposition": _disposition(REPORT_HTML)})
+        return report_file(sid, lang, REPORT_HTML, "text/html")
 
     @app.get("/api/sessions/{sid}/report.json")
     def report_json(sid: str, lang: str | None = None) -> Response:
-        session = server.session(sid)
-        out = _reports(server, session, _lang(lang))
-        return FileResponse(out / REPORT_JSON, media_type="application/json",
-                            headers={"Content-Disposition": _disposition(REPORT_JSON)})
+        return report_file(sid, lang, REPORT_JSON, "application/json")
 
     @app.get("/api/sessions/{sid}/postsafe-photos.zip")
     def download_zip(sid: str, lang: str | None = None) -> Response:
