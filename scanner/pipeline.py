@@ -160,11 +160,9 @@ class Pipeline:
         return out
 
     def verify(self, redacted: np.ndarray, decided: list[Finding], width: int,
-               height: int, *, keep: Sequence[Region] = ()
-               ) -> tuple[np.ndarray, list[Finding], bool]:
+               height: int) -> tuple[np.ndarray, list[Finding], bool]:
         """Look again at the redacted pixels (see scanner.verify). Raises when a redaction did
-        not hold; redacts what is newly found, for a bounded number of rounds. ``keep``: areas
-        a reviewer chose to leave visible; finding them again is expected, not new."""
+        not hold; redacts what is newly found, for a bounded number of rounds."""
         for _ in range(max(1, self.config.verify_rounds)):
             result = verify.check(redacted, decided, self.detectors,
                                   self.config.verify_face_leak_score,
@@ -176,12 +174,13 @@ class Pipeline:
                     "redacted area; no safe copy was made"
                 )
             # Found again where we chose to leave things visible (balanced-policy signs, people
-            # flagged for review, what a reviewer kept): expected, not new.
+            # flagged for review, what a reviewer kept): expected, not new. Only what such a
+            # finding can hold counts as found again: a text line on a kept document does, a
+            # face on it does not (a kept sign or person is no licence to show a face).
+            visible = [d for d in decided if d.action not in _HIDING]
             new = [f for f in result.new
-                   if not _mostly_inside(f.region, keep)
-                   and not _mostly_inside(f.region, [d.region for d in decided
-                                                     if d.kind is f.kind
-                                                     and d.action not in _HIDING])]
+                   if not _mostly_inside(f.region, [d.region for d in visible
+                                                    if _may_hold(d.kind, f.kind)])]
             if not new:
                 return redacted, decided, True
             extra = self.decide(new, width, height)
@@ -225,6 +224,12 @@ _SUFFIXES = {
     "JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "GIF": (".gif",),
     "BMP": (".bmp",),
 }
+
+
+def _may_hold(visible: FindingKind, found: FindingKind) -> bool:
+    """Whether a finding left visible explains ``found`` seen again inside it: the same kind,
+    or text read on a document, screen or other text area left visible."""
+    return visible is found or (verify.family(visible) == "text" and verify.family(found) == "text")
 
 
 def _mostly_inside(region: Region, areas: Sequence[Region], share: float = 0.5) -> bool:

@@ -116,8 +116,7 @@ def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Dec
                 raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
                                    "the pixels unchanged; no safe copy was made")
             if pipeline.config.verify:
-                keep = [f.region for f in decided if f.action is Action.KEPT]
-                redacted, decided, verified = pipeline.verify(redacted, decided, w, h, keep=keep)
+                redacted, decided, verified = pipeline.verify(redacted, decided, w, h)
         del pixels
         out_fmt = output_format(scanned.format or "JPEG", pipeline.config)
         written: str | None = None

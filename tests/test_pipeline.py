@@ -328,6 +328,47 @@ def test_a_kept_finding_seen_again_is_not_new(
     assert [f.action for f in result.findings] == [action]
 
 
+class _Refinds:
+    """A detector that finds nothing at first and one preset finding on its first second look
+    (after that, it is hidden or left visible: either way not seen anew)."""
+
+    name = "refinds"
+
+    def __init__(self, found: Finding) -> None:
+        self.found = found
+        self.rechecks = 0
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        return []
+
+    def recheck(self, image: np.ndarray) -> list[Finding]:
+        self.rechecks += 1
+        return [self.found] if self.rechecks == 1 else []
+
+
+@pytest.mark.parametrize(("kept", "found", "redacted"), [
+    # Text read again on a document a reviewer kept: expected, left visible.
+    (FindingKind.DOCUMENT, FindingKind.TEXT, False),
+    (FindingKind.SCREEN, FindingKind.TEXT, False),
+    (FindingKind.FACE, FindingKind.FACE, False),
+    # A face on a kept document, sign or person was never kept: it is hidden.
+    (FindingKind.DOCUMENT, FindingKind.FACE, True),
+    (FindingKind.TEXT, FindingKind.FACE, True),
+    (FindingKind.PERSON, FindingKind.FACE, True),
+])
+def test_only_what_a_kept_finding_can_hold_is_expected_again(
+        kept: FindingKind, found: FindingKind, redacted: bool) -> None:
+    box = Region(100, 100, 200, 200)
+    det = _Refinds(Finding(found, Region(120, 120, 180, 180), 0.9, "refinds"))
+    pipeline = Pipeline(ScanConfig(), detectors=[det])
+    pixels = np.full((300, 300, 3), 128, np.uint8)
+    decided = [Finding(kept, box, 0.9, "review", action=Action.KEPT)]
+    _, out, verified = pipeline.verify(pixels, decided, 300, 300)
+    added = out[1:]
+    assert [f.kind for f in added] == ([found] if redacted else [])
+    assert all(f.action is not Action.KEPT for f in added)
+
+
 def test_verification_can_be_turned_off(fake_pipeline: PipelineFactory, noisy_png: Path,
                                         tmp_path: Path) -> None:
     det = FakeDetector([Region(100, 100, 200, 200)], leaky=True)
