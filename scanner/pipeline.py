@@ -101,8 +101,10 @@ class Pipeline:
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
             return replace(failed, error=f"{reason}; no safe copy was made")
         hidden = any(f.action in _HIDING for f in decided)
-        # The name the copy is posted under can still say when, or who (see scanner.names).
-        named = name_warnings(output.name if output is not None else source.name)
+        # The name the copy is posted under can still say when, or who (see scanner.names):
+        # the copy's, else the photo's own (its display name: the review page keeps uploads
+        # under random names).
+        named = name_warnings(output.name if output is not None else Path(name).name)
         return replace(
             failed,
             notes=failed.notes + named,

@@ -126,3 +126,14 @@ def test_leaky_redaction_fails_closed(tmp_path: Path) -> None:
     assert rendered.result.status is Status.ERROR and "verification failed" in (
         rendered.result.error or "")
     assert not (tmp_path / "o.png").exists()
+
+
+def test_scan_warns_about_the_photos_own_name_not_the_uploads(tmp_path: Path) -> None:
+    """The review page keeps uploads under random names; the warning is about the name the
+    person gave the photo (which the copy keeps)."""
+    from scanner.names import DATE_NOTE, PERSON_NOTE
+
+    pipeline = Pipeline(ScanConfig(), detectors=[FakeDetector()])
+    source = write(tmp_path / "3f9c2a.upload", png_bytes(PICTURE))
+    scanned = review.scan(pipeline, source, display="margaret 2024-01-31.png")
+    assert DATE_NOTE in scanned.notes and PERSON_NOTE in scanned.notes
