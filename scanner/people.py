@@ -21,8 +21,7 @@ def faceless(findings: Sequence[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for f in findings:
         if f.kind is FindingKind.PERSON:
-            if any(face.area > 0 and f.region.intersection(face) >= FACE_INSIDE * face.area
-                   for face in faces):
+            if any(face.share_inside(f.region) >= FACE_INSIDE for face in faces):
                 continue
             f = replace(f, detail=f"{DETAIL} ({f.detector})")
         out.append(f)

@@ -236,4 +236,4 @@ def _may_hold(visible: FindingKind, found: FindingKind) -> bool:
 
 def _mostly_inside(region: Region, areas: Sequence[Region], share: float = 0.5) -> bool:
     """True when at least ``share`` of ``region`` lies inside one of ``areas``."""
-    return region.area > 0 and any(region.intersection(a) >= share * region.area for a in areas)
+    return any(region.share_inside(a) >= share for a in areas)

@@ -151,8 +151,7 @@ def _surface_for(block: Block, small: np.ndarray, lab: np.ndarray, text_mask: np
     # The box around the whole hull, so no corner of the sheet escapes an axis-aligned fill.
     hx, hy, hw, hh = cv2.boundingRect(hull)
     region = Region(hx / scale, hy / scale, (hx + hw) / scale, (hy + hh) / scale)
-    region = Region(min(region.x1, block.region.x1), min(region.y1, block.region.y1),
-                    max(region.x2, block.region.x2), max(region.y2, block.region.y2))
+    region = region.union(block.region)
     if kind == "text":
         return fallback
     return Surface(kind, region.clip(width, height),
@@ -164,8 +163,7 @@ def _as_text(block: Block, width: int, height: int) -> Surface:
     pad = block.line_height * 0.5
     r = Region(block.region.x1 - pad, block.region.y1 - pad, block.region.x2 + pad,
                block.region.y2 + pad).clip(width, height)
-    quad = ((r.x1, r.y1), (r.x2, r.y1), (r.x2, r.y2), (r.x1, r.y2))
-    return Surface("text", r, quad, block)
+    return Surface("text", r, r.corners, block)
 
 
 def _border_sides(mask: np.ndarray) -> int:

@@ -420,3 +420,25 @@ def test_balanced_tiles_cover_every_pixel_with_the_overlap(params) -> None:
     ends = sorted({t.x1 for t in ts})
     for a, b in zip(ends[:-1], xs[1:], strict=True):
         assert a - b >= min(overlap, width)
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), [
+    (Region(0, 0, 10, 10), Region(0, 0, 10, 10), 1.0),
+    (Region(0, 0, 10, 10), Region(5, 0, 20, 10), 0.5),
+    (Region(0, 0, 10, 10), Region(-100, -100, 100, 100), 1.0),
+    (Region(0, 0, 10, 10), Region(20, 20, 30, 30), 0.0),  # apart
+    (Region(5, 5, 5, 5), Region(0, 0, 10, 10), 0.0),  # empty: nothing of it is inside
+    (Region(10, 10, 0, 0), Region(0, 0, 10, 10), 0.0),  # inverted
+])
+def test_region_share_inside_table(a: Region, b: Region, expected: float) -> None:
+    assert a.share_inside(b) == pytest.approx(expected)
+
+
+@settings(max_examples=300, deadline=None)
+@given(proper_regions, proper_regions)
+def test_region_union_holds_both_and_shares(a: Region, b: Region) -> None:
+    u = a.union(b)
+    assert a.share_inside(u) == pytest.approx(1.0) and b.share_inside(u) == pytest.approx(1.0)
+    assert u == b.union(a)
+    assert 0.0 <= a.share_inside(b) <= 1.0 + 1e-9
+    assert u.corners == ((u.x1, u.y1), (u.x2, u.y1), (u.x2, u.y2), (u.x1, u.y2))

@@ -88,13 +88,9 @@ def _merge(surfaces: list[Surface]) -> list[Surface]:
     merged: list[Surface] = []
     for s in sorted(surfaces, key=lambda s: -s.region.area):
         for i, m in enumerate(merged):
-            if s.region.intersection(m.region) >= 0.7 * max(s.region.area, 1e-6):
-                block = Block(
-                    Region(min(m.block.region.x1, s.block.region.x1),
-                           min(m.block.region.y1, s.block.region.y1),
-                           max(m.block.region.x2, s.block.region.x2),
-                           max(m.block.region.y2, s.block.region.y2)),
-                    m.block.lines + s.block.lines, m.block.line_height)
+            if s.region.share_inside(m.region) >= 0.7:
+                block = Block(m.block.region.union(s.block.region),
+                              m.block.lines + s.block.lines, m.block.line_height)
                 merged[i] = replace(m, block=block)
                 break
         else:
@@ -124,15 +120,10 @@ def _stack_columns(surfaces: list[Surface], gap_lines: float = 4.0) -> list[Surf
                 line = max(a.block.line_height, b.block.line_height)
                 if overlap < 0.5 * min(ra.width, rb.width) or gap > gap_lines * line:
                     continue
-                region = Region(min(ra.x1, rb.x1), min(ra.y1, rb.y1),
-                                max(ra.x2, rb.x2), max(ra.y2, rb.y2))
-                ba, bb = a.block.region, b.block.region
-                block = Block(Region(min(ba.x1, bb.x1), min(ba.y1, bb.y1),
-                                     max(ba.x2, bb.x2), max(ba.y2, bb.y2)),
+                region = ra.union(rb)
+                block = Block(a.block.region.union(b.block.region),
                               a.block.lines + b.block.lines, line)
-                quad = ((region.x1, region.y1), (region.x2, region.y1),
-                        (region.x2, region.y2), (region.x1, region.y2))
-                out[i] = Surface("text", region, quad, block)
+                out[i] = Surface("text", region, region.corners, block)
                 del out[j]
                 changed = True
                 break
@@ -142,4 +133,4 @@ def _stack_columns(surfaces: list[Surface], gap_lines: float = 4.0) -> list[Surf
 
 
 def _inside(r: Region, block: Region) -> bool:
-    return r.intersection(block) >= 0.5 * max(r.area, 1e-6)
+    return r.share_inside(block) >= 0.5
