@@ -30,7 +30,6 @@ import logging
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -41,6 +40,7 @@ import numpy as np
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
 from scanner.geometry import nms, tiles
+from scanner.parallel import map_ordered
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)
@@ -115,13 +115,8 @@ class CodeDetector:
         gray = _to_gray(image)
         jobs = self._plan(gray)
         outcome = _Outcome()
-        if self.workers > 1 and len(jobs) > 1:
-            with ThreadPoolExecutor(self.workers, thread_name_prefix="codes") as pool:
-                for result in pool.map(_run_job, jobs):
-                    outcome.add(result)
-        else:
-            for job in jobs:
-                outcome.add(job())
+        for result in map_ordered(_run_job, jobs, self.workers):
+            outcome.add(result)
         if outcome.calls and outcome.failures == outcome.calls:
             reason = outcome.errors[-1] if outcome.errors else "unknown error"
             raise ScannerError(f"code detection failed: every OpenCV call raised ({reason})")
