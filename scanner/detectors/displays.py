@@ -122,10 +122,10 @@ def _panel_score(grey: np.ndarray, quad: np.ndarray) -> float:
         return 0.0
     panel = float(grey[inside > 0].mean())
     frame = float(grey[ring > 0].mean())
-    # The frame must be dark all round, not only on one side (a shadow under a picture).
-    sides = sorted(_side_means(grey, ring, quad))
     if panel < 100 or panel - frame < 50:
         return 0.0
+    # The frame must be dark all round, not only on one side (a shadow under a picture).
+    sides = sorted(_side_means(grey, ring, quad))
     if frame <= 70 and sides[3] <= 95:
         return min(1.0, (panel - frame) / 150.0)
     # A glossy bezel catches the room's light on one side (a lamp above a monitor): three
