@@ -262,6 +262,18 @@ def test_end_to_end_output_is_filtered() -> None:
     assert yolo.decode(pred, 0.25, 0.7, classes=[0], end2end=True)[2].tolist() == [0]
 
 
+def test_offline_settings_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: setdefault let a user's YOLO_OFFLINE=0 / YOLO_AUTOINSTALL=1 switch the guard off.
+    monkeypatch.setenv("YOLO_OFFLINE", "0")
+    monkeypatch.setenv("YOLO_AUTOINSTALL", "True")
+    yolo.ultralytics_env()
+    assert os.environ["YOLO_OFFLINE"] == "1" and os.environ["YOLO_AUTOINSTALL"] == "False"
+    monkeypatch.delenv("YOLO_OFFLINE")
+    monkeypatch.delenv("YOLO_AUTOINSTALL")
+    yolo.ultralytics_env(offline=False)  # models fetch: allowed online, still no pip
+    assert "YOLO_OFFLINE" not in os.environ and os.environ["YOLO_AUTOINSTALL"] == "False"
+
+
 def test_cli_add_pt_and_scan(user_dir: Path, yolo_files: tuple[Path, Path], tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     res = runner.invoke(app, ["models", "add", str(yolo_files[0]), "--kind", "person",
