@@ -199,6 +199,16 @@ def test_pt_and_onnx_detectors_agree(onnx_detector: YoloOnnxDetector,
         assert len(found) == len(theirs[0])
 
 
+def test_detectors_keep_no_cached_copy_of_the_model_bytes(
+        onnx_detector: YoloOnnxDetector, yolo_files: tuple[Path, Path]) -> None:
+    # Regression: session() and the .pt detector read through the lru_cache, so each process
+    # held every model's bytes a second time next to the loaded model.
+    add_model(yolo_files[0], ALL, name="rand_pt", input_size=IMGSZ)
+    YoloPtDetector(models.get_spec("rand_pt"), ScanConfig())
+    assert onnx_mod.session.cache_info().currsize == 1
+    assert models.load_verified_bytes.cache_info().currsize == 0
+
+
 @pytest.mark.parametrize("shape", [(512, 512), (400, 600), (600, 400), (90, 120), (40, 512),
                                    (1, 3000), (3000, 1), (1, 1), (320, 320), (333, 517)])
 def test_letterbox_and_scale_back_match_ultralytics(yolo_files: tuple[Path, Path],
