@@ -72,6 +72,14 @@ def test_constant_weights_is_idempotent(weights_as_inputs: bool) -> None:
     assert input_names(constant_weights(once)) == input_names(once) == ["x"]
 
 
+def test_constant_weights_leaves_ir_3_models_alone() -> None:
+    # Before IR 4 every initializer must be listed as an input too; dropping them is invalid.
+    model = onnx.load_from_string(conv_bn_model(weights_as_inputs=True))
+    model.ir_version = 3
+    old = model.SerializeToString()
+    assert input_names(constant_weights(old)) == input_names(old)
+
+
 def test_combined_rewrites_parse_and_serialise_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from scanner.detectors import faces
 

@@ -57,6 +57,10 @@ def constant_weights(model_bytes: bytes) -> bytes:
 
 def constant_weights_in_place(model: Any) -> None:
     """:func:`constant_weights` on a parsed ModelProto."""
+    if model.ir_version < 4:
+        # Before IR 4 every initializer must also be a graph input; onnxruntime's own
+        # remove_initializer_from_input skips such files too.
+        return
     weights = {init.name for init in model.graph.initializer}
     inputs = [value for value in model.graph.input if value.name not in weights]
     if len(inputs) != len(model.graph.input):
