@@ -136,9 +136,13 @@ def _fraction(entry: dict[str, Any], key: str, default: float) -> float:
 def parse_entry(name: str, entry: object, path: Path, origin: str, root: Path) -> ModelSpec:
     """One manifest entry as a spec; a problem with it is recorded, not raised."""
     raw = entry if isinstance(entry, dict) else {}
+    # The fallback keeps decoder and enabled so a broken added entry still counts as an
+    # enabled added model: using it then raises instead of it being silently left out.
     base = ModelSpec(name=name, task=str(raw.get("task", "")), source=str(raw.get("source", "")),
                      sha256=str(raw.get("sha256", "")).lower(),
-                     licence=str(raw.get("licence", "unknown")), origin=origin, root=root)
+                     licence=str(raw.get("licence", "unknown")),
+                     decoder=str(raw.get("decoder", "")),
+                     enabled=raw.get("enabled", True) is not False, origin=origin, root=root)
     try:
         if not isinstance(entry, dict):
             raise ValueError("is not a table")

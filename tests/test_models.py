@@ -218,6 +218,26 @@ def test_broken_user_entry_fails_closed_only_when_used(user_dir: Path) -> None:
     assert yolo.added_models(ScanConfig(models=())) == []
 
 
+def test_broken_added_entry_in_project_manifest_fails_closed(
+        user_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: a broken entry with a decoder in the project's own manifest lost its decoder
+    # in the fallback spec, so it counted as built in and a scan silently left it out.
+    body = models.MANIFEST.read_text(encoding="utf-8") + (
+        '\n[models.telly]\ntask = "detect-objects"\ndecoder = "yolo"\nsource = "t.onnx"\n'
+        f'sha256 = "{"0" * 64}"\nkinds = {{ tv = "telly" }}\n')
+    path = tmp_path / "manifest.toml"
+    path.write_text(body, encoding="utf-8")
+    monkeypatch.setenv(models.MANIFEST_ENV, str(path))
+    _clear()
+    spec = models.load_manifest()["telly"]
+    assert spec.problem and spec.added and spec.enabled
+    with pytest.raises(ModelError, match="unknown finding kind"):
+        yolo.added_models(ScanConfig())
+    off = models.parse_entry("off", {**GOOD, "kinds": {"tv": "x"}, "enabled": False},
+                             path, "built-in", tmp_path)
+    assert off.problem and off.added and not off.enabled  # a disabled one stays out
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [

@@ -72,6 +72,33 @@ def test_constant_weights_is_idempotent(weights_as_inputs: bool) -> None:
     assert input_names(constant_weights(once)) == input_names(once) == ["x"]
 
 
+def test_constant_weights_leaves_ir_3_models_alone() -> None:
+    # Before IR 4 every initializer must be listed as an input too; dropping them is invalid.
+    model = onnx.load_from_string(conv_bn_model(weights_as_inputs=True))
+    model.ir_version = 3
+    old = model.SerializeToString()
+    assert input_names(constant_weights(old)) == input_names(old)
+
+
+def test_combined_rewrites_parse_and_serialise_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from scanner.detectors import faces
+
+    parsed: list[int] = []
+    load = onnx.load_from_string
+
+    def counting(data: bytes) -> onnx.ModelProto:
+        parsed.append(len(data))
+        return load(data)
+
+    monkeypatch.setattr(onnx, "load_from_string", counting)
+    tidied = tidy_paddle(paddle_model())
+    prepared = faces._prepare(conv_bn_model(weights_as_inputs=True))
+    assert len(parsed) == 2
+    monkeypatch.undo()
+    assert ops(tidied) == ["Conv", "HardSigmoid", "Mul"]
+    assert input_names(prepared) == ["x"]
+
+
 def test_make_dynamic_then_constant_weights_takes_any_size() -> None:
     model = constant_weights(make_dynamic(conv_bn_model(weights_as_inputs=True),
                                           {"x": ["B", None, "H", "W"],

@@ -199,6 +199,16 @@ def test_pt_and_onnx_detectors_agree(onnx_detector: YoloOnnxDetector,
         assert len(found) == len(theirs[0])
 
 
+def test_detectors_keep_no_cached_copy_of_the_model_bytes(
+        onnx_detector: YoloOnnxDetector, yolo_files: tuple[Path, Path]) -> None:
+    # Regression: session() and the .pt detector read through the lru_cache, so each process
+    # held every model's bytes a second time next to the loaded model.
+    add_model(yolo_files[0], ALL, name="rand_pt", input_size=IMGSZ)
+    YoloPtDetector(models.get_spec("rand_pt"), ScanConfig())
+    assert onnx_mod.session.cache_info().currsize == 1
+    assert models.load_verified_bytes.cache_info().currsize == 0
+
+
 @pytest.mark.parametrize("shape", [(512, 512), (400, 600), (600, 400), (90, 120), (40, 512),
                                    (1, 3000), (3000, 1), (1, 1), (320, 320), (333, 517)])
 def test_letterbox_and_scale_back_match_ultralytics(yolo_files: tuple[Path, Path],
@@ -260,6 +270,18 @@ def test_end_to_end_output_is_filtered() -> None:
     boxes, scores, cls = yolo.decode(pred, 0.25, 0.7, end2end=True)
     assert cls.tolist() == [2, 0] and scores.tolist() == pytest.approx([0.9, 0.5])
     assert yolo.decode(pred, 0.25, 0.7, classes=[0], end2end=True)[2].tolist() == [0]
+
+
+def test_offline_settings_override_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Regression: setdefault let a user's YOLO_OFFLINE=0 / YOLO_AUTOINSTALL=1 switch the guard off.
+    monkeypatch.setenv("YOLO_OFFLINE", "0")
+    monkeypatch.setenv("YOLO_AUTOINSTALL", "True")
+    yolo.ultralytics_env()
+    assert os.environ["YOLO_OFFLINE"] == "1" and os.environ["YOLO_AUTOINSTALL"] == "False"
+    monkeypatch.delenv("YOLO_OFFLINE")
+    monkeypatch.delenv("YOLO_AUTOINSTALL")
+    yolo.ultralytics_env(offline=False)  # models fetch: allowed online, still no pip
+    assert "YOLO_OFFLINE" not in os.environ and os.environ["YOLO_AUTOINSTALL"] == "False"
 
 
 def test_cli_add_pt_and_scan(user_dir: Path, yolo_files: tuple[Path, Path], tmp_path: Path,

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
-from scanner.detectors.rewrites import constant_weights, make_dynamic
+from scanner.detectors.rewrites import constant_weights_in_place, make_dynamic_in_place, rewrite
 from scanner.geometry import balanced_tiles, nms, rescale
 from scanner.types import Finding, FindingKind, Region
 
@@ -74,7 +75,8 @@ def plan_scales(width: int, height: int, *, coarse_side: int = 640, fine_side: i
 
 def _prepare(model_bytes: bytes) -> bytes:
     """The file as shipped has a static input size and its weights listed as inputs."""
-    return constant_weights(make_dynamic(model_bytes, _DYNAMIC))
+    return rewrite(model_bytes, partial(make_dynamic_in_place, dims=_DYNAMIC),
+                   constant_weights_in_place)
 
 
 class CenterFaceDetector:

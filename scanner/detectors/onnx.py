@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from scanner.errors import ModelError
-from scanner.models import load_verified_bytes
+from scanner.models import get_spec, read_verified
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,9 @@ def session(model_name: str, transform: Callable[[bytes], bytes] | None = None) 
     """An InferenceSession for a manifest model, built once per process."""
     import onnxruntime as ort
 
-    data = load_verified_bytes(model_name)
+    # Uncached read: the session is itself cached, so a cached copy of the bytes would only
+    # keep a second copy of the model in memory for the life of the process.
+    data = read_verified(get_spec(model_name))
     if transform is not None:
         data = transform(data)
     opts = ort.SessionOptions()

@@ -85,10 +85,14 @@ def build_added(config: ScanConfig) -> list[Detector]:
 def ultralytics_env(offline: bool = True) -> None:
     """Settings for ultralytics before it is imported: never pip-install at run time, quiet,
     and (except for ``models fetch``) never go online."""
-    os.environ.setdefault("YOLO_AUTOINSTALL", "False")
     os.environ.setdefault("YOLO_VERBOSE", "False")
     if offline:
-        os.environ.setdefault("YOLO_OFFLINE", "1")
+        # Assigned, not defaulted: a YOLO_OFFLINE=0 or YOLO_AUTOINSTALL=1 left in the
+        # environment must not let a scan reach the network or pip-install packages.
+        os.environ["YOLO_AUTOINSTALL"] = "False"
+        os.environ["YOLO_OFFLINE"] = "1"
+    else:
+        os.environ.setdefault("YOLO_AUTOINSTALL", "False")
 
 
 def parse_names(value: object) -> list[str]:

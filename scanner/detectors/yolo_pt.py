@@ -15,7 +15,7 @@ import numpy as np
 from scanner.config import ScanConfig
 from scanner.detectors import yolo
 from scanner.errors import ModelError
-from scanner.models import ModelSpec, load_verified_bytes
+from scanner.models import ModelSpec, read_verified
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,8 @@ class YoloPtDetector(yolo.YoloDetector):
     def __init__(self, spec: ModelSpec, config: ScanConfig) -> None:
         self.name = spec.name
         self.spec = spec
-        self._model = load_checkpoint(load_verified_bytes(spec.name), spec.name)
+        # Uncached read: the detector is built once and keeps the loaded model, not the bytes.
+        self._model = load_checkpoint(read_verified(spec), spec.name)
         self.names = yolo.parse_names(self._model.names)
         self.kinds = yolo.class_kinds(spec, self.names)
         size = spec.input_size or (640, 640)
