@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -389,6 +390,50 @@ def test_server_stop_deletes_the_temp_folder(tmp_path: Path) -> None:
         assert any(p.is_file() for p in root.rglob("*"))
     assert not root.exists()
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pid checks are POSIX only")
+def test_start_removes_folders_of_killed_servers(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    dead, alive = _dead_pid(), os.getpid()
+    stale = work / f"postsafe-web-{dead}-abc123"
+    (stale / "s" / "in").mkdir(parents=True)
+    (stale / "s" / "in" / "x.upload").write_bytes(b"unredacted")
+    running = work / f"postsafe-web-{alive}-def456"
+    running.mkdir()
+    odd = [work / "postsafe-web-notapid-x", work / "postsafe-web-0-x", work / "other-123-x"]
+    for folder in odd:
+        folder.mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("not ours")
+    link = work / f"postsafe-web-{dead}-link"
+    link.symlink_to(target, target_is_directory=True)
+    with _client(tmp_path) as c:
+        root = _root(c)
+        assert root.name.startswith(f"postsafe-web-{alive}-")
+        assert not stale.exists()
+        assert running.is_dir() and all(folder.is_dir() for folder in odd)
+        assert link.is_symlink() and (target / "keep.txt").is_file()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pid checks are POSIX only")
+def test_start_leaves_other_users_folders(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    theirs = work / f"postsafe-web-{_dead_pid()}-abc123"
+    theirs.mkdir(parents=True)
+    real_uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)
+    with _client(tmp_path):
+        assert theirs.is_dir()
 
 
 def test_unknown_session_and_photo(client: TestClient) -> None:

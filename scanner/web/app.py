@@ -11,7 +11,8 @@ interface (DNS rebinding), an Origin, if sent, must be this server (cross-site f
 request that changes something must carry that Origin. Uploads are size-limited before and while
 reading; the pixel limit is the ScanConfig's (decompression bombs). File names are data: they are
 escaped where shown and never used as paths. Each page load gets a session whose folder (mode
-0700) is deleted when the page closes, after a long idle time, or when the server stops.
+0700) is deleted when the page closes, after a long idle time, or when the server stops (after
+a crash, by the next server to start).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ PREVIEW_SIDE = 1600  # longest side of on-screen previews
 SESSION_IDLE_S = 4 * 3600
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+ROOT_PREFIX = "postsafe-web-"  # + "<pid>-": a later server can tell whose folder it is
+_ROOT_NAME = re.compile(rf"^{ROOT_PREFIX}([1-9][0-9]{{0,9}})-")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
        "connect-src 'self'; font-src 'none'; object-src 'none'; base-uri 'none'; "
@@ -118,7 +121,9 @@ class Server:
 
     def start(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="postsafe-web-", dir=self.work_dir))
+        sweep_stale_roots(self.work_dir)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-",
+                                          dir=self.work_dir))
         os.chmod(self.root, 0o700)
         with self.work:
             self.pipeline.detectors  # noqa: B018 - load the models once, before any photo
@@ -163,6 +168,40 @@ class Server:
     def _drop(self, session: Session) -> None:
         self.sessions.pop(session.id, None)
         shutil.rmtree(session.folder, ignore_errors=True)
+
+
+def sweep_stale_roots(parent: Path) -> int:
+    """Delete the private folders that killed servers left in ``parent`` (stop() never ran, so
+    their unredacted uploads are still there): ours by name and owner, and their pid is gone."""
+    if os.name != "posix":
+        return 0  # os.kill(pid, 0) would terminate the process on Windows
+    removed = 0
+    for entry in os.scandir(parent):
+        match = _ROOT_NAME.match(entry.name)
+        try:
+            if (match is None or not entry.is_dir(follow_symlinks=False)
+                    or entry.stat(follow_symlinks=False).st_uid != os.getuid()
+                    or _running(int(match.group(1)))):
+                continue
+        except OSError:
+            continue  # vanished or unreadable: not ours to judge
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    if removed:
+        log.info("removed %d review folder(s) left by a server that was stopped abruptly",
+                 removed)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """False only when ``pid`` surely is not running (another user's process counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or a pid too large to check: keep the folder
+    return True
 
 
 # ------------------------------------------------------------------------------------------
