@@ -628,16 +628,18 @@ def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
     """The photo's copy with the current decisions, written to the session's out folder
     (rendered, verified and encoded again whenever the decisions changed)."""
     decisions = photo.decisions
-    if photo.final is not None and photo.final[0] == decisions:
-        return photo.final[1]
     if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
         return photo.scanned
     target = session.folder / "out" / photo.out_name
-    target.unlink(missing_ok=True)
+    # Check, delete and write under one lock: of two requests at once, one must not delete
+    # the copy the other has just written and cached.
     with server.work:
+        if photo.final is not None and photo.final[0] == decisions:
+            return photo.final[1]
+        target.unlink(missing_ok=True)
         rendered = review.render(server.pipeline, photo.upload, photo.scanned, decisions,
                                  output=target)
-    photo.final = (decisions, rendered.result)
+        photo.final = (decisions, rendered.result)
     return rendered.result
 
 
