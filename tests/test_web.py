@@ -366,6 +366,23 @@ def test_zip_holds_metadata_free_copies_and_both_reports(client: TestClient,
         assert SECRET_ARTIST not in json.dumps(entry)
 
 
+def test_zip_is_written_on_disk_in_the_session_folder(client: TestClient) -> None:
+    sid = _session(client)
+    _upload(client, sid, png_bytes(PICTURE), "p.png")
+    first = client.get(f"/api/sessions/{sid}/postsafe-photos.zip")
+    second = client.get(f"/api/sessions/{sid}/postsafe-photos.zip")
+    assert first.status_code == second.status_code == 200
+    assert first.headers["content-type"] == "application/zip"
+    assert first.content == second.content  # fixed dates: the same archive each time
+    folder = _root(client) / sid
+    assert (folder / "postsafe-photos.zip").read_bytes() == second.content
+    assert list(folder.glob(".postsafe-*")) == []  # no temp file left
+    with zipfile.ZipFile(io.BytesIO(second.content)) as zf:
+        assert sorted(zf.namelist()) == ["p.png", "postsafe-report.html",
+                                         "postsafe-report.json"]
+        assert zf.getinfo("p.png").date_time == (1980, 1, 1, 0, 0, 0)
+
+
 # ------------------------------------------------------------------------------------------
 # the temp folder's life
 

@@ -62,6 +62,7 @@ MAX_PHOTOS = 500  # per session
 MAX_BOXES = 200  # drawn boxes per photo
 PREVIEW_SIDE = 1600  # longest side of on-screen previews
 SESSION_IDLE_S = 4 * 3600
+ZIP_NAME = "postsafe-photos.zip"  # in the session's folder, beside in/ and out/
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 ROOT_PREFIX = "postsafe-web-"  # + "<pid>-": a later server can tell whose folder it is
@@ -530,20 +531,12 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     def report_json(sid: str, lang: str | None = None) -> Response:
         return report_file(sid, lang, REPORT_JSON, "application/json")
 
-    @app.get("/api/sessions/{sid}/postsafe-photos.zip")
+    @app.get(f"/api/sessions/{{sid}}/{ZIP_NAME}")
     def download_zip(sid: str, lang: str | None = None) -> Response:
         session = server.session(sid)
         out = _reports(server, session, _lang(lang))
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            for photo in _photos(session):
-                final = photo.final[1] if photo.final else None
-                if final is not None and final.output is not None:
-                    _zip_add(zf, photo.out_name, Path(final.output).read_bytes(), False)
-            for report in (REPORT_HTML, REPORT_JSON):
-                _zip_add(zf, report, (out / report).read_bytes(), True)
-        return Response(buf.getvalue(), media_type="application/zip",
-                        headers={"Content-Disposition": _disposition("postsafe-photos.zip")})
+        return FileResponse(_write_zip(session, out), media_type="application/zip",
+                            headers={"Content-Disposition": _disposition(ZIP_NAME)})
 
     return app
 
@@ -667,10 +660,33 @@ def _reports(server: Server, session: Session, lang: str) -> Path:
     return out
 
 
-def _zip_add(zf: zipfile.ZipFile, name: str, data: bytes, compress: bool) -> None:
+def _write_zip(session: Session, out: Path) -> Path:
+    """The copies and both reports as one archive in the session's folder, written on disk
+    (never whole in memory: a session may hold gigabytes) and renamed into place when done."""
+    target = session.folder / ZIP_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=session.folder)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
+            for photo in _photos(session):
+                final = photo.final[1] if photo.final else None
+                if final is not None and final.output is not None:
+                    _zip_add(zf, photo.out_name, Path(final.output), False)
+            for report in (REPORT_HTML, REPORT_JSON):
+                _zip_add(zf, report, out / report, True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _zip_add(zf: zipfile.ZipFile, name: str, source: Path, compress: bool) -> None:
     # A fixed date: the archive should not say when the photos were reviewed.
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    with source.open("rb") as src:
+        info.file_size = os.fstat(src.fileno()).st_size  # as writestr sets it (ZIP64 choice)
+        with zf.open(info, "w") as dest:
+            shutil.copyfileobj(src, dest, 1 << 20)
 
