@@ -247,12 +247,13 @@ def _lang(value: str | None) -> str:
     return value if value in LANGS else guidance.DEFAULT_LANG
 
 
-def _decided(photo: Photo) -> ScanResult:
+def _decided(photo: Photo, face_style: FaceStyle) -> ScanResult:
     """The scan with the person's decisions applied (no pixels needed: for the words)."""
     s = photo.scanned
     if s.status not in (Status.CLEAN, Status.REDACTED) or not s.width or not s.height:
         return s
-    findings = review.apply(s.findings, photo.decisions, s.width, s.height)
+    findings = review.apply(s.findings, photo.decisions, s.width, s.height,
+                            face_style=face_style)
     hidden = any(f.action in HIDING for f in findings)
     return replace(s, findings=tuple(findings),
                    status=Status.REDACTED if hidden else Status.CLEAN)
@@ -281,7 +282,7 @@ def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, 
 
 def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]:
     s = photo.scanned
-    decided = _decided(photo)
+    decided = _decided(photo, face_style)
     labels = guidance.MESSAGES.get(lang, {})
     english = guidance.MESSAGES[guidance.DEFAULT_LANG]
     metadata = [_capital(labels.get(f"meta.{k}") or english.get(f"meta.{k}") or k)
