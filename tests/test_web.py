@@ -295,6 +295,18 @@ def test_keep_a_face_and_add_a_box(client: TestClient) -> None:
     assert 'lang="cy"' in html and "eich dewis chi" in html
 
 
+def test_report_records_the_cli_settings_and_the_review_page(client: TestClient) -> None:
+    from scanner.config import settings
+
+    sid = _session(client)
+    _upload(client, sid, png_bytes(PICTURE), "p.png")
+    report = json.loads(client.get(f"/api/sessions/{sid}/report.json?lang=cy").content)
+    config = client.app.state.server.config  # type: ignore[attr-defined]
+    assert report["settings"] == {**settings(config), "reviewed_on": "review page",
+                                  "lang": "cy"}
+    assert {"face_style", "models", "redact_people"} <= set(report["settings"])
+
+
 def test_preview_follows_the_decisions(client: TestClient) -> None:
     cells = (np.indices((120, 160)) // 10).sum(axis=0) % 2  # 10 px checkerboard
     board = np.repeat((60 + 140 * cells)[..., None], 3, axis=2).astype(np.uint8)

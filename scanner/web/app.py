@@ -42,13 +42,12 @@ from PIL import Image
 
 from scanner import review
 from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.config import FaceStyle, ScanConfig
+from scanner.batchrun import write_reports
+from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import Pipeline
 from scanner.report import guidance
-from scanner.report.html import write_html_report
-from scanner.report.json import write_json_report
 from scanner.types import Finding, Region, ScanResult, Status
 from scanner.verify import HIDING
 from scanner.web.i18n import LANGS, UI
@@ -641,21 +640,9 @@ def _reports(server: Server, session: Session, lang: str) -> Path:
     """Write every photo's copy and the HTML + JSON reports; returns the out folder."""
     out = session.folder / "out"
     results = [_final(server, session, p) for p in _photos(session)]
-    settings = {
-        "detectors": list(server.config.detectors),
-        "face_threshold": server.config.face_threshold,
-        "policy": server.config.policy.value,
-        "text_style": server.config.text_style.value,
-        "verify": server.config.verify,
-        "output_format": server.config.output_format.value,
-        "jpeg_quality": server.config.jpeg_quality,
-        "reviewed_on": "review page",
-        "lang": lang,
-    }
+    recorded = {**settings(server.config), "reviewed_on": "review page", "lang": lang}
     try:
-        write_json_report(results, out / REPORT_JSON, out_root=out, mode="review",
-                          settings=settings)
-        write_html_report(results, out / REPORT_HTML, out_root=out, lang=lang)
+        write_reports(results, out, recorded, lang=lang, mode="review")
     except ScannerError as exc:
         raise HTTPException(500, str(exc)) from exc
     return out
