@@ -48,7 +48,7 @@ from scanner.errors import ScannerError
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import Pipeline
 from scanner.report import guidance
-from scanner.types import Finding, Region, ScanResult, Status
+from scanner.types import Finding, FindingKind, Region, ScanResult, Status
 from scanner.verify import HIDING
 from scanner.web.i18n import LANGS, UI
 
@@ -561,9 +561,7 @@ def _guard(request: Request) -> tuple[int, str] | None:
 
 
 def _kinds(lang: str) -> dict[str, str]:
-    table = guidance.MESSAGES.get(lang, {})
-    english = guidance.MESSAGES[guidance.DEFAULT_LANG]
-    return {k[5:]: table.get(k, v) for k, v in english.items() if k.startswith("kind.")}
+    return {kind.value: guidance.kind_label(kind, lang) for kind in FindingKind}
 
 
 def _too_big(limit: int) -> str:
