@@ -171,11 +171,12 @@ def sweep_temp_files(out: Path) -> int:
 
 
 def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any],
-                  run: dict[str, Any] | None = None, lang: str = "en") -> None:
+                  run: dict[str, Any] | None = None, lang: str = "en",
+                  mode: str = "redact") -> None:
     from scanner.report.html import write_html_report
     from scanner.report.json import write_json_report
 
-    write_json_report(results, out / batch.REPORT_JSON, out_root=out, mode="redact",
+    write_json_report(results, out / batch.REPORT_JSON, out_root=out, mode=mode,
                       settings=settings, run=run)
     write_html_report(results, out / batch.REPORT_HTML, out_root=out, lang=lang)
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from scanner.config import settings as _settings  # shared with the review page; stdlib only
+
 if TYPE_CHECKING:
     from scanner.batchrun import BatchOptions
     from scanner.config import ScanConfig
@@ -100,21 +102,6 @@ def _model_options(models: str | None, no_models: bool,
         if not chosen:
             raise typer.BadParameter("--models names no model (use --no-models for none)")
     return {"models": chosen, "redact_people": redact_people}
-
-
-def _settings(config: ScanConfig) -> dict[str, object]:
-    return {
-        "detectors": list(config.detectors),
-        "face_threshold": config.face_threshold,
-        "face_style": config.face_style.value,
-        "text_style": config.text_style.value,
-        "policy": config.policy.value,
-        "verify": config.verify,
-        "output_format": config.output_format.value,
-        "jpeg_quality": config.jpeg_quality,
-        "models": "all added" if config.models is None else list(config.models),
-        "redact_people": config.redact_people,
-    }
 
 
 def _run(paths: list[Path], out: Path | None, config: ScanConfig,

@@ -68,3 +68,19 @@ class ScanConfig:
     models: tuple[str, ...] | None = None
     # People seen without a face are flagged for review; with this they are filled too.
     redact_people: bool = False
+
+
+def settings(config: ScanConfig) -> dict[str, object]:
+    """The settings a report records (and ``--resume`` compares): the ones that change a copy."""
+    return {
+        "detectors": list(config.detectors),
+        "face_threshold": config.face_threshold,
+        "face_style": config.face_style.value,
+        "text_style": config.text_style.value,
+        "policy": config.policy.value,
+        "verify": config.verify,
+        "output_format": config.output_format.value,
+        "jpeg_quality": config.jpeg_quality,
+        "models": "all added" if config.models is None else list(config.models),
+        "redact_people": config.redact_people,
+    }

@@ -63,15 +63,18 @@ def manual_boxes(boxes: Iterable[Region], width: int, height: int) -> tuple[Regi
     return tuple(out)
 
 
-def apply(findings: Iterable[Finding], decisions: Decisions, width: int,
-          height: int) -> list[Finding]:
-    """The scanned findings with the person's decisions applied, then their added boxes."""
+def apply(findings: Iterable[Finding], decisions: Decisions, width: int, height: int, *,
+          face_style: FaceStyle = FaceStyle.MOSAIC) -> list[Finding]:
+    """The scanned findings with the person's decisions applied, then their added boxes.
+    ``face_style`` is the run's configured style: a face or person the person chose to hide
+    gets it unless they picked another."""
     out: list[Finding] = []
     for index, f in enumerate(findings):
         if index in decisions.keep and f.action is not Action.KEPT:
             out.append(replace(f, action=Action.KEPT, decided_by=USER))
         elif index in decisions.hide and f.action not in verify.HIDING:
-            out.append(replace(f, action=_hiding_action(f, decisions), decided_by=USER))
+            action = _hiding_action(f, decisions.face_style or face_style)
+            out.append(replace(f, action=action, decided_by=USER))
         elif (decisions.face_style is not None and f.kind is FindingKind.FACE
               and f.action in verify.HIDING and index not in decisions.keep):
             style = Action(decisions.face_style.value)
@@ -84,9 +87,9 @@ def apply(findings: Iterable[Finding], decisions: Decisions, width: int,
     return out
 
 
-def _hiding_action(f: Finding, decisions: Decisions) -> Action:
+def _hiding_action(f: Finding, face_style: FaceStyle) -> Action:
     if f.kind in (FindingKind.FACE, FindingKind.PERSON):
-        return Action((decisions.face_style or FaceStyle.MOSAIC).value)
+        return Action(face_style.value)
     return Action.FILL
 
 
@@ -107,7 +110,8 @@ def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Dec
         h, w = pixels.shape[:2]
         if (w, h) != (scanned.width, scanned.height):
             raise ScannerError("the photo changed since it was scanned")
-        decided = apply(scanned.findings, decisions, w, h)
+        decided = apply(scanned.findings, decisions, w, h,
+                        face_style=pipeline.config.face_style)
         redacted = pipeline.redact(pixels, decided)
         verified: bool | None = None
         if check:

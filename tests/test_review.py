@@ -102,6 +102,21 @@ def test_hide_a_kept_finding(tmp_path: Path) -> None:
     assert result.status is Status.REDACTED
 
 
+def test_hidden_finding_gets_the_configured_face_style(tmp_path: Path) -> None:
+    detector = FakeDetector([FACE], kind=FindingKind.PERSON)
+    config = ScanConfig(output_format=OutputFormat.PNG, face_style=FaceStyle.BLUR)
+    pipeline = Pipeline(config, detectors=[detector])
+    source = write(tmp_path / "in.png", png_bytes(PICTURE))
+    scanned = review.scan(pipeline, source, display="in.png")
+    hide = frozenset({0})
+    result = review.render(pipeline, source, scanned, review.Decisions(hide=hide),
+                           output=tmp_path / "out.png").result
+    assert result.findings[0].action is Action.BLUR
+    chosen = review.Decisions(hide=hide, face_style=FaceStyle.FILL)
+    assert review.apply(scanned.findings, chosen, 160, 120,
+                        face_style=FaceStyle.BLUR)[0].action is Action.FILL
+
+
 def test_failed_scan_renders_nothing(tmp_path: Path) -> None:
     pipeline = Pipeline(ScanConfig(), detectors=[FakeDetector()])
     source = write(tmp_path / "bad.jpg", b"\xff\xd8\xff garbage")

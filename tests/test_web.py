@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import subprocess
 import zipfile
@@ -294,6 +295,18 @@ def test_keep_a_face_and_add_a_box(client: TestClient) -> None:
     assert 'lang="cy"' in html and "eich dewis chi" in html
 
 
+def test_report_records_the_cli_settings_and_the_review_page(client: TestClient) -> None:
+    from scanner.config import settings
+
+    sid = _session(client)
+    _upload(client, sid, png_bytes(PICTURE), "p.png")
+    report = json.loads(client.get(f"/api/sessions/{sid}/report.json?lang=cy").content)
+    config = client.app.state.server.config  # type: ignore[attr-defined]
+    assert report["settings"] == {**settings(config), "reviewed_on": "review page",
+                                  "lang": "cy"}
+    assert {"face_style", "models", "redact_people"} <= set(report["settings"])
+
+
 def test_preview_follows_the_decisions(client: TestClient) -> None:
     cells = (np.indices((120, 160)) // 10).sum(axis=0) % 2  # 10 px checkerboard
     board = np.repeat((60 + 140 * cells)[..., None], 3, axis=2).astype(np.uint8)
@@ -365,6 +378,23 @@ def test_zip_holds_metadata_free_copies_and_both_reports(client: TestClient,
         assert SECRET_ARTIST not in json.dumps(entry)
 
 
+def test_zip_is_written_on_disk_in_the_session_folder(client: TestClient) -> None:
+    sid = _session(client)
+    _upload(client, sid, png_bytes(PICTURE), "p.png")
+    first = client.get(f"/api/sessions/{sid}/postsafe-photos.zip")
+    second = client.get(f"/api/sessions/{sid}/postsafe-photos.zip")
+    assert first.status_code == second.status_code == 200
+    assert first.headers["content-type"] == "application/zip"
+    assert first.content == second.content  # fixed dates: the same archive each time
+    folder = _root(client) / sid
+    assert (folder / "postsafe-photos.zip").read_bytes() == second.content
+    assert list(folder.glob(".postsafe-*")) == []  # no temp file left
+    with zipfile.ZipFile(io.BytesIO(second.content)) as zf:
+        assert sorted(zf.namelist()) == ["p.png", "postsafe-report.html",
+                                         "postsafe-report.json"]
+        assert zf.getinfo("p.png").date_time == (1980, 1, 1, 0, 0, 0)
+
+
 # ------------------------------------------------------------------------------------------
 # the temp folder's life
 
@@ -389,6 +419,50 @@ def test_server_stop_deletes_the_temp_folder(tmp_path: Path) -> None:
         assert any(p.is_file() for p in root.rglob("*"))
     assert not root.exists()
     assert list((tmp_path / "work").iterdir()) == []
+
+
+def _dead_pid() -> int:
+    proc = subprocess.Popen(["true"])
+    proc.wait()
+    return proc.pid
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pid checks are POSIX only")
+def test_start_removes_folders_of_killed_servers(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    dead, alive = _dead_pid(), os.getpid()
+    stale = work / f"postsafe-web-{dead}-abc123"
+    (stale / "s" / "in").mkdir(parents=True)
+    (stale / "s" / "in" / "x.upload").write_bytes(b"unredacted")
+    running = work / f"postsafe-web-{alive}-def456"
+    running.mkdir()
+    odd = [work / "postsafe-web-notapid-x", work / "postsafe-web-0-x", work / "other-123-x"]
+    for folder in odd:
+        folder.mkdir()
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (target / "keep.txt").write_text("not ours")
+    link = work / f"postsafe-web-{dead}-link"
+    link.symlink_to(target, target_is_directory=True)
+    with _client(tmp_path) as c:
+        root = _root(c)
+        assert root.name.startswith(f"postsafe-web-{alive}-")
+        assert not stale.exists()
+        assert running.is_dir() and all(folder.is_dir() for folder in odd)
+        assert link.is_symlink() and (target / "keep.txt").is_file()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="pid checks are POSIX only")
+def test_start_leaves_other_users_folders(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    work = tmp_path / "work"
+    theirs = work / f"postsafe-web-{_dead_pid()}-abc123"
+    theirs.mkdir(parents=True)
+    real_uid = os.getuid()
+    monkeypatch.setattr(os, "getuid", lambda: real_uid + 1)
+    with _client(tmp_path):
+        assert theirs.is_dir()
 
 
 def test_unknown_session_and_photo(client: TestClient) -> None:

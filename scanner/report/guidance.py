@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from scanner.metadata import CATEGORY_LABELS
 from scanner.types import Action, Finding, FindingKind, ScanResult, Status
 
 DEFAULT_LANG = "en"
@@ -185,21 +186,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "noun.manual.one": "{n} area you added",
         "noun.manual.other": "{n} areas you added",
         "html.decided.user": "your choice",
-        # --- metadata categories (English labels also live in scanner.metadata) ------
-        "meta.location": "location (GPS)",
-        "meta.device": "camera make, model and serial numbers",
-        "meta.times": "dates and times",
-        "meta.people": "names of people (artist, owner, tagged faces)",
-        "meta.thumbnails": "embedded thumbnails and second images",
-        "meta.comments": "comments and descriptions",
-        "meta.editing_history": "editing software and history",
-        "meta.makernotes": "maker notes (camera-private data)",
-        "meta.xmp": "XMP metadata",
-        "meta.iptc": "IPTC press metadata",
-        "meta.exif": "EXIF metadata",
-        "meta.icc_profile": "colour profile",
-        "meta.trailer": "hidden data after the end of the image",
-        "meta.orientation": "orientation tag (applied to the pixels)",
+        # --- metadata categories: the English labels are scanner.metadata's -----------
+        **{f"meta.{key}": label for key, label in CATEGORY_LABELS.items()},
     },
 }
 

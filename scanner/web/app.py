@@ -11,7 +11,8 @@ interface (DNS rebinding), an Origin, if sent, must be this server (cross-site f
 request that changes something must carry that Origin. Uploads are size-limited before and while
 reading; the pixel limit is the ScanConfig's (decompression bombs). File names are data: they are
 escaped where shown and never used as paths. Each page load gets a session whose folder (mode
-0700) is deleted when the page closes, after a long idle time, or when the server stops.
+0700) is deleted when the page closes, after a long idle time, or when the server stops (after
+a crash, by the next server to start).
 """
 
 from __future__ import annotations
@@ -41,14 +42,13 @@ from PIL import Image
 
 from scanner import review
 from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.config import FaceStyle, ScanConfig
+from scanner.batchrun import write_reports
+from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import Pipeline
 from scanner.report import guidance
-from scanner.report.html import write_html_report
-from scanner.report.json import write_json_report
-from scanner.types import Finding, Region, ScanResult, Status
+from scanner.types import Finding, FindingKind, Region, ScanResult, Status
 from scanner.verify import HIDING
 from scanner.web.i18n import LANGS, UI
 
@@ -61,8 +61,11 @@ MAX_PHOTOS = 500  # per session
 MAX_BOXES = 200  # drawn boxes per photo
 PREVIEW_SIDE = 1600  # longest side of on-screen previews
 SESSION_IDLE_S = 4 * 3600
+ZIP_NAME = "postsafe-photos.zip"  # in the session's folder, beside in/ and out/
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _UNSAFE_NAME = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+ROOT_PREFIX = "postsafe-web-"  # + "<pid>-": a later server can tell whose folder it is
+_ROOT_NAME = re.compile(rf"^{ROOT_PREFIX}([1-9][0-9]{{0,9}})-")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob:; "
        "connect-src 'self'; font-src 'none'; object-src 'none'; base-uri 'none'; "
@@ -118,7 +121,9 @@ class Server:
 
     def start(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
-        self.root = Path(tempfile.mkdtemp(prefix="postsafe-web-", dir=self.work_dir))
+        sweep_stale_roots(self.work_dir)
+        self.root = Path(tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{os.getpid()}-",
+                                          dir=self.work_dir))
         os.chmod(self.root, 0o700)
         with self.work:
             self.pipeline.detectors  # noqa: B018 - load the models once, before any photo
@@ -165,6 +170,40 @@ class Server:
         shutil.rmtree(session.folder, ignore_errors=True)
 
 
+def sweep_stale_roots(parent: Path) -> int:
+    """Delete the private folders that killed servers left in ``parent`` (stop() never ran, so
+    their unredacted uploads are still there): ours by name and owner, and their pid is gone."""
+    if os.name != "posix":
+        return 0  # os.kill(pid, 0) would terminate the process on Windows
+    removed = 0
+    for entry in os.scandir(parent):
+        match = _ROOT_NAME.match(entry.name)
+        try:
+            if (match is None or not entry.is_dir(follow_symlinks=False)
+                    or entry.stat(follow_symlinks=False).st_uid != os.getuid()
+                    or _running(int(match.group(1)))):
+                continue
+        except OSError:
+            continue  # vanished or unreadable: not ours to judge
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed += 1
+    if removed:
+        log.info("removed %d review folder(s) left by a server that was stopped abruptly",
+                 removed)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """False only when ``pid`` surely is not running (another user's process counts)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True  # someone else's process, or a pid too large to check: keep the folder
+    return True
+
+
 # ------------------------------------------------------------------------------------------
 # names
 
@@ -207,12 +246,13 @@ def _lang(value: str | None) -> str:
     return value if value in LANGS else guidance.DEFAULT_LANG
 
 
-def _decided(photo: Photo) -> ScanResult:
+def _decided(photo: Photo, face_style: FaceStyle) -> ScanResult:
     """The scan with the person's decisions applied (no pixels needed: for the words)."""
     s = photo.scanned
     if s.status not in (Status.CLEAN, Status.REDACTED) or not s.width or not s.height:
         return s
-    findings = review.apply(s.findings, photo.decisions, s.width, s.height)
+    findings = review.apply(s.findings, photo.decisions, s.width, s.height,
+                            face_style=face_style)
     hidden = any(f.action in HIDING for f in findings)
     return replace(s, findings=tuple(findings),
                    status=Status.REDACTED if hidden else Status.CLEAN)
@@ -241,7 +281,7 @@ def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, 
 
 def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]:
     s = photo.scanned
-    decided = _decided(photo)
+    decided = _decided(photo, face_style)
     labels = guidance.MESSAGES.get(lang, {})
     english = guidance.MESSAGES[guidance.DEFAULT_LANG]
     metadata = [_capital(labels.get(f"meta.{k}") or english.get(f"meta.{k}") or k)
@@ -491,20 +531,12 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     def report_json(sid: str, lang: str | None = None) -> Response:
         return report_file(sid, lang, REPORT_JSON, "application/json")
 
-    @app.get("/api/sessions/{sid}/postsafe-photos.zip")
+    @app.get(f"/api/sessions/{{sid}}/{ZIP_NAME}")
     def download_zip(sid: str, lang: str | None = None) -> Response:
         session = server.session(sid)
         out = _reports(server, session, _lang(lang))
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w") as zf:
-            for photo in _photos(session):
-                final = photo.final[1] if photo.final else None
-                if final is not None and final.output is not None:
-                    _zip_add(zf, photo.out_name, Path(final.output).read_bytes(), False)
-            for report in (REPORT_HTML, REPORT_JSON):
-                _zip_add(zf, report, (out / report).read_bytes(), True)
-        return Response(buf.getvalue(), media_type="application/zip",
-                        headers={"Content-Disposition": _disposition("postsafe-photos.zip")})
+        return FileResponse(_write_zip(session, out), media_type="application/zip",
+                            headers={"Content-Disposition": _disposition(ZIP_NAME)})
 
     return app
 
@@ -529,9 +561,7 @@ def _guard(request: Request) -> tuple[int, str] | None:
 
 
 def _kinds(lang: str) -> dict[str, str]:
-    table = guidance.MESSAGES.get(lang, {})
-    english = guidance.MESSAGES[guidance.DEFAULT_LANG]
-    return {k[5:]: table.get(k, v) for k, v in english.items() if k.startswith("kind.")}
+    return {kind.value: guidance.kind_label(kind, lang) for kind in FindingKind}
 
 
 def _too_big(limit: int) -> str:
@@ -589,16 +619,18 @@ def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
     """The photo's copy with the current decisions, written to the session's out folder
     (rendered, verified and encoded again whenever the decisions changed)."""
     decisions = photo.decisions
-    if photo.final is not None and photo.final[0] == decisions:
-        return photo.final[1]
     if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
         return photo.scanned
     target = session.folder / "out" / photo.out_name
-    target.unlink(missing_ok=True)
+    # Check, delete and write under one lock: of two requests at once, one must not delete
+    # the copy the other has just written and cached.
     with server.work:
+        if photo.final is not None and photo.final[0] == decisions:
+            return photo.final[1]
+        target.unlink(missing_ok=True)
         rendered = review.render(server.pipeline, photo.upload, photo.scanned, decisions,
                                  output=target)
-    photo.final = (decisions, rendered.result)
+        photo.final = (decisions, rendered.result)
     return rendered.result
 
 
@@ -606,30 +638,41 @@ def _reports(server: Server, session: Session, lang: str) -> Path:
     """Write every photo's copy and the HTML + JSON reports; returns the out folder."""
     out = session.folder / "out"
     results = [_final(server, session, p) for p in _photos(session)]
-    settings = {
-        "detectors": list(server.config.detectors),
-        "face_threshold": server.config.face_threshold,
-        "policy": server.config.policy.value,
-        "text_style": server.config.text_style.value,
-        "verify": server.config.verify,
-        "output_format": server.config.output_format.value,
-        "jpeg_quality": server.config.jpeg_quality,
-        "reviewed_on": "review page",
-        "lang": lang,
-    }
+    recorded = {**settings(server.config), "reviewed_on": "review page", "lang": lang}
     try:
-        write_json_report(results, out / REPORT_JSON, out_root=out, mode="review",
-                          settings=settings)
-        write_html_report(results, out / REPORT_HTML, out_root=out, lang=lang)
+        write_reports(results, out, recorded, lang=lang, mode="review")
     except ScannerError as exc:
         raise HTTPException(500, str(exc)) from exc
     return out
 
 
-def _zip_add(zf: zipfile.ZipFile, name: str, data: bytes, compress: bool) -> None:
+def _write_zip(session: Session, out: Path) -> Path:
+    """The copies and both reports as one archive in the session's folder, written on disk
+    (never whole in memory: a session may hold gigabytes) and renamed into place when done."""
+    target = session.folder / ZIP_NAME
+    fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=session.folder)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
+            for photo in _photos(session):
+                final = photo.final[1] if photo.final else None
+                if final is not None and final.output is not None:
+                    _zip_add(zf, photo.out_name, Path(final.output), False)
+            for report in (REPORT_HTML, REPORT_JSON):
+                _zip_add(zf, report, out / report, True)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
+
+
+def _zip_add(zf: zipfile.ZipFile, name: str, source: Path, compress: bool) -> None:
     # A fixed date: the archive should not say when the photos were reviewed.
     info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
     info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
     info.external_attr = 0o644 << 16
-    zf.writestr(info, data)
+    with source.open("rb") as src:
+        info.file_size = os.fstat(src.fileno()).st_size  # as writestr sets it (ZIP64 choice)
+        with zf.open(info, "w") as dest:
+            shutil.copyfileobj(src, dest, 1 << 20)
 
