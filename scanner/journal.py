@@ -50,7 +50,8 @@ class Journal:
                   "started": datetime.now(UTC).isoformat(timespec="seconds")}
         lines = [header, *carried]
         # Start from a complete file in one step: a crash now leaves the old journal or this one.
-        write_atomic("".join(_line(d) for d in lines).encode("utf-8"), self.path)
+        # Owner-only like the reports: it holds the same records (appends keep the mode).
+        write_atomic("".join(_line(d) for d in lines).encode("utf-8"), self.path, mode=0o600)
         try:
             self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
         except OSError as exc:
