@@ -179,6 +179,15 @@ def test_cli_watch_once(tmp_path: Path, fake_detectors: list) -> None:
     assert bad.exit_code == 2
 
 
+def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    stale = write(outbox / "sub" / ".postsafe-999999-abc.tmp", b"half a photo")
+    _watcher(inbox, outbox).watch(INTERVAL, once=True)
+    assert not stale.exists()
+    assert (outbox / "a.jpg").is_file()
+
+
 def test_cli_watch_shows_hostile_names_inert(tmp_path: Path, fake_detectors: list) -> None:
     """A dropped file's name is anyone's: its escape sequences and newlines must not act on
     the terminal (or forge a progress line)."""
