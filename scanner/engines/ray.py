@@ -68,10 +68,7 @@ def process_remote(config: ScanConfig, factory: DetectorFactory,
         pipeline = _pipeline(config, factory)
     except ScannerError as exc:
         return (_SETUP_ERROR, str(exc))
-    try:
-        return process_job(pipeline, job)
-    except Exception as exc:  # process_job should not raise; never lose the job if it does
-        return failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
+    return process_job(pipeline, job)
 
 
 class RayEngine:
