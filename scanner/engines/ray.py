@@ -47,17 +47,12 @@ _SETUP_ERROR = "postsafe-setup-error"
 
 
 def _pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
-    try:
-        key: Any = (config, factory)
-        hash(key)
-    except TypeError:
-        key = None
-    if key is None or key not in _PIPELINES:
+    # Both parts hash by value (ScanConfig is frozen; a factory is a module-level function
+    # or a frozen object), so every task of a run finds the pipeline its worker built.
+    key = (config, factory)
+    if key not in _PIPELINES:
         limit_threads(config.threads)
-        pipeline = build_pipeline(config, factory)
-        if key is None:
-            return pipeline
-        _PIPELINES[key] = pipeline
+        _PIPELINES[key] = build_pipeline(config, factory)
     return _PIPELINES[key]
 
 
