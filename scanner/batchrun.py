@@ -202,7 +202,7 @@ def _resume(work: batch.WorkList, out: Path,
     todo: list[batch.Job] = []
     for job in work.jobs:
         assert job.output is not None
-        record = index.get(str(job.output.resolve()).casefold())
+        record = index.get(batch.path_key(job.output))
         if record is not None and still_valid(record, job.source, job.output):
             try:
                 carried.append(carry_over(record, job.display, job.output, out))

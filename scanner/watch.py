@@ -238,7 +238,7 @@ class Watcher:
             if isinstance(digest, str):
                 self.done.add(digest)
             if result.output:
-                self._taken.add(batch._key(Path(result.output).resolve()))
+                self._taken.add(batch.path_key(Path(result.output)))
 
     def _write_reports(self) -> None:
         from scanner.batchrun import run_info, write_reports
