@@ -105,7 +105,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
             candidates.append((item, str(item), Path(item.name)))
     log.debug("%d candidate files in %d folders", len(candidates), len(folders))
 
-    originals = {_key(fsio.resolved(p)) for p, _, _ in candidates}
+    originals = {path_key(p) for p, _, _ in candidates}
     # Files already in the output folder may be replaced only if a PostSafe run wrote them;
     # anything else there (a photo the user keeps there) is treated like an original.
     ours = previous_outputs(out_dir) if out_dir is not None else set()
@@ -129,32 +129,18 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
     return WorkList(tuple(jobs), tuple(skipped))
 
 
-def _key(path: Path) -> str:
-    # Case-insensitive: on macOS/Windows volumes IMG.JPG and img.jpg are one file.
-    return str(path).casefold()
+def path_key(path: Path) -> str:
+    """What tells two paths apart here (inputs, outputs, earlier runs' outputs): the real
+    path, case-folded since on macOS/Windows volumes IMG.JPG and img.jpg are one file."""
+    return str(fsio.resolved(path)).casefold()
 
 
 def previous_outputs(out_dir: Path) -> set[str]:
-    """Output files listed in the report of an earlier run into ``out_dir`` (keys)."""
-    import json
+    """Keys of the outputs earlier runs into ``out_dir`` recorded: in its report, and in the
+    journal of an interrupted one."""
+    from scanner.journal import output_keys, read_previous
 
-    report = out_dir / REPORT_JSON
-    try:
-        data = json.loads(report.read_text(encoding="utf-8"))
-        results = data["results"] if isinstance(data, dict) else []
-    except (OSError, ValueError, KeyError, TypeError):
-        results = []
-    if not isinstance(results, list):
-        results = []
-    found = set()
-    for r in results:
-        out = r.get("output") if isinstance(r, dict) else None
-        if isinstance(out, str) and out:
-            found.add(_key((out_dir / out).resolve()))
-    # An interrupted run's outputs are listed in its journal, not yet in a report.
-    from scanner.journal import journal_outputs
-
-    return found | journal_outputs(out_dir)
+    return output_keys(read_previous(out_dir, REPORT_JSON), out_dir)
 
 
 def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
@@ -171,7 +157,7 @@ def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
     options += [f"{stem}-{n}{ext}" for n in range(2, 10_000)]
     for name in options:
         candidate = folder / name
-        key = _key(fsio.resolved(candidate))
+        key = path_key(candidate)
         foreign = (candidate.exists() or candidate.is_symlink()) and key not in (ours or set())
         if key not in taken and key not in originals and not foreign:
             taken.add(key)

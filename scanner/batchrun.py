@@ -56,6 +56,14 @@ def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptio
     return engines.get(name)(config, factory, options.jobs)
 
 
+def _capped(options: BatchOptions, photos: int) -> BatchOptions:
+    """No more workers than photos: each one loads every model (~850 MB). 0 stays 0 (Ray:
+    every CPU)."""
+    if options.jobs > 0 and photos > 0:
+        return replace(options, jobs=min(options.jobs, photos))
+    return options
+
+
 def run_info(options: BatchOptions) -> dict[str, Any]:
     return {"engine": options.engine, "jobs": options.jobs}
 
@@ -75,7 +83,7 @@ def run_scan(paths: list[Path], config: ScanConfig, factory: DetectorFactory,
     if on_start is not None:
         on_start(len(work.jobs))
     if work.jobs:
-        with engine_for(config, factory, options) as engine:
+        with engine_for(config, factory, _capped(options, len(work.jobs))) as engine:
             engine.run(work.jobs, record)
     return sorted([*work.skipped, *done], key=lambda r: r.source)
 
@@ -129,7 +137,8 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
     with contextlib.ExitStack() as stack:
         # Models load before anything is written: a run that cannot start leaves no journal.
         if todo:
-            engine: Engine | None = stack.enter_context(engine_for(config, factory, options))
+            engine: Engine | None = stack.enter_context(
+                engine_for(config, factory, _capped(options, len(todo))))
         else:
             engine = None
         journal = Journal(out, mode="redact", settings=settings,
@@ -194,7 +203,7 @@ def _resume(work: batch.WorkList, out: Path,
     todo: list[batch.Job] = []
     for job in work.jobs:
         assert job.output is not None
-        record = index.get(str(job.output.resolve()).casefold())
+        record = index.get(batch.path_key(job.output))
         if record is not None and still_valid(record, job.source, job.output):
             try:
                 carried.append(carry_over(record, job.display, job.output, out))

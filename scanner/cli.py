@@ -224,14 +224,17 @@ EngineOpt = Annotated[str, typer.Option(
     help="local: worker processes on this machine; ray: Ray tasks on the cluster in "
     "RAY_ADDRESS (or a local one), with shared storage (needs postsafe[ray]).")]
 
+def _printable(text: str) -> str:
+    """Text from outside (file names, reasons) with its control characters (newlines, terminal
+    escape sequences) shown as visible escapes instead of acting on the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _shown(text: str) -> str:
-    """Text from outside (file names, reasons) made safe to print through Rich: its markup
-    ("[bold]" in a file name) escaped, and control characters (newlines, terminal escape
-    sequences) shown as visible escapes instead of acting on the terminal."""
+    """``_printable`` text with its Rich markup ("[bold]" in a file name) escaped too."""
     from rich.markup import escape
 
-    visible = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
-    return escape(visible)
+    return escape(_printable(text))
 
 
 POLICY_HELP = ("strict: hide all readable text, documents and screens; balanced: keep signs "
@@ -360,9 +363,10 @@ def watch(
     from scanner.watch import Watcher
 
     def progress(result: ScanResult) -> None:
-        name = result.source
+        # Plain echo, no Rich markup to escape; but a dropped file's name is anyone's.
+        name = _printable(result.source)
         if result.status.value == "error":
-            typer.echo(f"failed {name}: {result.error}", err=True)
+            typer.echo(f"failed {name}: {_printable(result.error or '')}", err=True)
         else:
             typer.echo(f"{result.status.value} {name}", err=True)
 

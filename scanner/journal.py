@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from scanner import __version__
+from scanner.batch import path_key
 from scanner.errors import WriteError
 from scanner.fsio import write_atomic
 from scanner.types import ScanResult
@@ -33,10 +34,6 @@ log = logging.getLogger(__name__)
 JOURNAL = "postsafe-journal.jsonl"
 JOURNAL_VERSION = 1
 _DONE = ("clean", "redacted")
-
-
-def _key(path: Path) -> str:
-    return str(path.resolve()).casefold()
 
 
 class Journal:
@@ -50,7 +47,8 @@ class Journal:
                   "started": datetime.now(UTC).isoformat(timespec="seconds")}
         lines = [header, *carried]
         # Start from a complete file in one step: a crash now leaves the old journal or this one.
-        write_atomic("".join(_line(d) for d in lines).encode("utf-8"), self.path)
+        # Owner-only like the reports: it holds the same records (appends keep the mode).
+        write_atomic("".join(_line(d) for d in lines).encode("utf-8"), self.path, mode=0o600)
         try:
             self._fh: IO[str] | None = self.path.open("a", encoding="utf-8")
         except OSError as exc:
@@ -137,7 +135,7 @@ def output_keys(records: Sequence[PreviousRecord], out_dir: Path) -> set[str]:
     for p in records:
         out = p.record.get("output")
         if isinstance(out, str) and out:
-            keys.add(_key(out_dir / out))
+            keys.add(path_key(out_dir / out))
     return keys
 
 
@@ -155,7 +153,7 @@ def resumable(records: Sequence[PreviousRecord], out_dir: Path,
         out = r.get("output")
         if not isinstance(out, str) or not out:
             continue
-        key = _key(out_dir / out)
+        key = path_key(out_dir / out)
         if p.settings != settings:
             index.pop(key, None)
             continue

@@ -73,12 +73,13 @@ class Watcher:
     def watch(self, interval: float = 2.0, *, once: bool = False) -> list[ScanResult]:
         """Poll until stopped (Ctrl-C or ``stop()``); ``once``: until every file present is
         settled, then process it and return. Returns what this watch did."""
-        from scanner.batchrun import engine_for
+        from scanner.batchrun import engine_for, sweep_temp_files
         from scanner.journal import Journal
         from scanner.lock import OutputLock
         from scanner.report.json import result_dict
 
         with OutputLock(self.outbox), contextlib.ExitStack() as stack:
+            sweep_temp_files(self.outbox)  # left by a killed run; we hold the lock
             self._load_state()
             engine = stack.enter_context(engine_for(self.config, self.factory, self.options))
             self._journal = Journal(self.outbox, mode="redact", settings=self.settings,
@@ -237,7 +238,7 @@ class Watcher:
             if isinstance(digest, str):
                 self.done.add(digest)
             if result.output:
-                self._taken.add(batch._key(Path(result.output).resolve()))
+                self._taken.add(batch.path_key(Path(result.output)))
 
     def _write_reports(self) -> None:
         from scanner.batchrun import run_info, write_reports

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, noise, write
@@ -338,6 +339,23 @@ def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     stale = write(out / "sub0" / ".postsafe-999999-abc.tmp", b"half a photo")
     _redact(root, out)
     assert not stale.exists()
+
+
+def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.batchrun as batchrun
+
+    asked: list[int] = []
+    real = batchrun.engine_for
+
+    def spy(config: ScanConfig, factory: FakeFactory, options: BatchOptions) -> Any:
+        asked.append(options.jobs)
+        return real(config, factory, options)
+
+    monkeypatch.setattr(batchrun, "engine_for", spy)
+    root = _photos(tmp_path / "in", 2)
+    _redact(root, tmp_path / "out", jobs=8)
+    batchrun.run_scan([root], CONFIG, FACTORY, BatchOptions(jobs=8))
+    assert asked == [2, 2]
 
 
 def test_help_starts_no_engine() -> None:

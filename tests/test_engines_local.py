@@ -176,3 +176,18 @@ def test_a_named_pipe_is_hashed_without_waiting(tmp_path: Path) -> None:
     plain.write_bytes(b"abc")
     assert sha256_file(plain) == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+
+
+def test_process_job_turns_a_bug_into_a_failed_photo(tmp_path: Path) -> None:
+    """Every engine relies on process_job never raising: a job must never go unreported."""
+    from scanner.batch import Job
+    from scanner.engines.work import process_job
+
+    class Broken:
+        def process(self, *args: object, **kwargs: object) -> ScanResult:
+            raise AttributeError("a bug")
+
+    job = Job(tmp_path / "a.jpg", "a.jpg", tmp_path / "out" / "a.jpg")
+    result = process_job(Broken(), job)  # type: ignore[arg-type]
+    assert result.status is Status.ERROR and result.source == "a.jpg"
+    assert result.error == "internal error (AttributeError); no safe copy was made"

@@ -109,3 +109,31 @@ def test_cli_engine_ray(tmp_path: Path, ray_local, fake_detectors: list) -> None
     report = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
     assert report["run"]["engine"] == "ray"
     assert report["summary"]["redacted"] == 6 and report["summary"]["error"] == 1
+
+
+def test_a_stopped_task_is_waited_for_before_its_output_is_removed(tmp_path: Path) -> None:
+    """A cancelled task may still rename its output into place while it is being killed; the
+    check for it must come after the task has ended, or the copy outlives the report's "no
+    safe copy was made". (A stand-in for Ray: no cluster needed.)"""
+    from scanner.batch import Job
+    from scanner.engines.ray import RayEngine
+    from scanner.engines.work import file_identity
+
+    output = tmp_path / "a.jpg"
+    calls: list[str] = []
+
+    class FakeRay:
+        def cancel(self, ref: object, force: bool) -> None:
+            calls.append("cancel")
+
+        def wait(self, refs: list, num_returns: int, timeout: float) -> tuple[list, list]:
+            calls.append("wait")
+            output.write_bytes(b"renamed into place at the last moment")
+            return refs, []
+
+    engine = RayEngine(ScanConfig(), FakeFactory())
+    engine._ray = FakeRay()
+    job = Job(tmp_path / "in.jpg", "in.jpg", output)
+    engine._stop({"ref": (job, None, file_identity(output))})
+    assert calls == ["cancel", "wait"]
+    assert not output.exists()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,14 @@ def test_every_line_is_on_disk_as_it_is_appended(tmp_path: Path) -> None:
     assert [json.loads(x)["output"] for x in lines[1:]] == ["a.jpg", "b.jpg"]
     journal.close(remove=True)
     assert not (tmp_path / JOURNAL).exists()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_the_journal_is_private_like_the_reports(tmp_path: Path) -> None:
+    journal = Journal(tmp_path, mode="redact", settings=SETTINGS)
+    journal.append(_record())
+    assert stat.S_IMODE((tmp_path / JOURNAL).stat().st_mode) == 0o600
+    journal.close()
 
 
 def test_a_line_cut_short_by_a_crash_is_ignored(tmp_path: Path) -> None:

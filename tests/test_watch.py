@@ -179,6 +179,29 @@ def test_cli_watch_once(tmp_path: Path, fake_detectors: list) -> None:
     assert bad.exit_code == 2
 
 
+def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    stale = write(outbox / "sub" / ".postsafe-999999-abc.tmp", b"half a photo")
+    _watcher(inbox, outbox).watch(INTERVAL, once=True)
+    assert not stale.exists()
+    assert (outbox / "a.jpg").is_file()
+
+
+def test_cli_watch_shows_hostile_names_inert(tmp_path: Path, fake_detectors: list) -> None:
+    """A dropped file's name is anyone's: its escape sequences and newlines must not act on
+    the terminal (or forge a progress line)."""
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "ok\x1b[2J\nredacted x.jpg", jpeg_bytes(gradient(64, 48)))
+    write(inbox / "bad\x1b[31m.jpg", b"not a picture")
+    result = CliRunner().invoke(app, ["watch", str(inbox), "--out", str(outbox), "--once",
+                                      "--interval", "0.05"])
+    assert result.exit_code == 1, result.output
+    assert "\x1b" not in result.output
+    assert f"{inbox}/ok\\x1b[2J\\nredacted x.jpg" in result.output
+    assert f"failed {inbox}/bad\\x1b[31m.jpg: not a recognised image" in result.output
+
+
 def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))

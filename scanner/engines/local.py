@@ -78,11 +78,7 @@ def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory)
         if message is None:
             return
         index, job = message
-        try:
-            result = process_job(pipeline, job)
-        except Exception as exc:  # process_job should not raise; never lose the job if it does
-            log.debug("%s: unexpected failure", job.display, exc_info=True)
-            result = failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
+        result = process_job(pipeline, job)
         try:
             conn.send(("result", index, result))
         except (OSError, ValueError):

@@ -15,6 +15,7 @@ loading); a task over it is cancelled with its worker process killed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -44,20 +45,16 @@ log = logging.getLogger(__name__)
 
 _PIPELINES: dict[Any, Pipeline] = {}  # in each Ray worker process: built once, reused
 _SETUP_ERROR = "postsafe-setup-error"
+_STOP_GRACE_S = 5.0
 
 
 def _pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
-    try:
-        key: Any = (config, factory)
-        hash(key)
-    except TypeError:
-        key = None
-    if key is None or key not in _PIPELINES:
+    # Both parts hash by value (ScanConfig is frozen; a factory is a module-level function
+    # or a frozen object), so every task of a run finds the pipeline its worker built.
+    key = (config, factory)
+    if key not in _PIPELINES:
         limit_threads(config.threads)
-        pipeline = build_pipeline(config, factory)
-        if key is None:
-            return pipeline
-        _PIPELINES[key] = pipeline
+        _PIPELINES[key] = build_pipeline(config, factory)
     return _PIPELINES[key]
 
 
@@ -68,10 +65,7 @@ def process_remote(config: ScanConfig, factory: DetectorFactory,
         pipeline = _pipeline(config, factory)
     except ScannerError as exc:
         return (_SETUP_ERROR, str(exc))
-    try:
-        return process_job(pipeline, job)
-    except Exception as exc:  # process_job should not raise; never lose the job if it does
-        return failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
+    return process_job(pipeline, job)
 
 
 class RayEngine:
@@ -137,16 +131,29 @@ class RayEngine:
                     job, _, _ = running.pop(ref)
                     on_result(self._collect(ref, job))
                 now = time.monotonic()
-                for ref, (job, deadline, before) in list(running.items()):
+                for ref, (job, deadline, _) in list(running.items()):
                     if deadline is not None and now >= deadline:
-                        ray.cancel(ref, force=True)
-                        del running[ref]
-                        remove_if_changed(job.output, before)
+                        self._stop({ref: running.pop(ref)})
                         on_result(failed(job, f"took longer than {limit:g} s; "
                                               "no safe copy was made"))
         finally:
-            for ref in running:
+            if running:
+                self._stop(running)
+
+    def _stop(self, tasks: dict[Any, tuple[Job, float | None, tuple[int, int, int] | None]]
+              ) -> None:
+        """Cancel tasks and wait (a bounded time) until they have ended: only then can an
+        output one renamed into place at the last moment be removed for good (the report
+        says no copy was made, so none may be left)."""
+        ray = self._ray
+        # Cancelled tasks end as errors; and this also runs on the way out, Ray perhaps gone.
+        for ref in tasks:
+            with contextlib.suppress(Exception):
                 ray.cancel(ref, force=True)
+        with contextlib.suppress(Exception):
+            ray.wait(list(tasks), num_returns=len(tasks), timeout=_STOP_GRACE_S)
+        for job, _, before in tasks.values():
+            remove_if_changed(job.output, before)
 
     def _collect(self, ref: Any, job: Job) -> Any:
         try:

@@ -60,7 +60,16 @@ def build_pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
 def process_job(pipeline: Pipeline, job: Job) -> ScanResult:
     """One photo: the pipeline's result plus the content hashes --resume relies on.
 
-    Never raises for a problem with the photo (that becomes status ``error``)."""
+    Never raises (but for KeyboardInterrupt and the like): a problem with the photo, or a bug,
+    becomes status ``error``, so every engine reports every job."""
+    try:
+        return _process(pipeline, job)
+    except Exception as exc:
+        log.debug("%s: unexpected failure", job.display, exc_info=True)
+        return failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
+
+
+def _process(pipeline: Pipeline, job: Job) -> ScanResult:
     try:
         source_hash: str | None = sha256_file(job.source)
     except OSError:
