@@ -12,6 +12,8 @@ import dataclasses
 import io
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -671,3 +673,19 @@ def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPat
     """Tests never see models the developer added (``postsafe models add`` writes to
     ~/.local/share/postsafe/models); tests about added models point this elsewhere."""
     monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))
+
+
+# ------------------------------------------------------------------------------------------
+# start-up cost
+
+
+def modules_after_help(commands: Iterable[Sequence[str]], modules: Iterable[str]) -> list[str]:
+    """Which of ``modules`` a fresh interpreter has imported after running each CLI argument
+    list in ``commands`` (``--help`` must stay light: heavy imports happen only when needed)."""
+    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
+            f"[CliRunner().invoke(app, list(c)) for c in {[list(c) for c in commands]!r}]; "
+            f"print(','.join(m for m in {list(modules)!r} if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return [m for m in proc.stdout.strip().split(",") if m]

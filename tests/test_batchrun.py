@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, noise, write
+from conftest import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, write
 from typer.testing import CliRunner
 
 from scanner.batch import REPORT_HTML, REPORT_JSON
@@ -359,11 +359,6 @@ def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 
 def test_help_starts_no_engine() -> None:
-    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
-            "[CliRunner().invoke(app, [c, '--help']) for c in ('redact', 'scan', 'watch')]; "
-            "print(','.join(m for m in ('ray', 'multiprocessing', 'numpy', 'scanner.engines', "
-            "'scanner.batchrun', 'scanner.watch') if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ""
+    commands = [[c, "--help"] for c in ("redact", "scan", "watch")]
+    assert modules_after_help(commands, ("ray", "multiprocessing", "numpy", "scanner.engines",
+                                         "scanner.batchrun", "scanner.watch")) == []

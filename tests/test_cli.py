@@ -14,6 +14,7 @@ from conftest import (
     dirty_jpeg,
     gradient,
     heic_bytes,
+    modules_after_help,
     noise,
     png_bytes,
     write,
@@ -322,15 +323,7 @@ def test_python_dash_m_help() -> None:
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    code = (
-        "import sys; from typer.testing import CliRunner; from scanner.cli import app; "
-        "CliRunner().invoke(app, ['--help']); "
-        "print(','.join(m for m in ('onnxruntime', 'cv2', 'numpy') if m in sys.modules))"
-    )
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ""
+    assert modules_after_help([["--help"]], ("onnxruntime", "cv2", "numpy")) == []
 
 
 def test_installed_console_script() -> None:

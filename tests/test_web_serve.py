@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import modules_after_help
 from typer.testing import CliRunner
 
 from scanner.cli import app
@@ -40,14 +41,8 @@ def test_serve_help_and_bad_options() -> None:
 
 
 def test_help_does_not_import_the_web_stack() -> None:
-    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
-            "CliRunner().invoke(app, ['serve', '--help']); "
-            "print(','.join(m for m in ('fastapi', 'uvicorn', 'starlette', 'numpy') "
-            "if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == ""
+    assert modules_after_help([["serve", "--help"]],
+                              ("fastapi", "uvicorn", "starlette", "numpy")) == []
 
 
 def test_bind_is_loopback_only() -> None:
