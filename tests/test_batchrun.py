@@ -239,23 +239,31 @@ def test_a_killed_holder_does_not_block_the_folder(tmp_path: Path) -> None:
         pass
 
 
-def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
-    """Two real processes: one redacts, the other refuses with a clear message (exit 2);
-    every output and the report stay whole."""
-    root = _photos(tmp_path / "in", 6)
-    out = tmp_path / "out"
-    script = textwrap.dedent(f"""
+def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
+                   time_limit: float) -> str:
+    """A ``python -c`` script running ``postsafe redact ROOT --out OUT`` as a real process,
+    on fake detectors (one box, ``sleep_s`` a photo)."""
+    return textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import scanner.pipeline
         from conftest import FakeFactory
         from scanner.types import Region
-        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),), sleep_s=0.3)
+        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),),
+                                                       sleep_s={sleep_s!r})
         from scanner.cli import main
-        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r}, "--jobs", "1",
-                    "--time-limit", "0"]
+        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r},
+                    "--jobs", "{jobs}", "--time-limit", "{time_limit:g}"]
         main()
     """)
+
+
+def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
+    """Two real processes: one redacts, the other refuses with a clear message (exit 2);
+    every output and the report stay whole."""
+    root = _photos(tmp_path / "in", 6)
+    out = tmp_path / "out"
+    script = _redact_script(root, out, sleep_s=0.3, jobs=1, time_limit=0)
     env = {**os.environ, "POSTSAFE_JOBS": "1"}
     first = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -286,18 +294,7 @@ def test_a_killed_batch_resumes(tmp_path: Path) -> None:
     """SIGKILL the whole run mid-way (no clean-up code runs), then --resume."""
     root = _photos(tmp_path / "in", 30)
     out = tmp_path / "out"
-    script = textwrap.dedent(f"""
-        import sys
-        sys.path.insert(0, {str(Path(__file__).parent)!r})
-        import scanner.pipeline
-        from conftest import FakeFactory
-        from scanner.types import Region
-        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),), sleep_s=0.2)
-        from scanner.cli import main
-        sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r}, "--jobs", "2",
-                    "--time-limit", "60"]
-        main()
-    """)
+    script = _redact_script(root, out, sleep_s=0.2, jobs=2, time_limit=60)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     import time
