@@ -32,7 +32,11 @@ def plan_text_scale(width: int, height: int, *, long_side: int = 2400,
                     min_short: int = 736) -> float:
     """One scale for the whole photo: large photos down to ``long_side`` (body text on a page
     photographed at 12 MP stays >= 10 px tall), small ones up so the short side is at least
-    ``min_short`` (PP-OCR's own lower limit)."""
+    ``min_short`` (PP-OCR's own lower limit).
+
+    2400 is the lowest long side that finds every word tesseract can read in small print on a
+    12 MP photo (bench/text_resolution.py, 12 px font: 36 of 36 words at 2400, 31 of 36 at
+    2048, 25 of 36 at 1800); 2048 would save a third of the detection time."""
     longest, shortest = max(width, height), min(width, height)
     if longest <= 0:
         return 1.0
