@@ -18,7 +18,7 @@ import numpy as np
 from scanner import people, verify
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
-from scanner.errors import ScannerError, WriteError
+from scanner.errors import ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
 from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
@@ -28,6 +28,7 @@ from scanner.redactors.base import get as get_redactor
 from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
 
 log = logging.getLogger(__name__)
+UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
 
 
 def build_detectors(config: ScanConfig) -> list[Detector]:
@@ -62,7 +63,10 @@ class Pipeline:
         try:
             loaded = load(source, self.config)
         except ScannerError as exc:
-            return ScanResult(source=name, status=Status.ERROR, error=str(exc))
+            # UNDECODABLE tells a watcher that the file may still be arriving (never reported).
+            undecodable = isinstance(exc, UnreadableImage) and not isinstance(exc, TooLarge)
+            return ScanResult(source=name, status=Status.ERROR, error=str(exc),
+                              extra={UNDECODABLE: True} if undecodable else {})
         pixels, fmt = loaded.pixels, loaded.format
         h, w = pixels.shape[:2]
         # Start from a failure and only upgrade it once every stage has succeeded.

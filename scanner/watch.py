@@ -1,11 +1,13 @@
 """``postsafe watch INBOX --out OUTBOX``: redact photos as they are dropped into a folder.
 
 Polling, no extra dependency. A file is taken only when it is complete: its size and mtime
-did not change between two polls AND it decodes completely. A file still being copied (or one
-that stays broken) is retried at later polls; only once it has been unchanged and undecodable
-for ``broken_after_s`` is it processed, and reported as an error. Each photo is done once:
-it is remembered by the sha256 of its content in OUTBOX's journal and report, so a restart
-(or the same photo dropped again under another name) does not redo it. Outputs and reports
+did not change between two polls AND it decodes completely. Decoding is left to the engine's
+workers, as in ``redact``: a file built to crash or hang a decoder costs a worker (replaced,
+under ``--time-limit``), never the watch itself. A file that does not decode is set aside,
+not reported, and tried again when it changes (a copy still arriving); only once it has been
+unchanged and undecodable for ``broken_after_s`` is it reported as an error. Each photo is
+done once: it is remembered by the sha256 of its content in OUTBOX's journal and report, so a
+restart (or the same photo dropped again under another name) does not redo it. Outputs and reports
 are laid out as ``redact`` lays them out; an existing file in OUTBOX is never replaced.
 """
 
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from scanner import batch
 from scanner.config import ScanConfig
-from scanner.errors import ScannerError, TooLarge, UnreadableImage, UsageError
+from scanner.errors import ScannerError, UsageError
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ class Watcher:
                 while not self._stop.is_set():
                     ready, waiting = self.poll(final=once)
                     if ready:
-                        self._process(engine, ready)
+                        self._process(engine, ready, final=once)
                         self._write_reports()
                     if once and not waiting:
                         break
@@ -134,40 +136,27 @@ class Watcher:
                     continue
             if seen.sha256 in self.done:
                 continue
-            state = self._complete(path, seen, now, final)
-            if state == "wait":
-                waiting += 1
-            else:
+            if self._settled(seen, now, final):
                 ready.append((path, seen.sha256))
+            else:
+                waiting += 1
         for gone in set(self._seen) - present:
             del self._seen[gone]
         return ready, waiting
 
-    def _complete(self, path: Path, seen: _Seen, now: float, final: bool) -> str:
-        """'ready' when the file decodes completely (or is not an image at all, or has been
-        broken for long enough to report); 'wait' while it may still be arriving."""
-        from scanner.imageio import IMAGE_SUFFIXES, load, sniff
-
-        if sniff(batch._head(path)) is None and path.suffix.lower() not in IMAGE_SUFFIXES:
-            return "ready"  # reported as skipped (not an image)
-        try:
-            load(path, self.config)
-        except TooLarge:
-            return "ready"  # complete but refused: the pipeline reports why
-        except UnreadableImage:
-            if seen.broken_since is None:
-                seen.broken_since = now
-            if final or now - seen.broken_since >= self.broken_after_s:
-                return "ready"  # it stayed broken: report it
-            return "wait"
-        except ScannerError:
-            return "ready"
-        return "ready"
+    def _settled(self, seen: _Seen, now: float, final: bool) -> bool:
+        """Unchanged since the last poll, and either never tried or undecodable for long
+        enough to report (a file that changes starts afresh, with no ``broken_since``)."""
+        if seen.broken_since is None:
+            return True
+        return final or now - seen.broken_since >= self.broken_after_s
 
     # -- processing -------------------------------------------------------------------------
 
-    def _process(self, engine: Engine, ready: list[tuple[Path, str]]) -> None:
+    def _process(self, engine: Engine, ready: list[tuple[Path, str]], *,
+                 final: bool = False) -> None:
         from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+        from scanner.pipeline import UNDECODABLE
 
         jobs: list[batch.Job] = []
         hashes: dict[str, str] = {}
@@ -192,7 +181,12 @@ class Watcher:
             jobs.append(batch.Job(path, display, output))
             hashes[display] = digest
 
+        paths = {job.display: job for job in jobs}
+
         def record(result: ScanResult) -> None:
+            job = paths.get(result.source)
+            if job is not None and result.extra.get(UNDECODABLE) and self._set_aside(job, final):
+                return
             digest = hashes.get(result.source)
             extra = dict(result.extra)
             if digest is not None and not extra.get("source_sha256"):
@@ -201,6 +195,22 @@ class Watcher:
 
         if jobs:
             engine.run(jobs, record)
+
+    def _set_aside(self, job: batch.Job, final: bool) -> bool:
+        """A photo that did not decode may still be arriving: unless it has been broken for
+        long enough, forget this result and its output name, and wait for it to change."""
+        seen = self._seen.get(job.source)
+        if seen is None or final:
+            return False
+        now = time.monotonic()
+        if seen.broken_since is None:
+            seen.broken_since = now
+        elif now - seen.broken_since >= self.broken_after_s:
+            return False
+        if job.output is not None:
+            self._taken.discard(batch.path_key(job.output))
+        log.debug("watch: %s does not decode yet; waiting for it to change", job.display)
+        return True
 
     def _record(self, result: ScanResult) -> None:
         from scanner.report.json import result_dict

@@ -236,3 +236,93 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     assert "Traceback" not in stderr
     assert _report(outbox)["summary"]["clean"] == 1
     assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
+
+
+def test_polling_never_decodes_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Decoding is the engine's (its workers can be killed and replaced): a file built to crash
+    or hang a decoder must not take the watch down with it."""
+    import scanner.imageio
+
+    def no_decode(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the watch decoded a photo in its own process")
+
+    monkeypatch.setattr(scanner.imageio, "load", no_decode)
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
+    w = _watcher(inbox, outbox)
+    assert w.poll() == ([], 1)  # first sight: wait for it to settle
+    ready, waiting = w.poll()
+    assert [p.name for p, _ in ready] == ["a.jpg"] and waiting == 0
+
+
+def test_an_undecodable_file_is_tried_again_only_when_it_changes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.pipeline
+
+    tries: list[str] = []
+    real_load = scanner.pipeline.load
+
+    def counting_load(path: Path, *args: object, **kwargs: object) -> object:
+        tries.append(path.name)
+        return real_load(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scanner.pipeline, "load", counting_load)
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    data = jpeg_bytes(noise(320, 240))
+    target = write(inbox / "slow.jpg", data[: len(data) // 2])
+    with Running(_watcher(inbox, outbox, broken_after_s=60)) as run:
+        _wait_for(lambda: tries == ["slow.jpg"])
+        time.sleep(INTERVAL * 10)  # ten more polls of an unchanged, undecodable file
+        assert tries == ["slow.jpg"] and run.results == []
+        with target.open("ab") as fh:
+            fh.write(data[len(data) // 2 :])
+        _wait_for(lambda: len(run.results) == 1)
+    (result,) = run.results
+    assert result.status is Status.REDACTED, result.error
+    assert result.output is not None and Path(result.output).name == "slow.jpg"
+    assert tries == ["slow.jpg", "slow.jpg"]
+
+
+@pytest.mark.parametrize(("data", "marked"), [
+    (b"", True),
+    (b"\xff\xd8\xff\xe0 truncated", True),
+    (b"not a picture at all", True),
+    (None, False),  # a bomb: complete, refused for its size
+])
+def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
+                                           marked: bool) -> None:
+    from scanner.pipeline import UNDECODABLE, Pipeline
+    from scanner.report.json import result_dict
+
+    path = tmp_path / "x.jpg"
+    if data is None:
+        path.write_bytes(jpeg_bytes(gradient(64, 48)))
+        config = ScanConfig(max_pixels=100)
+    else:
+        path.write_bytes(data)
+        config = ScanConfig()
+    result = Pipeline(config, detectors=[]).process(path)
+    assert result.status is Status.ERROR
+    assert bool(result.extra.get(UNDECODABLE)) is marked
+    assert f"\"{UNDECODABLE}\"" not in json.dumps(result_dict(result, tmp_path))
+
+
+def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None:
+    """The same with the default engine (a worker process under a time limit): the worker's
+    'does not decode' reaches the watch, which waits instead of reporting."""
+    inbox, outbox = tmp_path / "in", tmp_path / "out"
+    data = jpeg_bytes(noise(320, 240))
+    target = write(inbox / "slow.jpg", data[: len(data) // 2])
+    watcher = Watcher(inbox, outbox, ScanConfig(time_limit_s=60), FakeFactory(REGIONS),
+                      BatchOptions(jobs=1), SETTINGS, broken_after_s=60)
+    with Running(watcher) as run:
+        _wait_for(lambda: watcher._seen.get(target) is not None
+                  and watcher._seen[target].broken_since is not None)
+        time.sleep(INTERVAL * 5)
+        assert run.results == []
+        with target.open("ab") as fh:
+            fh.write(data[len(data) // 2 :])
+        _wait_for(lambda: len(run.results) == 1)
+    (result,) = run.results
+    assert result.status is Status.REDACTED, result.error
+    assert result.output is not None and Path(result.output).name == "slow.jpg"
