@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -65,3 +67,29 @@ def cli(main: Callable[[], int]) -> NoReturn:
     except BenchError as err:
         sys.stderr.write(f"error: {err}\n")
         sys.exit(2)
+
+
+def tree_rss_kb(root_pid: int) -> int:
+    """Sum of VmRSS over root_pid and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        pid = int(entry)
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/status") as fh:
+                match = re.search(r"^VmRSS:\s+(\d+) kB", fh.read(), re.M)
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(pid)
+        rss[pid] = int(match.group(1)) if match else 0
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _common import BenchError, add_logging, cli, setup_logging
+from _common import BenchError, add_logging, cli, setup_logging, tree_rss_kb
 
 log = logging.getLogger("batch_eval")
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,32 +96,6 @@ def generate(folder: Path, count: int) -> None:
 # measuring
 
 
-def _tree_rss_kb(root_pid: int) -> int:
-    """Sum of VmRSS over root_pid and all its descendants (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        pid = int(entry)
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/status") as fh:
-                match = re.search(r"^VmRSS:\s+(\d+) kB", fh.read(), re.M)
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(pid)
-        rss[pid] = int(match.group(1)) if match else 0
-    total, stack = 0, [root_pid]
-    while stack:
-        pid = stack.pop()
-        total += rss.get(pid, 0)
-        stack.extend(children.get(pid, []))
-    return total
-
-
 def _done(out: Path) -> int:
     try:
         with (out / JOURNAL).open("rb") as fh:
@@ -147,7 +121,7 @@ def run_measured(cmd: list[str], out: Path, count: int, timeout: float) -> dict[
         if time.perf_counter() - started > timeout:
             proc.kill()
             raise BenchError(f"the run took longer than {timeout:g} s")
-        samples.append((time.perf_counter() - started, _done(out), _tree_rss_kb(proc.pid)))
+        samples.append((time.perf_counter() - started, _done(out), tree_rss_kb(proc.pid)))
         time.sleep(0.5)
     elapsed = time.perf_counter() - started
     reader.join()

