@@ -42,6 +42,39 @@ def cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+WORKER_BYTES = 2**30  # what one worker may need: ~650 MB measured on 8-16 MP photos, + headroom
+MEMORY_SHARE = 0.75  # of the memory available now that default workers may take
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to new processes now (Linux: MemAvailable), None if unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def default_jobs() -> int:
+    """One worker per core, but no more than the free memory holds: each worker loads its own
+    models, so on a laptop with many cores and little memory one per core would swap."""
+    jobs = cores()
+    free = available_memory()
+    if free is not None:
+        fits = max(1, int(free * MEMORY_SHARE) // WORKER_BYTES)
+        if fits < jobs:
+            log.info("%d worker(s), not %d: %.1f GB of memory is available", fits, jobs,
+                     free / 1e9)
+            jobs = fits
+    return jobs
+
+
 def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptions) -> Engine:
     """The engine a run uses. ``--jobs 1`` with no time limit stays in this process (a photo
     running here cannot be stopped, so any time limit needs a worker process)."""

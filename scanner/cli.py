@@ -191,14 +191,14 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
 
 def _options(jobs: int | None, engine: str = "local", resume: bool = False,
              rename: bool = False, lang: str = "en") -> BatchOptions:
-    from scanner.batchrun import ENGINES, BatchOptions, cores
+    from scanner.batchrun import ENGINES, BatchOptions, default_jobs
 
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
     if jobs is not None and jobs < 1:
         raise typer.BadParameter("--jobs must be 1 or more")
     if jobs is None:
-        jobs = 0 if engine == "ray" else cores()  # ray: as many as the cluster has CPUs
+        jobs = 0 if engine == "ray" else default_jobs()  # ray: as many as the cluster has CPUs
     return BatchOptions(engine=engine, jobs=jobs, resume=resume, rename=rename, lang=lang)
 
 
@@ -215,7 +215,7 @@ def _check_lang(lang: str) -> None:
 JobsOpt = Annotated[int | None, typer.Option(
     "--jobs", "-j", envvar="POSTSAFE_JOBS", show_default=False,
     help="Photos processed at once, each in its own worker process (default: the number of "
-    "cores; 1 without a time limit runs in this process).")]
+    "cores, fewer if free memory is short; 1 without a time limit runs in this process).")]
 TimeLimitOpt = Annotated[float, typer.Option(
     "--time-limit", envvar="POSTSAFE_TIME_LIMIT",
     help="Seconds one photo may take; a photo over it fails closed (no copy) and its worker "

@@ -359,3 +359,39 @@ def test_help_starts_no_engine() -> None:
     commands = [[c, "--help"] for c in ("redact", "scan", "watch")]
     assert modules_after_help(commands, ("ray", "multiprocessing", "numpy", "scanner.engines",
                                          "scanner.batchrun", "scanner.watch")) == []
+
+
+GIB = 2**30
+
+
+@pytest.mark.parametrize(("cores", "free", "expected"), [
+    (8, None, 8),  # memory unknown: one per core
+    (8, 100 * GIB, 8),
+    (8, 3 * GIB, 2),  # a many-core laptop with little free memory
+    (8, 0, 1),  # never fewer than one
+    (2, 2 * GIB, 1),
+    (1, 64 * GIB, 1),
+])
+def test_default_workers_fit_in_free_memory(monkeypatch: pytest.MonkeyPatch, cores: int,
+                                            free: int | None, expected: int) -> None:
+    import scanner.batchrun as batchrun
+
+    monkeypatch.setattr(batchrun, "cores", lambda: cores)
+    monkeypatch.setattr(batchrun, "available_memory", lambda: free)
+    assert batchrun.default_jobs() == expected
+
+
+def test_available_memory_is_read() -> None:
+    import scanner.batchrun as batchrun
+
+    free = batchrun.available_memory()
+    assert free is None or free > 0
+
+
+def test_explicit_jobs_are_not_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import scanner.batchrun as batchrun
+    from scanner.cli import _options
+
+    monkeypatch.setattr(batchrun, "available_memory", lambda: 0)
+    assert _options(4).jobs == 4
+    assert _options(None).jobs == 1
