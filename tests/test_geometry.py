@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scanner.geometry import Tile, balanced_tiles, containment, nms, tiles
+from scanner.geometry import Tile, balanced_tiles, containment, nms, pyramid, rescale, tiles
 from scanner.types import Region
 
 # ------------------------------------------------------------------------------------------
@@ -442,3 +442,44 @@ def test_region_union_holds_both_and_shares(a: Region, b: Region) -> None:
     assert u == b.union(a)
     assert 0.0 <= a.share_inside(b) <= 1.0 + 1e-9
     assert u.corners == ((u.x1, u.y1), (u.x2, u.y1), (u.x2, u.y2), (u.x1, u.y2))
+
+
+# ------------------------------------------------------------------------------------------
+# pyramid
+
+
+def _photo_like(h: int, w: int) -> np.ndarray:
+    y, x = np.mgrid[0:h, 0:w]
+    base = np.stack([x * 255 // max(w, 1), y * 255 // max(h, 1), (x + y) % 256], axis=2)
+    return base.astype(np.uint8)
+
+
+@pytest.mark.parametrize(("shape", "scales"), [
+    ((3024, 4032), (0.159, 0.238, 0.357, 0.508)),  # the face plan of a 12 MP photo
+    ((3024, 4032), (0.508, 0.159)),  # any order
+    ((400, 300), (0.5, 0.75, 1.125, 1.6875, 2.53, 3.0)),  # small photo: upscales too
+    ((480, 640), (1.0, 0.5, 0.5)),  # itself, and a repeated level
+    ((1, 1), (0.1, 3.0)),
+    ((3, 2000), (0.001, 0.2)),  # levels collapse to one pixel
+    ((100, 100), ()),
+])
+def test_pyramid_levels_have_rescale_sizes_and_near_pixels(shape: tuple[int, int],
+                                                           scales: tuple[float, ...]) -> None:
+    image = _photo_like(*shape)
+    levels = pyramid(image, scales)
+    assert len(levels) == len(scales)
+    for scale, level in zip(scales, levels, strict=True):
+        direct = rescale(image, scale)
+        assert level.shape == direct.shape and level.dtype == np.uint8
+        # Shrinking in steps averages the same pixels in another order: off by rounding only.
+        assert np.abs(level.astype(int) - direct.astype(int)).mean() < 1.5
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 300), w=st.integers(1, 300),
+       scales=st.lists(st.floats(0.01, 3.0), max_size=5))
+def test_pyramid_sizes_match_rescale(h: int, w: int, scales: list[float]) -> None:
+    image = np.zeros((h, w, 3), np.uint8)
+    assert [lv.shape for lv in pyramid(image, scales)] == [rescale(image, s).shape
+                                                           for s in scales]
+

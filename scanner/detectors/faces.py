@@ -17,7 +17,7 @@ import numpy as np
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
 from scanner.detectors.rewrites import constant_weights_in_place, make_dynamic_in_place, rewrite
-from scanner.geometry import balanced_tiles, nms, rescale
+from scanner.geometry import balanced_tiles, nms, pyramid
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,9 @@ class CenterFaceDetector:
     def _detect(self, image: np.ndarray, plan: FacePlan) -> list[Finding]:
         h, w = image.shape[:2]
         passes: list[np.ndarray] = []
-        for level, scale in enumerate(plan.scales):
+        for level, scaled in enumerate(pyramid(image, plan.scales)):
             for flip in (False, True) if self.flip else (False,):
-                boxes = self._detect_at_scale(image, scale, plan, flip)
+                boxes = self._detect_at_scale(image, scaled, plan, flip)
                 if len(boxes):
                     # A flipped pass is not independent evidence: it shares its scale's id.
                     passes.append(np.column_stack([boxes, np.full(len(boxes), level, np.float32)]))
@@ -141,10 +141,10 @@ class CenterFaceDetector:
         floor = self.support_threshold * (LARGE_FACE_RELIEF if big else 1.0)
         return bool(score >= floor and _support(dets, i, floor) >= 2)
 
-    def _detect_at_scale(self, image: np.ndarray, scale: float, plan: FacePlan,
+    def _detect_at_scale(self, image: np.ndarray, scaled: np.ndarray, plan: FacePlan,
                          flip: bool = False) -> np.ndarray:
+        """Boxes (N, 5) in ``image`` pixels from one pass over ``scaled``, a resized copy."""
         h, w = image.shape[:2]
-        scaled = rescale(image, scale)
         sh, sw = scaled.shape[:2]
         if flip:
             scaled = scaled[:, ::-1]
