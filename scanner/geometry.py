@@ -59,26 +59,22 @@ def rescale(image: np.ndarray, scale: float) -> np.ndarray:
 
 
 def pyramid(image: np.ndarray, scales: Sequence[float]) -> list[np.ndarray]:
-    """``[rescale(image, s) for s in scales]``, with each downscale taken from the smallest
-    larger level already made instead of from the full image: shrinking a 12 MP photo four
-    times cost 106 ms, shrinking it once and then each level from the last 54 ms. Sizes are
-    those ``rescale`` gives."""
+    """``[rescale(image, s) for s in scales]``, with each downscale taken from the previous,
+    larger one instead of from the full image: shrinking a 12 MP photo four times cost 106 ms,
+    shrinking it once and then each level from the last 54 ms. Sizes are those ``rescale``
+    gives."""
     h, w = image.shape[:2]
-    out: dict[int, np.ndarray] = {}
-    made: list[tuple[float, np.ndarray]] = [(1.0, image)]  # largest first
+    out: list[np.ndarray] = [image] * len(scales)
+    source = image  # the smallest level made so far: levels are made largest first
     for i in sorted(range(len(scales)), key=lambda i: -scales[i]):
-        scale = scales[i]
-        if scale >= 1:
-            out[i] = rescale(image, scale)
+        if scales[i] >= 1:
+            out[i] = rescale(image, scales[i])
             continue
-        size = (max(1, round(w * scale)), max(1, round(h * scale)))
-        source = min((m for m in made if m[0] >= scale), key=lambda m: m[0])[1]
-        if (source.shape[1], source.shape[0]) == size:
-            out[i] = source
-        else:
-            out[i] = np.asarray(cv2.resize(source, size, interpolation=cv2.INTER_AREA))
-            made.append((scale, out[i]))
-    return [out[i] for i in range(len(scales))]
+        size = (max(1, round(w * scales[i])), max(1, round(h * scales[i])))
+        if (source.shape[1], source.shape[0]) != size:
+            source = np.asarray(cv2.resize(source, size, interpolation=cv2.INTER_AREA))
+        out[i] = source
+    return out
 
 
 @dataclass(frozen=True, slots=True)
