@@ -9,13 +9,8 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from scanner.detectors.rewrites import (
-    constant_weights,
-    fold_conv_scale,
-    fuse_hard_swish,
-    make_dynamic,
-    tidy_paddle,
-)
+from scanner.detectors import rewrites
+from scanner.detectors.rewrites import rewrite, tidy_paddle
 
 
 def conv_bn_model(*, weights_as_inputs: bool, size: int = 8) -> bytes:
@@ -59,7 +54,7 @@ def input_names(model: bytes) -> list[str]:
 def test_constant_weights_drops_weights_from_the_inputs_and_keeps_the_outputs() -> None:
     listed = conv_bn_model(weights_as_inputs=True)
     assert input_names(listed) == ["x", "w", "scale", "bias", "mean", "var"]
-    fixed = constant_weights(listed)
+    fixed = rewrite(listed, rewrites.constant_weights)
     assert input_names(fixed) == ["x"]
     onnx.checker.check_model(onnx.load_from_string(fixed))
     x = np.random.default_rng(1).normal(size=(1, 3, 8, 8)).astype(np.float32)
@@ -68,8 +63,8 @@ def test_constant_weights_drops_weights_from_the_inputs_and_keeps_the_outputs() 
 
 @pytest.mark.parametrize("weights_as_inputs", [False, True])
 def test_constant_weights_is_idempotent(weights_as_inputs: bool) -> None:
-    once = constant_weights(conv_bn_model(weights_as_inputs=weights_as_inputs))
-    assert input_names(constant_weights(once)) == input_names(once) == ["x"]
+    once = rewrite(conv_bn_model(weights_as_inputs=weights_as_inputs), rewrites.constant_weights)
+    assert input_names(rewrite(once, rewrites.constant_weights)) == input_names(once) == ["x"]
 
 
 def test_constant_weights_leaves_ir_3_models_alone() -> None:
@@ -77,7 +72,7 @@ def test_constant_weights_leaves_ir_3_models_alone() -> None:
     model = onnx.load_from_string(conv_bn_model(weights_as_inputs=True))
     model.ir_version = 3
     old = model.SerializeToString()
-    assert input_names(constant_weights(old)) == input_names(old)
+    assert input_names(rewrite(old, rewrites.constant_weights)) == input_names(old)
 
 
 def test_combined_rewrites_parse_and_serialise_once(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,9 +95,9 @@ def test_combined_rewrites_parse_and_serialise_once(monkeypatch: pytest.MonkeyPa
 
 
 def test_make_dynamic_then_constant_weights_takes_any_size() -> None:
-    model = constant_weights(make_dynamic(conv_bn_model(weights_as_inputs=True),
-                                          {"x": ["B", None, "H", "W"],
-                                           "y": ["B", None, "H", "W"]}))
+    dims = {"x": ["B", None, "H", "W"], "y": ["B", None, "H", "W"]}
+    model = rewrite(conv_bn_model(weights_as_inputs=True),
+                    lambda m: rewrites.make_dynamic(m, dims), rewrites.constant_weights)
     for h, w in [(8, 8), (32, 20), (1, 1)]:
         x = np.zeros((1, 3, h, w), np.float32)
         assert run(model, x).shape == (1, 4, h, w)
@@ -157,7 +152,7 @@ def run_all(model: bytes, x: np.ndarray) -> list[np.ndarray]:
 @pytest.mark.parametrize("bias", [True, False])
 def test_fold_conv_scale_folds_the_scale_and_shift_into_the_conv(bias: bool) -> None:
     model = paddle_model(bias=bias)
-    folded = fold_conv_scale(model)
+    folded = rewrite(model, rewrites.fold_conv_scale)
     assert ops(folded) == ["Conv", "Add", "Clip", "Mul", "Div"]
     x = np.random.default_rng(1).normal(size=(1, 3, 8, 8)).astype(np.float32)
     np.testing.assert_allclose(run_all(folded, x)[0], run_all(model, x)[0], atol=1e-5)
@@ -165,12 +160,12 @@ def test_fold_conv_scale_folds_the_scale_and_shift_into_the_conv(bias: bool) -> 
 
 def test_fold_conv_scale_leaves_a_conv_whose_output_is_also_read_elsewhere() -> None:
     model = paddle_model(shared_conv_output=True)
-    assert ops(fold_conv_scale(model)) == ops(model)
+    assert ops(rewrite(model, rewrites.fold_conv_scale)) == ops(model)
 
 
 def test_fuse_hard_swish_is_the_same_function_in_two_ops() -> None:
     model = paddle_model()
-    fused = fuse_hard_swish(model)
+    fused = rewrite(model, rewrites.fuse_hard_swish)
     assert ops(fused) == ["Conv", "Mul", "Add", "HardSigmoid", "Mul"]
     # Across the whole curve: below -3 (0), the ramp, above 3 (identity).
     x = np.linspace(-8, 8, 3 * 8 * 8, dtype=np.float32).reshape(1, 3, 8, 8)

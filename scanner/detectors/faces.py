@@ -16,7 +16,7 @@ import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
-from scanner.detectors.rewrites import constant_weights_in_place, make_dynamic_in_place, rewrite
+from scanner.detectors.rewrites import constant_weights, make_dynamic, rewrite
 from scanner.geometry import balanced_tiles, nms, pyramid
 from scanner.types import Finding, FindingKind, Region
 
@@ -75,8 +75,7 @@ def plan_scales(width: int, height: int, *, coarse_side: int = 640, fine_side: i
 
 def _prepare(model_bytes: bytes) -> bytes:
     """The file as shipped has a static input size and its weights listed as inputs."""
-    return rewrite(model_bytes, partial(make_dynamic_in_place, dims=_DYNAMIC),
-                   constant_weights_in_place)
+    return rewrite(model_bytes, partial(make_dynamic, dims=_DYNAMIC), constant_weights)
 
 
 class CenterFaceDetector:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 def rewrite(model_bytes: bytes, *steps: Callable[[Any], None]) -> bytes:
-    """Parse the file once, apply each in-place step to the ModelProto, serialise once
+    """Parse the file once, apply each step (each edits the ModelProto in place), serialise once
     (a parse and a serialisation per step would copy a large model several times)."""
     import onnx
 
@@ -27,13 +26,8 @@ def rewrite(model_bytes: bytes, *steps: Callable[[Any], None]) -> bytes:
     return bytes(model.SerializeToString())
 
 
-def make_dynamic(model_bytes: bytes, dims: dict[str, list[str | None]]) -> bytes:
+def make_dynamic(model: Any, dims: dict[str, list[str | None]]) -> None:
     """Rewrite the named inputs/outputs' static dims as symbolic ones (None keeps a dim)."""
-    return rewrite(model_bytes, partial(make_dynamic_in_place, dims=dims))
-
-
-def make_dynamic_in_place(model: Any, dims: dict[str, list[str | None]]) -> None:
-    """:func:`make_dynamic` on a parsed ModelProto."""
     for value in list(model.graph.input) + list(model.graph.output):
         names = dims.get(value.name)
         if not names:
@@ -44,7 +38,7 @@ def make_dynamic_in_place(model: Any, dims: dict[str, list[str | None]]) -> None
                 dim.dim_param = symbol
 
 
-def constant_weights(model_bytes: bytes) -> bytes:
+def constant_weights(model: Any) -> None:
     """Stop listing the weights as graph inputs.
 
     Older exporters (CenterFace's among them) list every initializer as an input too, which
@@ -52,11 +46,6 @@ def constant_weights(model_bytes: bytes) -> bytes:
     convolutions or fuse activations. Measured on CenterFace at 1024 x 768, one core:
     0.147 s -> 0.066 s a pass, outputs equal within 5e-5.
     """
-    return rewrite(model_bytes, constant_weights_in_place)
-
-
-def constant_weights_in_place(model: Any) -> None:
-    """:func:`constant_weights` on a parsed ModelProto."""
     if model.ir_version < 4:
         # Before IR 4 every initializer must also be a graph input; onnxruntime's own
         # remove_initializer_from_input skips such files too.
@@ -117,7 +106,7 @@ class _Graph:
         self.graph.node.extend(nodes)
 
 
-def fold_conv_scale(model_bytes: bytes) -> bytes:
+def fold_conv_scale(model: Any) -> None:
     """Fold ``Conv -> Mul(scalar) [-> Add(scalar)]`` into the convolution's weights and bias.
 
     PP-OCRv4's backbone ends many convolutions with a learnable scale and shift (two scalars).
@@ -126,11 +115,6 @@ def fold_conv_scale(model_bytes: bytes) -> bytes:
     it (checked with onnxruntime 1.32), so each costs two passes over the feature map. Folded:
     ``s * (W * x + B) + t == (s * W) * x + (s * B + t)``, the same up to float rounding.
     """
-    return rewrite(model_bytes, fold_conv_scale_in_place)
-
-
-def fold_conv_scale_in_place(model: Any) -> None:
-    """:func:`fold_conv_scale` on a parsed ModelProto."""
     from onnx import numpy_helper
 
     g = _Graph(model.graph)
@@ -169,15 +153,10 @@ def fold_conv_scale_in_place(model: Any) -> None:
     log.debug("folded a scale/shift into %d convolutions", convs)
 
 
-def fuse_hard_swish(model_bytes: bytes) -> bytes:
+def fuse_hard_swish(model: Any) -> None:
     """Rewrite hard-swish written out as ``x * Clip(x + 3, 0, 6) / 6`` (four passes over the
     feature map, the exporter's spelling for opset 12) as ``x * HardSigmoid(x)`` with alpha
     1/6 and beta 0.5: the same function, in two passes."""
-    return rewrite(model_bytes, fuse_hard_swish_in_place)
-
-
-def fuse_hard_swish_in_place(model: Any) -> None:
-    """:func:`fuse_hard_swish` on a parsed ModelProto."""
     from onnx import helper
 
     g = _Graph(model.graph)
@@ -212,4 +191,4 @@ def fuse_hard_swish_in_place(model: Any) -> None:
 
 def tidy_paddle(model_bytes: bytes) -> bytes:
     """PP-OCR's exported files, made cheaper to run with the same outputs (see above)."""
-    return rewrite(model_bytes, fold_conv_scale_in_place, fuse_hard_swish_in_place)
+    return rewrite(model_bytes, fold_conv_scale, fuse_hard_swish)
