@@ -158,10 +158,9 @@ class Watcher:
         from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
         from scanner.pipeline import UNDECODABLE
 
-        jobs: list[batch.Job] = []
-        hashes: dict[str, str] = {}
+        pending: dict[str, tuple[batch.Job, str]] = {}  # display name -> job, source sha256
         for path, digest in ready:
-            if digest in hashes.values():
+            if any(digest == d for _, d in pending.values()):
                 continue  # the same photo twice in one poll
             rel = path.relative_to(self.inbox)
             display = str(path)
@@ -172,29 +171,28 @@ class Watcher:
                                         extra={"source_sha256": digest}))
                 continue
             if self.options.rename:
-                n = sum(1 for r in self.results if r.output) + len(jobs) + 1
+                n = sum(1 for r in self.results if r.output) + len(pending) + 1
                 rel = Path(f"photo-{n:04d}")
             fmt = output_format(kind or "JPEG", self.config)
             # ours=set(): every file already in OUTBOX is kept, including earlier copies.
             output = batch._unique_output(self.outbox, rel, EXTENSIONS[fmt], self._taken,
                                           set(), set())
-            jobs.append(batch.Job(path, display, output))
-            hashes[display] = digest
-
-        paths = {job.display: job for job in jobs}
+            pending[display] = (batch.Job(path, display, output), digest)
 
         def record(result: ScanResult) -> None:
-            job = paths.get(result.source)
-            if job is not None and result.extra.get(UNDECODABLE) and self._set_aside(job, final):
+            if result.source not in pending:
+                self._record(result)
                 return
-            digest = hashes.get(result.source)
+            job, digest = pending[result.source]
+            if result.extra.get(UNDECODABLE) and self._set_aside(job, final):
+                return
             extra = dict(result.extra)
-            if digest is not None and not extra.get("source_sha256"):
+            if not extra.get("source_sha256"):
                 extra["source_sha256"] = digest  # a killed worker's result has none
             self._record(replace(result, extra=extra))
 
-        if jobs:
-            engine.run(jobs, record)
+        if pending:
+            engine.run([job for job, _ in pending.values()], record)
 
     def _set_aside(self, job: batch.Job, final: bool) -> bool:
         """A photo that did not decode may still be arriving: unless it has been broken for
