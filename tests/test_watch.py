@@ -255,6 +255,24 @@ def test_polling_never_decodes_a_photo(tmp_path: Path, monkeypatch: pytest.Monke
     assert [p.name for p, _ in ready] == ["a.jpg"] and waiting == 0
 
 
+class HalfWritten:
+    """A photo whose first half is in the inbox: not decodable until ``finish()``."""
+
+    def __init__(self, inbox: Path, name: str = "slow.jpg") -> None:
+        self.data = jpeg_bytes(noise(320, 240))
+        self.path = write(inbox / name, self.data[: len(self.data) // 2])
+
+    def finish(self) -> None:
+        with self.path.open("ab") as fh:
+            fh.write(self.data[len(self.data) // 2 :])
+
+
+def _one_copy_named(results: list[ScanResult], name: str) -> None:
+    (result,) = results
+    assert result.status is Status.REDACTED, result.error
+    assert result.output is not None and Path(result.output).name == name
+
+
 def test_an_undecodable_file_is_tried_again_only_when_it_changes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import scanner.pipeline
@@ -268,18 +286,14 @@ def test_an_undecodable_file_is_tried_again_only_when_it_changes(
 
     monkeypatch.setattr(scanner.pipeline, "load", counting_load)
     inbox, outbox = tmp_path / "in", tmp_path / "out"
-    data = jpeg_bytes(noise(320, 240))
-    target = write(inbox / "slow.jpg", data[: len(data) // 2])
+    photo = HalfWritten(inbox)
     with Running(_watcher(inbox, outbox, broken_after_s=60)) as run:
         _wait_for(lambda: tries == ["slow.jpg"])
         time.sleep(INTERVAL * 10)  # ten more polls of an unchanged, undecodable file
         assert tries == ["slow.jpg"] and run.results == []
-        with target.open("ab") as fh:
-            fh.write(data[len(data) // 2 :])
+        photo.finish()
         _wait_for(lambda: len(run.results) == 1)
-    (result,) = run.results
-    assert result.status is Status.REDACTED, result.error
-    assert result.output is not None and Path(result.output).name == "slow.jpg"
+    _one_copy_named(run.results, "slow.jpg")
     assert tries == ["slow.jpg", "slow.jpg"]
 
 
@@ -311,18 +325,14 @@ def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None
     """The same with the default engine (a worker process under a time limit): the worker's
     'does not decode' reaches the watch, which waits instead of reporting."""
     inbox, outbox = tmp_path / "in", tmp_path / "out"
-    data = jpeg_bytes(noise(320, 240))
-    target = write(inbox / "slow.jpg", data[: len(data) // 2])
+    photo = HalfWritten(inbox)
     watcher = Watcher(inbox, outbox, ScanConfig(time_limit_s=60), FakeFactory(REGIONS),
                       BatchOptions(jobs=1), SETTINGS, broken_after_s=60)
     with Running(watcher) as run:
-        _wait_for(lambda: watcher._seen.get(target) is not None
-                  and watcher._seen[target].broken_since is not None)
+        _wait_for(lambda: watcher._seen.get(photo.path) is not None
+                  and watcher._seen[photo.path].broken_since is not None)
         time.sleep(INTERVAL * 5)
         assert run.results == []
-        with target.open("ab") as fh:
-            fh.write(data[len(data) // 2 :])
+        photo.finish()
         _wait_for(lambda: len(run.results) == 1)
-    (result,) = run.results
-    assert result.status is Status.REDACTED, result.error
-    assert result.output is not None and Path(result.output).name == "slow.jpg"
+    _one_copy_named(run.results, "slow.jpg")
