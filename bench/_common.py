@@ -7,10 +7,16 @@ import argparse
 import logging
 import os
 import re
+import subprocess
 import sys
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
+
+TIME = "/usr/bin/time"  # GNU time: its -v figures are the benchmarks' public timer
 
 
 class BenchError(Exception):
@@ -93,3 +99,37 @@ def tree_rss_kb(root_pid: int) -> int:
         total += rss.get(pid, 0)
         stack.extend(children.get(pid, []))
     return total
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    returncode: int
+    stdout: str
+    stderr: str
+    seconds: float  # wall time
+
+
+def run_sampled(cmd: Sequence[str], timeout: float, every: float,
+                sample: Callable[[int], None]) -> Finished:
+    """Run ``cmd`` under ``/usr/bin/time -v`` (its figures end up in ``stderr``), calling
+    ``sample(pid)`` every ``every`` seconds while it runs; killed past ``timeout``."""
+    started = time.perf_counter()
+    proc = subprocess.Popen([TIME, "-v", *cmd], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    output: dict[str, str] = {}
+
+    def drain() -> None:  # read both pipes while sampling, so a full pipe never blocks it
+        output["stdout"], output["stderr"] = proc.communicate()
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    while proc.poll() is None:
+        if time.perf_counter() - started > timeout:
+            proc.kill()
+            raise BenchError(f"{cmd[0]} took longer than {timeout:g} s")
+        sample(proc.pid)
+        time.sleep(every)
+    seconds = time.perf_counter() - started
+    reader.join()
+    return Finished(proc.returncode, output.get("stdout", ""), output.get("stderr", ""), seconds)
+

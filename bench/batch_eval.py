@@ -25,15 +25,13 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import BenchError, add_logging, cli, setup_logging, tree_rss_kb
+from _common import TIME, BenchError, add_logging, cli, run_sampled, setup_logging, tree_rss_kb
 
 log = logging.getLogger("batch_eval")
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,29 +103,14 @@ def _done(out: Path) -> int:
 
 
 def run_measured(cmd: list[str], out: Path, count: int, timeout: float) -> dict[str, Any]:
-    timed = ["/usr/bin/time", "-v", *cmd]
     samples: list[tuple[float, int, int]] = []  # (seconds, photos done, tree RSS kB)
     started = time.perf_counter()
-    proc = subprocess.Popen(timed, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    output: dict[str, str] = {}
-
-    def drain() -> None:
-        out_text, err_text = proc.communicate()
-        output["stdout"], output["stderr"] = out_text, err_text
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    while proc.poll() is None:
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            raise BenchError(f"the run took longer than {timeout:g} s")
-        samples.append((time.perf_counter() - started, _done(out), tree_rss_kb(proc.pid)))
-        time.sleep(0.5)
-    elapsed = time.perf_counter() - started
-    reader.join()
-    if proc.returncode not in (0, 1):
-        raise BenchError(f"postsafe exited {proc.returncode}: {output.get('stderr', '')[-2000:]}")
-    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", output.get("stderr", ""))
+    run = run_sampled(cmd, timeout, 0.5, lambda pid: samples.append(
+        (time.perf_counter() - started, _done(out), tree_rss_kb(pid))))
+    elapsed = run.seconds
+    if run.returncode not in (0, 1):
+        raise BenchError(f"postsafe exited {run.returncode}: {run.stderr[-2000:]}")
+    match = re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr)
     at: dict[str, int | None] = {}
     for pct in (10, 50, 90):
         want = count * pct // 100
@@ -159,8 +142,8 @@ def main() -> int:
     add_logging(ap, "progress on stderr")
     args = ap.parse_args()
     setup_logging(args)
-    if not Path("/usr/bin/time").exists():
-        raise BenchError("/usr/bin/time is missing (apt-get install time)")
+    if not Path(TIME).exists():
+        raise BenchError(f"{TIME} is missing (apt-get install time)")
     work = args.work_dir or Path(tempfile.mkdtemp(prefix="postsafe-batch-eval-"))
     try:
         photos, out = work / "photos", work / "out"

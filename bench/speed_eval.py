@@ -41,16 +41,23 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from _common import BenchError, add_logging, add_postsafe, cli, setup_logging, tree_rss_kb
+from _common import (
+    TIME,
+    BenchError,
+    add_logging,
+    add_postsafe,
+    cli,
+    run_sampled,
+    setup_logging,
+    tree_rss_kb,
+)
 from PIL import Image
 
 log = logging.getLogger("speed_eval")
@@ -63,7 +70,6 @@ DEFAULT_DIRS = (EVAL / "documents", EVAL / "metadata")
 DEFAULT_POSTSAFE = REPO / ".venv" / "bin" / "postsafe"
 DEFAULT_DEFACE = REPO / ".venv" / "bin" / "deface"
 RESULTS_DIR = REPO / "bench" / "results"
-TIME = "/usr/bin/time"
 TREE_SAMPLE_S = 0.1
 # "8 MP" phones write 3264 x 2448 = 7.99 MP: the class, not the exact product, is meant.
 MIN_PIXELS = 7_900_000
@@ -144,29 +150,17 @@ class Timing:
 
 def timed(cmd: Sequence[str], timeout: float) -> Timing:
     """Run ``cmd`` under /usr/bin/time -v, sampling its process tree's memory meanwhile."""
-    started = time.perf_counter()
-    proc = subprocess.Popen([TIME, "-v", *cmd], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
-    output: dict[str, str] = {}
-    reader = threading.Thread(target=lambda: output.update(zip(("out", "err"),
-                                                               proc.communicate(), strict=True)),
-                              daemon=True)
-    reader.start()
-    tree_kb = 0
-    while proc.poll() is None:
-        if time.perf_counter() - started > timeout:
-            proc.kill()
-            raise BenchError(f"{cmd[0]} took longer than {timeout:g} s")
+    tree_kb = [0]
+
+    def sample(pid: int) -> None:
         # /usr/bin/time's peak is one process's; workers each hold their own models.
-        tree_kb = max(tree_kb, tree_rss_kb(proc.pid))
-        time.sleep(TREE_SAMPLE_S)
-    wall = time.perf_counter() - started
-    reader.join()
-    stderr = output.get("err", "")
-    if proc.returncode != 0:
-        raise BenchError(f"{cmd[0]} exited {proc.returncode}: {stderr[-800:]}")
-    _, cpu, peak = parse_time_v(stderr)
-    return Timing(wall, cpu, peak, tree_kb=max(tree_kb, peak))
+        tree_kb[0] = max(tree_kb[0], tree_rss_kb(pid))
+
+    run = run_sampled(cmd, timeout, TREE_SAMPLE_S, sample)
+    if run.returncode != 0:
+        raise BenchError(f"{cmd[0]} exited {run.returncode}: {run.stderr[-800:]}")
+    _, cpu, peak = parse_time_v(run.stderr)
+    return Timing(run.seconds, cpu, peak, tree_kb=max(tree_kb[0], peak))
 
 
 def run_postsafe(postsafe: str, photos: Sequence[Photo], work: Path,
