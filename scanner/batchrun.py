@@ -90,8 +90,8 @@ def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptio
 
 
 def _capped(options: BatchOptions, photos: int) -> BatchOptions:
-    """No more workers than photos: each one loads every model (~850 MB). 0 stays 0 (Ray:
-    every CPU)."""
+    """No more workers than photos: each one loads every model (see WORKER_BYTES). 0 stays 0
+    (Ray: every CPU)."""
     if options.jobs > 0 and photos > 0:
         return replace(options, jobs=min(options.jobs, photos))
     return options

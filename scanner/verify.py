@@ -70,7 +70,6 @@ def unchanged(original: np.ndarray, redacted: np.ndarray,
     return out
 
 
-
 def check(redacted: np.ndarray, decided: Sequence[Finding],
           detectors: Sequence[Detector], face_leak_score: float = 0.7,
           workers: int = 1) -> Check:
