@@ -178,6 +178,55 @@ def test_tidy_paddle_does_both_and_nothing_to_a_model_without_the_patterns() -> 
     assert ops(tidy_paddle(plain)) == ops(plain)
 
 
+def affine_model(readers: list[dict[str, object]], *, affine_is_output: bool = False) -> bytes:
+    """x (1, 4, 8, 8) -> Relu -> Mul(s) -> Add(t) -> one Conv per entry of ``readers`` (kernel
+    ``k``, ``pads``, ``group``, ``bias``), each conv a graph output."""
+    rng = np.random.default_rng(3)
+    nodes = [const("s", 0.8), const("t", 0.35),
+             helper.make_node("Relu", ["x"], ["r"]),
+             helper.make_node("Mul", ["r", "s"], ["m"]),
+             helper.make_node("Add", ["m", "t"], ["a"])]
+    outputs = []
+    for i, spec in enumerate(readers):
+        k, group = int(spec.get("k", 1)), int(spec.get("group", 1))
+        inputs = ["a", f"w{i}"]
+        nodes.append(const(f"w{i}", rng.normal(size=(4, 4 // group, k, k))))
+        if spec.get("bias", True):
+            nodes.append(const(f"b{i}", rng.normal(size=4)))
+            inputs.append(f"b{i}")
+        nodes.append(helper.make_node("Conv", inputs, [f"y{i}"], group=group,
+                                      pads=spec.get("pads", [0, 0, 0, 0])))
+        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, None))
+    if affine_is_output:
+        outputs.append(helper.make_tensor_value_info("a", TensorProto.FLOAT, None))
+    graph = helper.make_graph(
+        nodes, "affine",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])], outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 7
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize(("readers", "affine_is_output", "folded"), [
+    ([{}], False, True),  # the plain case: a 1x1 conv with a bias
+    ([{"bias": False}], False, True),  # the shift becomes the conv's new bias
+    ([{"group": 2}], False, True),  # grouped: each output sums only its group's inputs
+    ([{}, {"bias": False}], False, True),  # two 1x1 readers: both take the fold
+    ([{"k": 3, "pads": [1, 1, 1, 1]}], False, False),  # padding would read b, not 0
+    ([{}, {"k": 3, "pads": [1, 1, 1, 1]}], False, False),  # one padded reader blocks it all
+    ([{}], True, False),  # the affine's output is a graph output itself
+])
+def test_fold_affine_into_pointwise(readers: list[dict[str, object]], affine_is_output: bool,
+                                    folded: bool) -> None:
+    model = affine_model(readers, affine_is_output=affine_is_output)
+    out = rewrite(model, rewrites.fold_affine_into_pointwise)
+    assert ("Mul" not in ops(out)) is folded
+    assert ops(out).count("Conv") == len(readers)
+    x = np.random.default_rng(4).normal(size=(1, 4, 8, 8)).astype(np.float32)
+    for got, want in zip(run_all(out, x), run_all(model, x), strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize(("name", "shape"), [("ppocr_v4_det", (1, 3, 96, 128)),
                                              ("ppocr_v4_rec", (1, 3, 48, 160))])
@@ -187,6 +236,9 @@ def test_tidied_ppocr_models_give_the_same_outputs(name: str, shape: tuple[int, 
     original = load_verified_bytes(name)
     tidied = tidy_paddle(original)
     assert len(ops(tidied)) < len(ops(original))
+    # The scale/shift pairs after activations that feed 1x1 convolutions go too.
+    without = rewrite(original, rewrites.fold_conv_scale, rewrites.fuse_hard_swish)
+    assert len(ops(tidied)) < len(ops(without))
     x = np.random.default_rng(2).uniform(-1, 1, size=shape).astype(np.float32)
     run = {}
     for label, model in (("original", original), ("tidied", tidied)):

@@ -189,6 +189,69 @@ def fuse_hard_swish(model: Any) -> None:
     log.debug("fused %d hard-swish activations", len(new))
 
 
+def fold_affine_into_pointwise(model: Any) -> None:
+    """Fold ``Mul(scalar) -> Add(scalar)`` into the 1x1 convolutions that read its output.
+
+    PP-OCRv4's backbone ends each activation with a learnable scale and shift too; those after
+    a nonlinearity cannot go into the convolution before them, but a 1x1 convolution after
+    them sees every input pixel alike: ``W * (a * x + b) + B == (a * W) * x + (B + b * sum(W))``
+    (summed over each output's inputs), the same up to float rounding. Convolutions with
+    padding are left alone: their zero padding would become ``b`` (measured on ppocr_v4_det:
+    folding those too saves another 10% but moves border pixels of the text map by up to 1.0).
+    """
+    from onnx import numpy_helper
+
+    g = _Graph(model.graph)
+    folded: set[int] = set()
+    for mul in model.graph.node:
+        if mul.op_type != "Mul" or len(mul.input) != 2:
+            continue
+        x = next((i for i in mul.input if i not in g.scalars), None)
+        scale = None if x is None else g.scalar_operand(mul, x)
+        add = g.only_user(mul.output[0], "Add")
+        shift = None if add is None else g.scalar_operand(add, mul.output[0])
+        if scale is None or shift is None or add.output[0] in g.outputs:
+            continue
+        readers = g.users.get(add.output[0], [])
+        if not readers or not all(_pointwise(g, conv, add.output[0]) for conv in readers):
+            continue
+        for conv in readers:
+            weight = g.tensors[conv.input[1]]
+            w = numpy_helper.to_array(weight).astype(np.float32)
+            b = (numpy_helper.to_array(g.tensors[conv.input[2]]).astype(np.float32)
+                 if len(conv.input) > 2 else np.zeros(w.shape[0], np.float32))
+            new_bias = (b + np.float32(shift) * w.sum(axis=(1, 2, 3))).astype(np.float32)
+            weight.CopyFrom(numpy_helper.from_array(w * np.float32(scale), weight.name))
+            if len(conv.input) > 2:
+                bias = g.tensors[conv.input[2]]
+                bias.CopyFrom(numpy_helper.from_array(new_bias, bias.name))
+            else:
+                name = f"{conv.output[0]}_folded_bias"
+                model.graph.initializer.append(numpy_helper.from_array(new_bias, name))
+                conv.input.append(name)
+            conv.input[0] = x
+        folded |= {id(mul), id(add)}
+    g.replace_nodes(folded)
+    log.debug("folded %d scale/shift pairs into the 1x1 convolutions after them",
+              len(folded) // 2)
+
+
+def _pointwise(g: _Graph, conv: Any, name: str) -> bool:
+    """Whether ``conv`` is a 1x1, unpadded convolution reading ``name`` as its input, with
+    weights (and bias) that nothing else reads."""
+    from onnx import helper
+
+    if conv.op_type != "Conv" or len(conv.input) < 2 or conv.input[0] != name:
+        return False
+    params = list(conv.input[1:])
+    if any(p not in g.tensors or len(g.users.get(p, [])) != 1 for p in params):
+        return False
+    attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
+    dims = list(g.tensors[conv.input[1]].dims)
+    return (len(dims) == 4 and dims[2:] == [1, 1] and not any(attrs.get("pads", []))
+            and attrs.get("auto_pad", b"NOTSET") in (b"NOTSET", b"VALID"))
+
+
 def tidy_paddle(model_bytes: bytes) -> bytes:
     """PP-OCR's exported files, made cheaper to run with the same outputs (see above)."""
-    return rewrite(model_bytes, fold_conv_scale, fuse_hard_swish)
+    return rewrite(model_bytes, fold_conv_scale, fuse_hard_swish, fold_affine_into_pointwise)
