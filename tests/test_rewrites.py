@@ -227,6 +227,83 @@ def test_fold_affine_into_pointwise(readers: list[dict[str, object]], affine_is_
         np.testing.assert_allclose(got, want, atol=1e-5)
 
 
+def affine_after(source: str) -> bytes:
+    """x (1, 4, 8, 8) -> [``source``] -> Mul(0.8) -> Add(0.35) -> padded 3x3 conv -> y, where
+    ``source`` is "conv" (a Conv and a Relu: the channels can be traced) or "input" (x itself:
+    they cannot)."""
+    rng = np.random.default_rng(5)
+    nodes = [const("s", 0.8), const("t", 0.35), const("w", rng.normal(size=(4, 4, 3, 3))),
+             const("w0", rng.normal(size=(4, 4, 1, 1)))]
+    feature = "x"
+    if source == "conv":
+        nodes += [helper.make_node("Conv", ["x", "w0"], ["c0"]),
+                  helper.make_node("Relu", ["c0"], ["r"])]
+        feature = "r"
+    nodes += [helper.make_node("Mul", [feature, "s"], ["m"]),
+              helper.make_node("Add", ["m", "t"], ["a"]),
+              helper.make_node("Conv", ["a", "w"], ["y"], pads=[1, 1, 1, 1])]
+    graph = helper.make_graph(
+        nodes, "affine_after",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 7
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("conv", ["Conv", "Relu", "Conv", "Conv"]),  # scale and shift: one depthwise conv
+    ("input", ["Mul", "Add", "Conv"]),  # channels unknown: left alone
+])
+def test_affine_as_depthwise(source: str, expected: list[str]) -> None:
+    model = affine_after(source)
+    out = rewrite(model, rewrites.affine_as_depthwise)
+    assert ops(out) == expected
+    x = np.random.default_rng(6).normal(size=(1, 4, 8, 8)).astype(np.float32)
+    np.testing.assert_allclose(run_all(out, x)[0], run_all(model, x)[0], atol=1e-5)
+
+
+def gated_model(*, gate_shape: tuple[int, ...], swapped: bool = False, self_gate: bool = False,
+                mul_is_output: bool = False) -> bytes:
+    """y = x + x * g (``swapped``: g * x + x); g is a second input of ``gate_shape``, or x
+    itself (``self_gate``: x + x * x, which is no gate)."""
+    gate = "x" if self_gate else "g"
+    mul = helper.make_node("Mul", [gate, "x"] if swapped else ["x", gate], ["m"])
+    add = helper.make_node("Add", ["m", "x"] if swapped else ["x", "m"], ["y"])
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8]),
+              helper.make_tensor_value_info("g", TensorProto.FLOAT, list(gate_shape))]
+    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    if mul_is_output:
+        outputs.append(helper.make_tensor_value_info("m", TensorProto.FLOAT, None))
+    graph = helper.make_graph([mul, add], "gated", inputs, outputs)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 7
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize(("kwargs", "expected"), [
+    ({"gate_shape": (1, 4, 1, 1)}, ["Add", "Mul"]),  # a per-channel gate, as in PP-OCR
+    ({"gate_shape": (1, 4, 8, 8)}, ["Add", "Mul"]),  # a full-size gate: same cost, same sum
+    ({"gate_shape": (1, 4, 1, 1), "swapped": True}, ["Add", "Mul"]),
+    ({"gate_shape": (1, 4, 1, 1), "self_gate": True}, ["Mul", "Add"]),  # x + x * x
+    ({"gate_shape": (1, 4, 1, 1), "mul_is_output": True}, ["Mul", "Add"]),  # x * g is needed
+])
+def test_gate_residual(kwargs: dict[str, object], expected: list[str]) -> None:
+    model = gated_model(**kwargs)
+    out = rewrite(model, rewrites.gate_residual)
+    assert ops(out) == expected
+    rng = np.random.default_rng(7)
+    feeds = {"x": rng.normal(size=(1, 4, 8, 8)).astype(np.float32),
+             "g": rng.uniform(0, 1, size=kwargs["gate_shape"]).astype(np.float32)}
+    results = []
+    for m in (out, model):
+        sess = ort.InferenceSession(m, providers=["CPUExecutionProvider"])
+        names = [i.name for i in sess.get_inputs()]
+        results.append(sess.run(None, {k: v for k, v in feeds.items() if k in names}))
+    for got, want in zip(*results, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.integration
 @pytest.mark.parametrize(("name", "shape"), [("ppocr_v4_det", (1, 3, 96, 128)),
                                              ("ppocr_v4_rec", (1, 3, 48, 160))])
