@@ -255,9 +255,9 @@ def affine_as_depthwise(model: Any) -> None:
 
     The same arithmetic, but onnxruntime keeps convolutions in its blocked (NCHWc) layout,
     while a scalar Mul and Add each take a pass over the map and force a layout change out and
-    back in around them (measured with onnxruntime's profiler, one core: ppocr_v4_det 8%
-    faster at 1280 x 992, ppocr_v4_rec 9% at 480 x 48). Maps whose channel count cannot be
-    traced back to a convolution are left alone.
+    back in around them (measured, one core: ppocr_v4_det 8% faster at 1280 x 992,
+    ppocr_v4_rec 9% at 480 x 48). Maps whose channel count cannot be traced back to a
+    convolution are left alone.
     """
     from onnx import helper, numpy_helper
 
