@@ -105,7 +105,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
             candidates.append((item, str(item), Path(item.name)))
     log.debug("%d candidate files in %d folders", len(candidates), len(folders))
 
-    originals = {path_key(p) for p, _, _ in candidates}
+    originals = {fsio.path_key(p) for p, _, _ in candidates}
     # Files already in the output folder may be replaced only if a PostSafe run wrote them;
     # anything else there (a photo the user keeps there) is treated like an original.
     ours = previous_outputs(out_dir) if out_dir is not None else set()
@@ -127,12 +127,6 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
             output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals, ours)
         jobs.append(Job(path, display, output))
     return WorkList(tuple(jobs), tuple(skipped))
-
-
-def path_key(path: Path) -> str:
-    """What tells two paths apart here (inputs, outputs, earlier runs' outputs): the real
-    path, case-folded since on macOS/Windows volumes IMG.JPG and img.jpg are one file."""
-    return str(fsio.resolved(path)).casefold()
 
 
 def previous_outputs(out_dir: Path) -> set[str]:
@@ -157,7 +151,7 @@ def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
     options += [f"{stem}-{n}{ext}" for n in range(2, 10_000)]
     for name in options:
         candidate = folder / name
-        key = path_key(candidate)
+        key = fsio.path_key(candidate)
         foreign = (candidate.exists() or candidate.is_symlink()) and key not in (ours or set())
         if key not in taken and key not in originals and not foreign:
             taken.add(key)

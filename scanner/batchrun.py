@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import batch
+from scanner import batch, fsio
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.types import ScanResult
@@ -236,7 +236,7 @@ def _resume(work: batch.WorkList, out: Path,
     todo: list[batch.Job] = []
     for job in work.jobs:
         assert job.output is not None
-        record = index.get(batch.path_key(job.output))
+        record = index.get(fsio.path_key(job.output))
         if record is not None and still_valid(record, job.source, job.output):
             try:
                 carried.append(carry_over(record, job.display, job.output, out))

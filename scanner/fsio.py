@@ -41,3 +41,9 @@ def resolved(path: Path) -> Path:
     looping link among the inputs must become one failed photo, not stop the whole batch.
     """
     return Path(os.path.realpath(path))
+
+
+def path_key(path: Path) -> str:
+    """What tells two paths apart (inputs, outputs, earlier runs' outputs): the real path,
+    case-folded since on macOS/Windows volumes IMG.JPG and img.jpg are one file."""
+    return str(resolved(path)).casefold()

@@ -24,9 +24,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from scanner import __version__
-from scanner.batch import path_key
 from scanner.errors import WriteError
-from scanner.fsio import write_atomic
+from scanner.fsio import path_key, write_atomic
 from scanner.types import ScanResult
 
 log = logging.getLogger(__name__)

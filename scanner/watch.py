@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import batch
+from scanner import batch, fsio
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError, UsageError
 from scanner.types import ScanResult, Status
@@ -206,7 +206,7 @@ class Watcher:
         elif now - seen.broken_since >= self.broken_after_s:
             return False
         if job.output is not None:
-            self._taken.discard(batch.path_key(job.output))
+            self._taken.discard(fsio.path_key(job.output))
         log.debug("watch: %s does not decode yet; waiting for it to change", job.display)
         return True
 
@@ -246,7 +246,7 @@ class Watcher:
             if isinstance(digest, str):
                 self.done.add(digest)
             if result.output:
-                self._taken.add(batch.path_key(Path(result.output)))
+                self._taken.add(fsio.path_key(Path(result.output)))
 
     def _write_reports(self) -> None:
         from scanner.batchrun import run_info, write_reports
