@@ -7,12 +7,18 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from scanner.errors import WriteError
 
 
-def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
+@contextlib.contextmanager
+def atomic_file(dest: Path, *, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """A binary file to write ``dest`` through: a temp file beside it, synced and renamed over
+    ``dest`` when the block ends, removed if it raises. For contents written in pieces (an
+    archive of many photos) that should never be held whole in memory."""
     try:
         # The pid in the name lets a batch remove what a worker it had to kill left behind.
         fd, tmp = tempfile.mkstemp(prefix=f".postsafe-{os.getpid()}-", suffix=".tmp",
@@ -21,7 +27,7 @@ def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
         raise WriteError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            yield fh
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -32,6 +38,11 @@ def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
         if isinstance(exc, OSError):
             raise WriteError(f"cannot write {dest.name}: {exc.strerror or exc}") from exc
         raise
+
+
+def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
+    with atomic_file(dest, mode=mode) as fh:
+        fh.write(data)
 
 
 def resolved(path: Path) -> Path:

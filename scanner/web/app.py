@@ -45,6 +45,7 @@ from scanner.batch import REPORT_HTML, REPORT_JSON
 from scanner.batchrun import write_reports
 from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
+from scanner.fsio import atomic_file
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import Pipeline
 from scanner.report import guidance
@@ -650,19 +651,13 @@ def _write_zip(session: Session, out: Path) -> Path:
     """The copies and both reports as one archive in the session's folder, written on disk
     (never whole in memory: a session may hold gigabytes) and renamed into place when done."""
     target = session.folder / ZIP_NAME
-    fd, tmp = tempfile.mkstemp(prefix=".postsafe-", suffix=".tmp", dir=session.folder)
-    try:
-        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
-            for photo in _photos(session):
-                final = photo.final[1] if photo.final else None
-                if final is not None and final.output is not None:
-                    _zip_add(zf, photo.out_name, Path(final.output), False)
-            for report in (REPORT_HTML, REPORT_JSON):
-                _zip_add(zf, report, out / report, True)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_file(target, mode=0o600) as fh, zipfile.ZipFile(fh, "w") as zf:
+        for photo in _photos(session):
+            final = photo.final[1] if photo.final else None
+            if final is not None and final.output is not None:
+                _zip_add(zf, photo.out_name, Path(final.output), False)
+        for report in (REPORT_HTML, REPORT_JSON):
+            _zip_add(zf, report, out / report, True)
     return target
 
 
