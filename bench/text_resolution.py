@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import BenchError, add_logging, cli, setup_logging
+from documents_eval import parse_tsv, readable
 
 log = logging.getLogger("text_resolution")
 
@@ -83,7 +84,8 @@ def _near(a: tuple[int, ...], b: tuple[int, ...], gap: int) -> bool:
 
 
 def readable_words(photo: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Boxes of the words tesseract reads (confidence >= 60, >= 3 letters/digits)."""
+    """Boxes of the words tesseract reads, by the documents eval's rule (confidence >= 60,
+    >= 3 letters/digits)."""
     from PIL import Image
 
     buf = io.BytesIO()
@@ -94,15 +96,8 @@ def readable_words(photo: np.ndarray) -> list[tuple[int, int, int, int]]:
         capture_output=True,
         check=True,
     ).stdout
-    boxes = []
-    for row in out.decode().splitlines()[1:]:
-        cols = row.split("\t")
-        if len(cols) < 12 or not cols[11].strip():
-            continue
-        if float(cols[10]) >= 60 and sum(c.isalnum() for c in cols[11]) >= 3:
-            x, y, w, h = map(int, cols[6:10])
-            boxes.append((x, y, x + w, y + h))
-    return boxes
+    return [tuple(int(v) for v in w.box)
+            for w in readable(parse_tsv(out.decode()), 11)]
 
 
 def covered(mask: np.ndarray, boxes: list[tuple[int, int, int, int]]) -> int:
