@@ -109,6 +109,19 @@ def const(name: str, value: np.ndarray | float) -> onnx.NodeProto:
                             value=numpy_helper.from_array(np.asarray(value, np.float32), name))
 
 
+def opset12_model(nodes: list[onnx.NodeProto], name: str,
+                  inputs: dict[str, list[int]], outputs: dict[str, list[int] | None]) -> bytes:
+    """A model file as Paddle's exporter writes them (opset 12, IR 7), float tensors only."""
+    graph = helper.make_graph(
+        nodes, name,
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape) for n, shape in inputs.items()],
+        [helper.make_tensor_value_info(n, TensorProto.FLOAT, shape)
+         for n, shape in outputs.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
+    model.ir_version = 7
+    return model.SerializeToString()
+
+
 def paddle_model(*, bias: bool = True, shared_conv_output: bool = False) -> bytes:
     """x -> Conv -> Mul(s) -> Add(t) -> hard-swish spelt x * Clip(x + 3, 0, 6) / 6 -> y, every
     constant a Constant node. ``shared_conv_output``: the conv's output is also a graph output
@@ -129,15 +142,10 @@ def paddle_model(*, bias: bool = True, shared_conv_output: bool = False) -> byte
         helper.make_node("Mul", ["a", "cl"], ["xm"]),
         helper.make_node("Div", ["xm", "six"], ["y"]),
     ]
-    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4, 8, 8])]
+    outputs: dict[str, list[int] | None] = {"y": [1, 4, 8, 8]}
     if shared_conv_output:
-        outputs.append(helper.make_tensor_value_info("c", TensorProto.FLOAT, [1, 4, 8, 8]))
-    graph = helper.make_graph(
-        nodes, "paddle",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 8, 8])], outputs)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
-    model.ir_version = 7
-    return model.SerializeToString()
+        outputs["c"] = [1, 4, 8, 8]
+    return opset12_model(nodes, "paddle", {"x": [1, 3, 8, 8]}, outputs)
 
 
 def ops(model: bytes) -> list[str]:
@@ -186,7 +194,7 @@ def affine_model(readers: list[dict[str, object]], *, affine_is_output: bool = F
              helper.make_node("Relu", ["x"], ["r"]),
              helper.make_node("Mul", ["r", "s"], ["m"]),
              helper.make_node("Add", ["m", "t"], ["a"])]
-    outputs = []
+    outputs: dict[str, list[int] | None] = {}
     for i, spec in enumerate(readers):
         k, group = int(spec.get("k", 1)), int(spec.get("group", 1))
         inputs = ["a", f"w{i}"]
@@ -196,15 +204,10 @@ def affine_model(readers: list[dict[str, object]], *, affine_is_output: bool = F
             inputs.append(f"b{i}")
         nodes.append(helper.make_node("Conv", inputs, [f"y{i}"], group=group,
                                       pads=spec.get("pads", [0, 0, 0, 0])))
-        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, None))
+        outputs[f"y{i}"] = None
     if affine_is_output:
-        outputs.append(helper.make_tensor_value_info("a", TensorProto.FLOAT, None))
-    graph = helper.make_graph(
-        nodes, "affine",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])], outputs)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
-    model.ir_version = 7
-    return model.SerializeToString()
+        outputs["a"] = None
+    return opset12_model(nodes, "affine", {"x": [1, 4, 8, 8]}, outputs)
 
 
 @pytest.mark.parametrize(("readers", "affine_is_output", "folded"), [
@@ -242,13 +245,7 @@ def affine_after(source: str) -> bytes:
     nodes += [helper.make_node("Mul", [feature, "s"], ["m"]),
               helper.make_node("Add", ["m", "t"], ["a"]),
               helper.make_node("Conv", ["a", "w"], ["y"], pads=[1, 1, 1, 1])]
-    graph = helper.make_graph(
-        nodes, "affine_after",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)])
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
-    model.ir_version = 7
-    return model.SerializeToString()
+    return opset12_model(nodes, "affine_after", {"x": [1, 4, 8, 8]}, {"y": None})
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -270,15 +267,11 @@ def gated_model(*, gate_shape: tuple[int, ...], swapped: bool = False, self_gate
     gate = "x" if self_gate else "g"
     mul = helper.make_node("Mul", [gate, "x"] if swapped else ["x", gate], ["m"])
     add = helper.make_node("Add", ["m", "x"] if swapped else ["x", "m"], ["y"])
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4, 8, 8]),
-              helper.make_tensor_value_info("g", TensorProto.FLOAT, list(gate_shape))]
-    outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
+    outputs: dict[str, list[int] | None] = {"y": None}
     if mul_is_output:
-        outputs.append(helper.make_tensor_value_info("m", TensorProto.FLOAT, None))
-    graph = helper.make_graph([mul, add], "gated", inputs, outputs)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 12)])
-    model.ir_version = 7
-    return model.SerializeToString()
+        outputs["m"] = None
+    return opset12_model([mul, add], "gated", {"x": [1, 4, 8, 8], "g": list(gate_shape)},
+                         outputs)
 
 
 @pytest.mark.parametrize(("kwargs", "expected"), [
