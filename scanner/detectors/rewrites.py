@@ -94,6 +94,36 @@ class _Graph:
             return None
         return self.scalars[others[0]]
 
+    def own_params(self, conv: Any) -> bool:
+        """Whether ``conv`` has constant weights (and bias) that no other node reads, so they
+        can be rewritten for it alone."""
+        params = list(conv.input[1:])
+        return bool(params) and all(p in self.tensors and len(self.users.get(p, [])) == 1
+                                    for p in params)
+
+    def conv_params(self, conv: Any) -> tuple[np.ndarray, np.ndarray]:
+        """A convolution's weight and bias (zeros when it has none), float32."""
+        from onnx import numpy_helper
+
+        w = numpy_helper.to_array(self.tensors[conv.input[1]]).astype(np.float32)
+        b = (numpy_helper.to_array(self.tensors[conv.input[2]]).astype(np.float32)
+             if len(conv.input) > 2 else np.zeros(w.shape[0], np.float32))
+        return w, b
+
+    def set_conv_params(self, conv: Any, weight: np.ndarray, bias: np.ndarray) -> None:
+        """Replace a convolution's weight and bias in place (a bias is added if it had none)."""
+        from onnx import numpy_helper
+
+        tensor = self.tensors[conv.input[1]]
+        tensor.CopyFrom(numpy_helper.from_array(weight.astype(np.float32), tensor.name))
+        if len(conv.input) > 2:
+            tensor = self.tensors[conv.input[2]]
+            tensor.CopyFrom(numpy_helper.from_array(bias.astype(np.float32), tensor.name))
+        else:
+            name = f"{conv.output[0]}_folded_bias"
+            self.graph.initializer.append(numpy_helper.from_array(bias.astype(np.float32), name))
+            conv.input.append(name)
+
     def replace_nodes(self, gone: set[int], new: dict[int, list[Any]] | None = None) -> None:
         """Drop the nodes whose id() is in ``gone``; put ``new[id]`` in place of a node."""
         new = new or {}
@@ -116,15 +146,11 @@ def fold_conv_scale(model: Any) -> None:
     it (checked with onnxruntime 1.32), so each costs two passes over the feature map. Folded:
     ``s * (W * x + B) + t == (s * W) * x + (s * B + t)``, the same up to float rounding.
     """
-    from onnx import numpy_helper
-
     g = _Graph(model.graph)
     folded: set[int] = set()
     convs = 0
     for conv in model.graph.node:
-        params = list(conv.input[1:])
-        if conv.op_type != "Conv" or not params or any(p not in g.tensors for p in params) \
-                or any(len(g.users.get(p, [])) != 1 for p in params):
+        if conv.op_type != "Conv" or not g.own_params(conv):
             continue
         mul = g.only_user(conv.output[0], "Mul")
         scale = None if mul is None else g.scalar_operand(mul, conv.output[0])
@@ -134,19 +160,8 @@ def fold_conv_scale(model: Any) -> None:
         add = g.only_user(mul.output[0], "Add")
         if add is not None and (t := g.scalar_operand(add, mul.output[0])) is not None:
             last, shift = add, t
-        weight = g.tensors[params[0]]
-        w = numpy_helper.to_array(weight).astype(np.float32)
-        weight.CopyFrom(numpy_helper.from_array(w * np.float32(scale), weight.name))
-        b = (numpy_helper.to_array(g.tensors[params[1]]).astype(np.float32) if len(params) > 1
-             else np.zeros(w.shape[0], np.float32))
-        new_bias = (b * np.float32(scale) + np.float32(shift)).astype(np.float32)
-        if len(params) > 1:
-            bias = g.tensors[params[1]]
-            bias.CopyFrom(numpy_helper.from_array(new_bias, bias.name))
-        else:
-            name = f"{conv.output[0]}_folded_bias"
-            model.graph.initializer.append(numpy_helper.from_array(new_bias, name))
-            conv.input.append(name)
+        w, b = g.conv_params(conv)
+        g.set_conv_params(conv, w * np.float32(scale), b * np.float32(scale) + np.float32(shift))
         conv.output[0] = last.output[0]
         folded |= {id(mul), id(last)}
         convs += 1
@@ -200,8 +215,6 @@ def fold_affine_into_pointwise(model: Any) -> None:
     padding are left alone: their zero padding would become ``b`` (measured on ppocr_v4_det:
     folding those too saves another 10% but moves border pixels of the text map by up to 1.0).
     """
-    from onnx import numpy_helper
-
     g = _Graph(model.graph)
     folded: set[int] = set()
     for mul in model.graph.node:
@@ -213,19 +226,9 @@ def fold_affine_into_pointwise(model: Any) -> None:
         if not readers or not all(_pointwise(g, conv, add.output[0]) for conv in readers):
             continue
         for conv in readers:
-            weight = g.tensors[conv.input[1]]
-            w = numpy_helper.to_array(weight).astype(np.float32)
-            b = (numpy_helper.to_array(g.tensors[conv.input[2]]).astype(np.float32)
-                 if len(conv.input) > 2 else np.zeros(w.shape[0], np.float32))
-            new_bias = (b + np.float32(shift) * w.sum(axis=(1, 2, 3))).astype(np.float32)
-            weight.CopyFrom(numpy_helper.from_array(w * np.float32(scale), weight.name))
-            if len(conv.input) > 2:
-                bias = g.tensors[conv.input[2]]
-                bias.CopyFrom(numpy_helper.from_array(new_bias, bias.name))
-            else:
-                name = f"{conv.output[0]}_folded_bias"
-                model.graph.initializer.append(numpy_helper.from_array(new_bias, name))
-                conv.input.append(name)
+            w, b = g.conv_params(conv)
+            g.set_conv_params(conv, w * np.float32(scale),
+                              b + np.float32(shift) * w.sum(axis=(1, 2, 3)))
             conv.input[0] = x
         folded |= {id(mul), id(add)}
     g.replace_nodes(folded)
@@ -238,10 +241,7 @@ def _pointwise(g: _Graph, conv: Any, name: str) -> bool:
     weights (and bias) that nothing else reads."""
     from onnx import helper
 
-    if conv.op_type != "Conv" or len(conv.input) < 2 or conv.input[0] != name:
-        return False
-    params = list(conv.input[1:])
-    if any(p not in g.tensors or len(g.users.get(p, [])) != 1 for p in params):
+    if conv.op_type != "Conv" or conv.input[0] != name or not g.own_params(conv):
         return False
     attrs = {a.name: helper.get_attribute_value(a) for a in conv.attribute}
     dims = list(g.tensors[conv.input[1]].dims)
