@@ -76,6 +76,7 @@ TREE_SAMPLE_S = 0.1
 MIN_PIXELS = 7_900_000
 MAX_PIXELS = 16_500_000
 COMMANDS = ("postsafe", "deface", "floor", "before")
+DEFACE_MODES = ("RGB", "L")  # a CMYK JPEG reads as 4 channels, which deface fails to save
 
 Image.MAX_IMAGE_PIXELS = None  # eval photos are trusted
 try:  # so iPhone photos in a held-back set are named as HEIF when passed over, not unknown
@@ -121,12 +122,15 @@ def select_photos(dirs: Sequence[Path], min_pixels: int = MIN_PIXELS,
                 continue
             try:
                 with Image.open(path) as im:
-                    fmt, (w, h) = im.format, im.size
+                    fmt, mode, (w, h) = im.format, im.mode, im.size
             except (OSError, ValueError):
                 skipped["not an image Pillow opens"] += 1
                 continue
             if fmt != "JPEG":
                 skipped[f"{fmt} (deface reads JPEG)"] += 1
+                continue
+            if mode not in DEFACE_MODES:
+                skipped[f"{mode} JPEG (deface cannot write it)"] += 1
                 continue
             if not min_pixels <= w * h <= max_pixels:
                 skipped[f"outside {min_pixels / 1e6:g}-{max_pixels / 1e6:g} MP"] += 1
@@ -135,11 +139,25 @@ def select_photos(dirs: Sequence[Path], min_pixels: int = MIN_PIXELS,
             if digest in seen:
                 skipped["same content as a photo already selected"] += 1
                 continue
+            if not decodes(path):
+                # PostSafe would rightly refuse it, and a refusal ends the whole benchmark.
+                skipped["does not decode (truncated or corrupt)"] += 1
+                continue
             seen.add(digest)
             out.append(Photo(path, w, h))
     for reason, count in sorted(skipped.items()):
         log.warning("passed over %d file%s: %s", count, "" if count == 1 else "s", reason)
     return out
+
+
+def decodes(path: Path) -> bool:
+    """Whether every pixel of the photo decodes (a truncated JPEG opens, then fails)."""
+    try:
+        with Image.open(path) as im:
+            im.load()
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return False
+    return True
 
 
 def parse_time_v(stderr: str) -> tuple[float, float, int]:
@@ -165,8 +183,9 @@ class Timing:
     tree_kb: int = 0  # the whole process tree, sampled every TREE_SAMPLE_S
 
 
-def timed(cmd: Sequence[str], timeout: float) -> Timing:
-    """Run ``cmd`` under /usr/bin/time -v, sampling its process tree's memory meanwhile."""
+def timed(cmd: Sequence[str], timeout: float, ok: Sequence[int] = (0,)) -> Timing:
+    """Run ``cmd`` under /usr/bin/time -v, sampling its process tree's memory meanwhile;
+    an exit code not in ``ok`` is an error."""
     tree_kb = [0]
 
     def sample(pid: int) -> None:
@@ -174,7 +193,7 @@ def timed(cmd: Sequence[str], timeout: float) -> Timing:
         tree_kb[0] = max(tree_kb[0], tree_rss_kb(pid))
 
     run = run_sampled(cmd, timeout, TREE_SAMPLE_S, sample)
-    if run.returncode != 0:
+    if run.returncode not in ok:
         raise BenchError(f"{cmd[0]} exited {run.returncode}: {run.stderr[-800:]}")
     _, cpu, peak = parse_time_v(run.stderr)
     return Timing(run.seconds, cpu, peak, tree_kb=max(tree_kb[0], peak))
@@ -184,9 +203,13 @@ def run_postsafe(postsafe: str, photos: Sequence[Photo], work: Path,
                  timeout: float) -> Timing:
     out = work / "postsafe_out"
     shutil.rmtree(out, ignore_errors=True)
+    # Exit 1 means some photos failed: the report says which and why, so read it first.
     timing = timed([*postsafe.split(), "redact", *(str(p.path) for p in photos),
-                              "--out", str(out)], timeout)
-    report = json.loads((out / "postsafe-report.json").read_text())
+                    "--out", str(out)], timeout, ok=(0, 1))
+    try:
+        report = json.loads((out / "postsafe-report.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise BenchError(f"PostSafe wrote no readable report: {exc}") from exc
     inner, errors = [], []
     for r in report["results"]:
         if r.get("status") == "error":
