@@ -40,6 +40,7 @@ bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/documents_eval.py
 	$(BIN)/python bench/screens_eval.py
 	$(BIN)/python bench/text_resolution.py
+	$(BIN)/python bench/face_resolution.py
 	$(BIN)/python bench/batch_eval.py
 	$(BIN)/python bench/speed_eval.py
 

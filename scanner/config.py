@@ -40,6 +40,9 @@ class ScanConfig:
     face_threshold: float = 0.4  # kept on one pass's word
     face_support_threshold: float = 0.2  # kept if a pass at another scale agrees
     face_flip: bool = False  # mirrored passes: +1% recall for 2x the time; off by default
+    # On photos searched below full resolution, small weak candidates of the finest pass are
+    # searched again up close (bench/face_resolution.py); what that finds is kept from here.
+    face_zoom_threshold: float = 0.3
     face_style: FaceStyle = FaceStyle.MOSAIC
     face_padding: float = 0.3  # grow each face box by this fraction on every side
     mosaic_blocks: int = 6  # at most this many blocks across the padded face

@@ -128,6 +128,31 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
     step = (length - tile) / (n - 1) if n > 1 else 0
     return [round(i * step) for i in range(n)]
 
+def merged_windows(boxes: np.ndarray, width: int, height: int) -> list[Tile]:
+    """Boxes (N, 4+) xyxy clipped to the image, overlapping ones replaced by their union until
+    no two windows overlap: each area is searched once, however many boxes asked for it."""
+    windows: list[list[int]] = []
+    for b in np.asarray(boxes, dtype=np.float64)[:, :4] if len(boxes) else ():
+        x0, y0 = max(0, math.floor(b[0])), max(0, math.floor(b[1]))
+        x1, y1 = min(width, math.ceil(b[2])), min(height, math.ceil(b[3]))
+        if x1 > x0 and y1 > y0:
+            windows.append([x0, y0, x1, y1])
+    merged = True
+    while merged:  # a union can reach windows that its parts did not
+        merged = False
+        out: list[list[int]] = []
+        for w in windows:
+            for o in out:
+                if w[0] < o[2] and o[0] < w[2] and w[1] < o[3] and o[1] < w[3]:
+                    o[:] = [min(o[0], w[0]), min(o[1], w[1]), max(o[2], w[2]), max(o[3], w[3])]
+                    merged = True
+                    break
+            else:
+                out.append(w)
+        windows = out
+    return [Tile(*w) for w in windows]
+
+
 def sample_step(width: int, height: int, max_samples: int = 65_536) -> int:
     """Grid step that leaves at most about ``max_samples`` pixels of a width x height box."""
     area = max(width, 0) * max(height, 0)

@@ -22,6 +22,7 @@ from scanner.detectors.base import Detector, get, register_builtins, registered
 from scanner.detectors.faces import (
     CenterFaceDetector,
     FacePlan,
+    _duplicates,
     decode,
     merge_overlapping,
     plan_scales,
@@ -174,6 +175,119 @@ def test_plan_scales_properties(width: int, height: int) -> None:
     long_side = max(width, height)
     assert scales[-1] == pytest.approx(min(3.0, 2048 / long_side))
     assert len(scales) <= 12
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "zoom"),
+    [
+        (0, 0, None),
+        (400, 300, None),  # searched upscaled already
+        (2048, 1536, None),  # the finest pass is full resolution
+        (2304, 1728, None),  # full resolution would be only 1.125x the finest pass
+        (2560, 1920, 1.0),  # 1.25x: worth a closer look
+        (3264, 2448, 1.0),
+        (4032, 3024, 1.0),  # 2x, at full resolution
+        (8000, 6000, 0.512),  # twice the finest pass (0.256), not full resolution
+        (3024, 4032, 1.0),
+    ],
+)
+def test_plan_scales_zoom_table(width: int, height: int, zoom: float | None) -> None:
+    plan = plan_scales(width, height)
+    assert plan.zoom == (None if zoom is None else pytest.approx(zoom))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 30000), st.integers(1, 30000))
+def test_plan_scales_zoom_properties(width: int, height: int) -> None:
+    plan = plan_scales(width, height)
+    fine = plan.scales[-1]
+    if plan.zoom is None:  # only where the finest pass is (nearly) full resolution already
+        assert fine * 1.2 >= min(1.0, 2 * fine)
+    else:
+        assert fine * 1.2 < plan.zoom <= min(1.0, 2 * fine) + 1e-12
+
+
+class _SquareFinder(CenterFaceDetector):
+    """A stand-in for the network that needs a face (a white square) to be 16 px wide at
+    its input to be sure of it, and sees one of 8-16 px only as a weak candidate, as
+    CenterFace does with small faces. Remembers the size of every crop it was given."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr("scanner.detectors.faces.session", lambda *a, **k: None)
+        super().__init__(ScanConfig())
+        self.crops: list[tuple[int, int]] = []
+
+    def _run(self, crop: np.ndarray) -> np.ndarray:
+        self.crops.append(crop.shape[:2])
+        mask = np.ascontiguousarray(crop[:, :, 0] > 127).astype(np.uint8)
+        n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+        boxes = []
+        for x, y, w, h, _ in stats[1:n]:
+            score = 0.9 if w >= 16 else 0.15 if w >= 8 else 0.0
+            if score:
+                boxes.append([x, y, x + w, y + h, score])
+        return np.array(boxes, dtype=np.float32).reshape(-1, 5)
+
+
+@pytest.mark.parametrize(
+    ("side", "zooms"),
+    [
+        (20, True),  # 10 px at the finest pass: a weak candidate there, sure at full size
+        (40, False),  # 20 px at the finest pass: kept from there, no need to look closer
+        (12, False),  # 6 px at the finest pass: no candidate, so nothing to zoom into
+    ],
+)
+def test_zoom_pass_finds_small_faces_around_weak_candidates(
+    monkeypatch: pytest.MonkeyPatch, side: int, zooms: bool
+) -> None:
+    det = _SquareFinder(monkeypatch)
+    image = np.zeros((3024, 4032, 3), dtype=np.uint8)
+    image[1500 : 1500 + side, 3000 : 3000 + side] = 255
+    plan = plan_scales(4032, 3024)
+    assert plan.zoom == 1.0
+    faces = det._detect(image, plan)
+    passes = len(det.crops)
+    det.crops.clear()
+    assert det._detect(image, FacePlan(plan.scales, zoom=None)) == (faces if not zooms else [])
+    assert len(det.crops) == passes - zooms  # the zoom pass is one window, ...
+    if zooms:
+        assert len(faces) == 1
+        r = faces[0].region
+        assert (r.x1, r.y1, r.x2, r.y2) == (3000, 1500, 3000 + side, 1500 + side)
+        assert faces[0].score == pytest.approx(0.9)
+    elif side == 12:
+        assert faces == []
+
+
+def test_zoom_window_is_small_and_in_bounds(monkeypatch: pytest.MonkeyPatch) -> None:
+    det = _SquareFinder(monkeypatch)
+    image = np.zeros((3024, 4032, 3), dtype=np.uint8)
+    image[3004:3024, 4012:4032] = 255  # in the corner: the window is cut by the frame
+    image[100:120, 100:120] = 255
+    image[100:120, 160:180] = 255  # near the last one: both share one window
+    plan = plan_scales(4032, 3024)
+    faces = det._detect(image, plan)
+    assert len(faces) == 3
+    corner, pair = sorted(det.crops[-2:])  # 256 px windows around the candidates
+    assert 120 <= corner[0] <= 160 and 120 <= corner[1] <= 160  # cut to about half by the frame
+    assert 230 <= pair[0] <= 270 and 290 <= pair[1] <= 330  # one window 60 px wider than one
+
+
+@pytest.mark.parametrize(
+    ("boxes", "faces", "expected"),
+    [
+        ([[0, 0, 10, 10]], [[0, 0, 10, 10]], [True]),  # the same box
+        ([[0, 0, 10, 10]], [[5, 0, 15, 10]], [True]),  # IoU 1/3
+        ([[0, 0, 10, 10]], [[6, 0, 16, 10]], [False]),  # IoU 0.25, 40% inside
+        ([[2, 2, 6, 6]], [[0, 0, 40, 40]], [True]),  # small, inside a big face
+        ([[0, 0, 40, 40]], [[2, 2, 6, 6]], [False]),  # big, around a small face
+        ([[50, 50, 60, 60], [0, 0, 10, 10]], [[0, 0, 10, 10]], [False, True]),
+        ([[0, 0, 0, 0]], [[0, 0, 10, 10]], [False]),  # an empty box
+    ],
+)
+def test_duplicates_table(boxes: list, faces: list, expected: list[bool]) -> None:
+    got = _duplicates(np.array(boxes, dtype=np.float32), np.array(faces, dtype=np.float32))
+    assert got.tolist() == expected
 
 
 # ------------------------------------------------------------------------------------------

@@ -9,7 +9,16 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from scanner.geometry import Tile, balanced_tiles, containment, nms, pyramid, rescale, tiles
+from scanner.geometry import (
+    Tile,
+    balanced_tiles,
+    containment,
+    merged_windows,
+    nms,
+    pyramid,
+    rescale,
+    tiles,
+)
 from scanner.types import Region
 
 # ------------------------------------------------------------------------------------------
@@ -483,3 +492,55 @@ def test_pyramid_sizes_match_rescale(h: int, w: int, scales: list[float]) -> Non
     assert [lv.shape for lv in pyramid(image, scales)] == [rescale(image, s).shape
                                                            for s in scales]
 
+
+
+# ------------------------------------------------------------------------------------------
+# merged_windows
+
+
+@pytest.mark.parametrize(
+    ("boxes", "expected"),
+    [
+        ([], []),
+        ([[10, 10, 20, 20]], [Tile(10, 10, 20, 20)]),
+        ([[10.4, 10.6, 19.2, 19.9]], [Tile(10, 10, 20, 20)]),  # grown to whole pixels
+        ([[0, 0, 10, 10], [5, 5, 15, 15]], [Tile(0, 0, 15, 15)]),  # overlapping: their union
+        ([[0, 0, 10, 10], [10, 0, 20, 10]], [Tile(0, 0, 10, 10), Tile(10, 0, 20, 10)]),  # touching
+        ([[0, 0, 10, 10], [30, 30, 40, 40]], [Tile(0, 0, 10, 10), Tile(30, 30, 40, 40)]),
+        # The union of the first two reaches the third, which overlaps neither of them.
+        ([[0, 0, 10, 10], [8, 0, 18, 10], [12, 8, 40, 40]], [Tile(0, 0, 40, 40)]),
+        ([[-50, -50, 10, 10]], [Tile(0, 0, 10, 10)]),  # clipped to the image
+        ([[90, 90, 150, 150]], [Tile(90, 90, 100, 100)]),
+        ([[120, 0, 150, 10], [0, -30, 10, -5], [5, 5, 5, 9]], []),  # outside, or empty
+    ],
+)
+def test_merged_windows_table(boxes: list, expected: list[Tile]) -> None:
+    assert merged_windows(np.array(boxes, dtype=np.float32), 100, 100) == expected
+
+
+def test_merged_windows_ignore_a_score_column() -> None:
+    boxes = np.array([[0, 0, 10, 10, 0.9, 3]], dtype=np.float32)
+    assert merged_windows(boxes, 100, 100) == [Tile(0, 0, 10, 10)]
+
+
+_window_boxes = st.lists(
+    st.tuples(st.floats(-50, 250), st.floats(-50, 250), st.floats(0, 120), st.floats(0, 120)),
+    max_size=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_window_boxes, st.integers(1, 200), st.integers(1, 200))
+def test_merged_windows_are_disjoint_in_bounds_and_cover_every_box(raw, width, height) -> None:
+    boxes = np.array([[x, y, x + w, y + h] for x, y, w, h in raw], dtype=np.float64)
+    windows = merged_windows(boxes, width, height)
+    for t in windows:
+        assert 0 <= t.x0 < t.x1 <= width and 0 <= t.y0 < t.y1 <= height
+    for a, b in [(a, b) for i, a in enumerate(windows) for b in windows[i + 1 :]]:
+        assert a.x1 <= b.x0 or b.x1 <= a.x0 or a.y1 <= b.y0 or b.y1 <= a.y0, (a, b)
+    for x1, y1, x2, y2 in boxes:
+        cx1, cy1, cx2, cy2 = max(x1, 0), max(y1, 0), min(x2, width), min(y2, height)
+        if cx2 - cx1 < 1e-9 or cy2 - cy1 < 1e-9:
+            continue
+        assert any(t.x0 <= cx1 and cx2 <= t.x1 and t.y0 <= cy1 and cy2 <= t.y1
+                   for t in windows), (x1, y1, x2, y2, windows)
