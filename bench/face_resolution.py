@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 from _common import BenchError, add_logging, cli, setup_logging
-from faces_eval import DEFAULT_EVAL, Box, load_ground_truth, matches
+from faces_eval import DEFAULT_EVAL, Box, load_ground_truth, matches, width_bin
 
 log = logging.getLogger("face_resolution")
 
@@ -106,13 +106,6 @@ def make_frames(photos: list[tuple[np.ndarray, list[Box]]], scale: float
     return frames
 
 
-def size_bin(width: float) -> str:
-    for name, lo, hi in BINS:
-        if lo <= width < hi:
-            return name
-    return BINS[-1][0]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL,
@@ -143,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         for frame, faces in make_frames(photos, scale):
             frames += 1
             for face in faces:
-                totals[size_bin(face[2] - face[0])] += 1
+                totals[width_bin(face[2] - face[0], BINS)] += 1
             for side in args.sides:
                 start = time.perf_counter()
                 plan = plan_scales(WIDTH, HEIGHT, fine_side=side)
@@ -154,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
                 boxes = [(f.region.x1, f.region.y1, f.region.x2, f.region.y2) for f in preds]
                 hits = [face for face in faces if any(matches(face, p) for p in boxes)]
                 for face in hits:
-                    found[size_bin(face[2] - face[0])][side] += 1
+                    found[width_bin(face[2] - face[0], BINS)][side] += 1
                 log.info("photos at %.2gx, frame %d, finest side %d: %d/%d faces found",
                          scale, frames, side, len(hits), len(faces))
 

@@ -94,11 +94,11 @@ def matches(gt: Box, pred: Box) -> bool:
     return iou >= IOU_MIN or cover >= COVER_MIN
 
 
-def width_bin(width: float) -> str:
-    for name, lo, hi in BINS:
+def width_bin(width: float, bins: Sequence[tuple[str, float, float]] = BINS) -> str:
+    for name, lo, hi in bins:
         if lo <= width < hi:
             return name
-    return BINS[-1][0]
+    return bins[-1][0]
 
 
 def ratio(num: int, den: int) -> float | None:
