@@ -128,6 +128,7 @@ def _starts(length: int, tile: int, overlap: int) -> list[int]:
     step = (length - tile) / (n - 1) if n > 1 else 0
     return [round(i * step) for i in range(n)]
 
+
 def merged_windows(boxes: np.ndarray, width: int, height: int) -> list[Tile]:
     """Boxes (N, 4+) xyxy clipped to the image, overlapping ones replaced by their union until
     no two windows overlap: each area is searched once, however many boxes asked for it."""

@@ -62,11 +62,10 @@ def plan_scales(width: int, height: int, *, coarse_side: int = 640, fine_side: i
     lot with its size at the input, and half-octave steps give every face a size at which it
     scores well.
 
-    The finest pass is set relative to the frame, not in camera pixels: a face 0.6% of the
-    long side wide (12 px at 2048) is searched for in a 12 MP photo as in a 2 MP one. Full
-    resolution on a 12 MP photo would cost 5x the network time for faces under 24 px there.
-    Instead, when the finest pass is below full resolution, the zoom pass looks again at up to
-    ``zoom`` times it (never above full resolution) around that pass's weak small candidates.
+    The finest pass is set relative to the frame, not in camera pixels. A full pass at full
+    resolution on a 12 MP photo would cost 5x the network time; instead, when the finest pass
+    is below full resolution, the zoom pass looks again at up to ``zoom`` times it (never above
+    full resolution) only around that pass's weak small candidates.
     """
     long_side = max(width, height)
     if long_side <= 0:
@@ -134,7 +133,7 @@ class CenterFaceDetector:
         keep = nms(dets[:, :4], dets[:, 4], self.nms_iou)
         faces = dets[[i for i in keep if self._accept(dets, i, w, h)], :5]
         if plan.zoom is not None:
-            faces = np.concatenate([faces, self._zoom(image, plan, dets, faces)])
+            faces = np.concatenate([faces, self._zoom(image, plan, plan.zoom, dets, faces)])
         out: list[Finding] = []
         for x1, y1, x2, y2, score in merge_overlapping(faces):
             region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
@@ -142,14 +141,13 @@ class CenterFaceDetector:
                 out.append(Finding(FindingKind.FACE, region, float(score), self.name))
         return out
 
-    def _zoom(self, image: np.ndarray, plan: FacePlan, dets: np.ndarray,
+    def _zoom(self, image: np.ndarray, plan: FacePlan, zoom: float, dets: np.ndarray,
               faces: np.ndarray) -> np.ndarray:
-        """Faces (N, 5) found by searching again at ``plan.zoom`` around the finest pass's
+        """Faces (N, 5) found by searching again at ``zoom`` around the finest pass's
         small candidates that were not kept. A face there that is too small for the finest
         pass still leaves a weak candidate in it (on the face-resolution bench, 86% of the
         missed 16-48 px faces score >= 0.1); a typical photo has a handful, so this costs far
         less than a full pass at the zoom scale. A zoomed face is kept on its own score."""
-        assert plan.zoom is not None
         h, w = image.shape[:2]
         fine = plan.scales[-1]
         last = dets[dets[:, 5] == len(plan.scales) - 1]
@@ -158,12 +156,12 @@ class CenterFaceDetector:
             last = last[~_duplicates(last, faces)]
         if not len(last):
             return np.empty((0, 5), dtype=np.float32)
-        half = plan.zoom_window / 2 / plan.zoom
+        half = plan.zoom_window / 2 / zoom
         cx, cy = (last[:, 0] + last[:, 2]) / 2, (last[:, 1] + last[:, 3]) / 2
         found = []
         for t in merged_windows(np.stack([cx - half, cy - half, cx + half, cy + half], 1), w, h):
             window = image[t.y0 : t.y1, t.x0 : t.x1]
-            boxes = self._detect_at_scale(window, rescale(window, plan.zoom), plan)
+            boxes = self._detect_at_scale(window, rescale(window, zoom), plan)
             boxes[:, [0, 2]] += t.x0
             boxes[:, [1, 3]] += t.y0
             found.append(boxes[boxes[:, 4] >= self.zoom_threshold])
