@@ -96,3 +96,12 @@ def share_covered(shape: Sequence[Point], hidden: np.ndarray) -> float:
     local = mask([[(x - x1, y - y1) for x, y in shape]], x2 - x1, y2 - y1)
     n = int(local.sum())
     return float(hidden[y1:y2, x1:x2][local].sum()) / n if n else 0.0
+
+
+def box_covered(target: Sequence[float], shapes: Iterable[Sequence[Point]]) -> float:
+    """The share of a box's pixels [x1, y1, x2, y2] that the shapes cover (rasterised)."""
+    x1, y1, x2, y2 = (round(v) for v in target[:4])
+    if x2 <= x1 or y2 <= y1:
+        return 0.0
+    local = [[(x - x1, y - y1) for x, y in s] for s in shapes]
+    return float(mask(local, x2 - x1, y2 - y1).mean())

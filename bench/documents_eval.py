@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import json
 import logging
-import math
 import os
 import shutil
 import subprocess
@@ -37,7 +36,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 from _common import (
     BenchError,
     add_logging,
@@ -47,6 +45,7 @@ from _common import (
     cli,
     setup_logging,
 )
+from _shapes import REDACT_ACTIONS, box_covered, hiding
 from faces_eval import area, intersection
 from metadata_eval import (
     REPORT_NAME,
@@ -76,7 +75,6 @@ DECODE = "exif_transpose;RGB-or-L;alpha-on-white;pnm"
 CACHE_SCHEMA = 1
 
 PAPER_KINDS = {"document", "text", "screen"}
-REDACT_ACTIONS = {"fill", "mosaic", "blur"}
 PAPER_MIN = 0.95
 
 TARGET_LEAK_PCT = 1.0
@@ -305,35 +303,6 @@ class Ocrer:
 # --------------------------------------------------------------------------- coverage
 
 
-def covered_fraction(target: Box, boxes: Iterable[Sequence[float]]) -> float:
-    """Share of the target box's pixels inside the union of ``boxes`` (rasterised mask)."""
-    x1, y1, x2, y2 = (round(v) for v in target[:4])
-    w, h = x2 - x1, y2 - y1
-    if w <= 0 or h <= 0:
-        return 0.0
-    mask = np.zeros((h, w), dtype=bool)
-    for b in boxes:
-        bx1, by1 = max(x1, math.floor(b[0])), max(y1, math.floor(b[1]))
-        bx2, by2 = min(x2, math.ceil(b[2])), min(y2, math.ceil(b[3]))
-        if bx2 > bx1 and by2 > by1:
-            mask[by1 - y1 : by2 - y1, bx1 - x1 : bx2 - x1] = True
-    return float(mask.mean())
-
-
-def redaction_boxes(findings: Iterable[dict], kinds: set[str] | None = None) -> list[Box]:
-    """Boxes of findings that hide pixels (fill/mosaic/blur), optionally of some kinds only."""
-    out = []
-    for f in findings:
-        if f.get("action") not in REDACT_ACTIONS:
-            continue
-        if kinds is not None and f.get("kind") not in kinds:
-            continue
-        box = f.get("box")
-        if isinstance(box, list | tuple) and len(box) >= 4:
-            out.append(tuple(float(v) for v in box[:4]))
-    return out  # type: ignore[return-value]
-
-
 def findings_by_name(report: dict) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {}
     for r in report.get("results", []):
@@ -483,8 +452,8 @@ def judge_column(
             if info.get("error"):
                 cov = 0.0
             else:
-                cov = covered_fraction(
-                    extents[name], redaction_boxes(col.findings.get(name, []), PAPER_KINDS)
+                cov = box_covered(
+                    extents[name], hiding(col.findings.get(name, []), PAPER_KINDS)
                 )
             info["paper_coverage"] = cov
         total += len(words)

@@ -244,8 +244,8 @@ def predictions_from_report(
     preds: dict[str, list[Box]] = {}
     failed: dict[str, str] = {}
     results = report.get("results", [])
-    if report.get("version") != 1:
-        log.warning("report version is %r, expected 1", report.get("version"))
+    if report.get("version") not in (1, 2):
+        log.warning("report version is %r, expected 1 or 2", report.get("version"))
     for r in results:
         name = Path(str(r.get("source", ""))).name
         if r.get("status") == "skipped":

@@ -595,8 +595,8 @@ def resolve_output(output: str | None, out_dir: Path) -> Path | None:
 
 
 def postsafe_pairs(report: dict, sources: list[Path], out_dir: Path) -> list[Job]:
-    if report.get("version") != 1:
-        log.warning("report version is %r, expected 1", report.get("version"))
+    if report.get("version") not in (1, 2):
+        log.warning("report version is %r, expected 1 or 2", report.get("version"))
     by_name: dict[str, dict] = {}
     for r in report.get("results", []):
         name = Path(str(r.get("source", ""))).name

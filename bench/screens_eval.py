@@ -36,7 +36,7 @@ from _common import (
     cli,
     setup_logging,
 )
-from documents_eval import REDACT_ACTIONS, covered_fraction, redaction_boxes
+from _shapes import REDACT_ACTIONS, box_covered, hiding
 from metadata_eval import REPORT_NAME, list_sources, run_postsafe
 from PIL import Image
 
@@ -96,8 +96,8 @@ def score(report: dict, sources: Sequence[Path], gt: dict[str, list[dict]]) -> d
         if name in by_name:
             log.warning("two results share the basename %s", name)
         by_name[name] = r
-    if report.get("version") != 1:
-        log.warning("report version is %r, expected 1", report.get("version"))
+    if report.get("version") not in (1, 2):
+        log.warning("report version is %r, expected 1 or 2", report.get("version"))
 
     photos: dict[str, dict] = {}
     screens: list[dict] = []
@@ -128,7 +128,7 @@ def score(report: dict, sources: Sequence[Path], gt: dict[str, list[dict]]) -> d
         for f in findings:
             k = kinds.setdefault(str(f.get("kind")), {})
             k[str(f.get("action"))] = k.get(str(f.get("action")), 0) + 1
-        boxes = redaction_boxes(findings)
+        shapes = hiding(findings)
         info["size"] = list(size) if size else None
         info["findings"] = len(findings)
         info["faces"] = sum(f.get("kind") == "face" for f in findings)
@@ -136,7 +136,7 @@ def score(report: dict, sources: Sequence[Path], gt: dict[str, list[dict]]) -> d
             {str(f.get("kind")) for f in findings if f.get("action") in REDACT_ACTIONS}
         )
         info["redacted_share"] = (
-            covered_fraction((0, 0, size[0], size[1]), boxes)
+            box_covered((0, 0, size[0], size[1]), shapes)
             if size and "error" not in info
             else None
         )
@@ -147,12 +147,12 @@ def score(report: dict, sources: Sequence[Path], gt: dict[str, list[dict]]) -> d
             if o["cls"] not in SCREEN_CLASSES:
                 continue
             box = o["box"]
-            cov = 0.0 if "error" in info else covered_fraction(box, boxes)
+            cov = 0.0 if "error" in info else box_covered(box, shapes)
             by = sorted(
                 {
                     str(f.get("kind"))
                     for f in findings
-                    if covered_fraction(box, redaction_boxes([f])) > 0
+                    if box_covered(box, hiding([f])) > 0
                 }
             )
             screens.append(

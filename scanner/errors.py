@@ -27,3 +27,7 @@ class WriteError(ScannerError):
 
 class UsageError(ScannerError):
     """The caller asked for something unsafe or impossible (e.g. output inside an input)."""
+
+
+class InvalidShape(ScannerError, ValueError):
+    """Coordinates that are no shape: fewer than three points, or a non-finite value."""

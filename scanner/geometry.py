@@ -1,4 +1,5 @@
-"""Box arithmetic shared by detectors: NMS, merging, tiles and scale mapping."""
+"""Box and shape arithmetic shared by detectors, redactors and verification: NMS, merging,
+tiles, scale mapping, and the pixels a shape covers."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from scanner.types import Region, Shape
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
@@ -158,3 +161,95 @@ def sample_step(width: int, height: int, max_samples: int = 65_536) -> int:
     """Grid step that leaves at most about ``max_samples`` pixels of a width x height box."""
     area = max(width, 0) * max(height, 0)
     return max(1, math.ceil(math.sqrt(area / max_samples)))
+
+
+def pixel_box(region: Region, width: int, height: int) -> tuple[int, int, int, int] | None:
+    """The integer window a region covers, grown outward and clipped; None when empty."""
+    x1, y1, x2, y2 = region.to_int()
+    x1, y1 = max(0, x1), max(0, y1)
+    x2, y2 = min(width, x2), min(height, y2)
+    if x2 <= x1 or y2 <= y1:
+        return None
+    return x1, y1, x2, y2
+
+
+@dataclass(frozen=True, slots=True)
+class Covered:
+    """The pixels a shape covers: a window of the image and a mask over that window."""
+
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    mask: np.ndarray  # bool (y2 - y1, x2 - x1)
+
+
+def covered(shape: Shape, width: int, height: int) -> Covered | None:
+    """Every pixel that any part of ``shape`` touches (never fewer: hiding errs outward);
+    None when it lies outside the picture. A box covers exactly its integer window."""
+    box = pixel_box(shape.bounds, width, height)
+    if box is None:
+        return None
+    x1, y1, x2, y2 = box
+    if shape.is_box:
+        return Covered(x1, y1, x2, y2, np.ones((y2 - y1, x2 - x1), dtype=bool))
+    b = shape.bounds
+    if b.x1 < 0 or b.y1 < 0 or b.x2 > width or b.y2 > height:
+        inside = clip_shape(shape, width, height)  # keeps fillPoly's fixed-point coordinates small
+        if inside is None:
+            return None
+        shape = inside
+    # Pixel (i, j) has its centre at (i + 0.5, j + 0.5); fillPoly takes centres at integers,
+    # in 1/16 px (shift=4). It fills the pixels whose centres lie inside; growing that by one
+    # pixel adds those the outline only crosses.
+    pts = np.round((np.asarray(shape.points, dtype=np.float64) - (x1 + 0.5, y1 + 0.5)) * 16)
+    filled = np.zeros((y2 - y1, x2 - x1), dtype=np.uint8)
+    cv2.fillPoly(filled, [pts.astype(np.int32)], 1, lineType=cv2.LINE_8, shift=4)
+    grown = np.asarray(cv2.dilate(filled, np.ones((3, 3), np.uint8)), dtype=bool)
+    return Covered(x1, y1, x2, y2, grown)
+
+
+def shape_mask(shapes: Sequence[Shape], width: int, height: int) -> np.ndarray:
+    """A whole-picture bool mask of the pixels the shapes cover."""
+    out = np.zeros((height, width), dtype=bool)
+    for shape in shapes:
+        c = covered(shape, width, height)
+        if c is not None:
+            out[c.y1 : c.y2, c.x1 : c.x2] |= c.mask
+    return out
+
+
+def clip_shape(shape: Shape, width: int, height: int) -> Shape | None:
+    """The part of ``shape`` inside the picture; None when nothing is. A shape that crosses
+    itself (corners in the wrong order) is taken as its convex hull, which covers it."""
+    b = shape.bounds
+    if shape.area <= 0:  # all on one line: hide the box around it rather than nothing
+        inside = b.clip(width, height)
+        return None if inside.empty else Shape.box(inside)
+    if b.x1 >= 0 and b.y1 >= 0 and b.x2 <= width and b.y2 <= height:
+        return shape
+    from shapely.geometry import Polygon, box
+
+    poly = Polygon(shape.points)
+    if not poly.is_valid:
+        poly = poly.convex_hull
+    part = poly.intersection(box(0, 0, width, height))
+    if part.is_empty or part.area <= 0:
+        return None
+    if part.geom_type != "Polygon":  # pieces of a concave outline: one shape over them all
+        part = part.convex_hull
+    return Shape.of(list(part.exterior.coords)[:-1])
+
+
+def hull(points: np.ndarray) -> Shape:
+    """The convex hull of (N, 2) points as a shape (N >= 3, not all on one line)."""
+    pts = cv2.convexHull(np.asarray(points, dtype=np.float32).reshape(-1, 1, 2))
+    return Shape.of(pts.reshape(-1, 2))
+
+
+def grown_rect(points: np.ndarray, margin: float) -> np.ndarray:
+    """The minimum-area rectangle around (N, 2) ``points``, grown by ``margin`` px on every
+    side: four corners (float32)."""
+    (cx, cy), (w, h), angle = cv2.minAreaRect(np.asarray(points, dtype=np.float32))
+    return np.asarray(cv2.boxPoints(((cx, cy), (w + 2 * margin, h + 2 * margin), angle)),
+                      dtype=np.float32)

@@ -20,12 +20,13 @@ from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
+from scanner.geometry import clip_shape
 from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
 from scanner.names import name_warnings
 from scanner.parallel import map_ordered
 from scanner.redactors.base import get as get_redactor
-from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
 
 log = logging.getLogger(__name__)
 UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
@@ -140,29 +141,36 @@ class Pipeline:
         return people.faceless(findings)
 
     def decide(self, findings: Sequence[Finding], width: int, height: int) -> list[Finding]:
-        """Give each finding its action and its final (padded, clipped) region."""
+        """Give each finding its action and its final area: a face's padded box, anything
+        else its shape clipped to the picture, with ``region`` the box around it."""
         out: list[Finding] = []
         for f in findings:
             coords = (f.region.x1, f.region.y1, f.region.x2, f.region.y2)
             if not all(math.isfinite(c) for c in coords):
                 # A box we cannot place is a face we cannot hide: never drop it silently.
                 raise ScannerError(f"{f.detector} returned a box with invalid coordinates")
+            shape: Shape | None = None
             if f.kind is FindingKind.FACE:
                 region = f.region.expand(self.config.face_padding).clip(width, height)
                 action = Action(self.config.face_style.value)
-            elif f.kind is FindingKind.PERSON:
-                action = Action.FILL if self.config.redact_people else Action.FLAGGED
-                region = f.region.clip(width, height)
-            elif (f.kind is FindingKind.TEXT and not f.pii
-                  and self.config.policy is Policy.BALANCED):
-                # Balanced: signs and short text with no personal data in them stay.
-                region, action = f.region.clip(width, height), Action.KEPT
             else:
-                region = f.region.clip(width, height)
-                action = Action(self.config.text_style.value)
+                if f.kind is FindingKind.PERSON:
+                    action = Action.FILL if self.config.redact_people else Action.FLAGGED
+                elif (f.kind is FindingKind.TEXT and not f.pii
+                      and self.config.policy is Policy.BALANCED):
+                    action = Action.KEPT  # balanced: signs and short text with no personal data
+                else:
+                    action = Action(self.config.text_style.value)
+                if f.shape is None:
+                    region = f.region.clip(width, height)
+                else:
+                    shape = clip_shape(f.shape, width, height)
+                    if shape is None:
+                        continue
+                    region = shape.bounds.clip(width, height)
             if region.empty:
                 continue
-            out.append(replace(f, region=region, action=action))
+            out.append(replace(f, region=region, shape=shape, action=action))
         return out
 
     def verify(self, redacted: np.ndarray, decided: list[Finding], width: int,
@@ -199,9 +207,9 @@ class Pipeline:
     def redact(self, pixels: np.ndarray, findings: Sequence[Finding]) -> np.ndarray:
         result = pixels
         for action in (Action.MOSAIC, Action.BLUR, Action.FILL):
-            regions = [f.region for f in findings if f.action is action]
-            if regions:
-                result = get_redactor(action.value)(self.config).redact(result, regions)
+            shapes = [f.outline for f in findings if f.action is action]
+            if shapes:
+                result = get_redactor(action.value)(self.config).redact(result, shapes)
         return result
 
     def write(self, pixels: np.ndarray, fmt: str, output: Path) -> Path:

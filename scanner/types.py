@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+
+from scanner.errors import InvalidShape
 
 
 class FindingKind(StrEnum):
@@ -102,8 +106,6 @@ class Region:
 
     def to_int(self) -> tuple[int, int, int, int]:
         """Integer pixel box that fully contains this region (never shrinks it)."""
-        import math
-
         return (
             math.floor(self.x1),
             math.floor(self.y1),
@@ -115,6 +117,67 @@ class Region:
         return list(self.to_int())
 
 
+Point = tuple[float, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """A closed polygon in pixel coordinates (x right, y down): the area a finding covers.
+
+    A text line is its rotated rectangle, a page or screen its quadrilateral, a paragraph the
+    hull of its lines. Refuses fewer than three points and non-finite coordinates when built,
+    so a shape that exists can be drawn and filled.
+    """
+
+    points: tuple[Point, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.points) < 3:
+            raise InvalidShape(f"a shape needs at least 3 points, not {len(self.points)}")
+        for p in self.points:
+            if len(p) != 2 or not (math.isfinite(p[0]) and math.isfinite(p[1])):
+                raise InvalidShape(f"a shape has an invalid point {p!r}")
+
+    @classmethod
+    def of(cls, points: Iterable[Iterable[float]]) -> Shape:
+        """From any sequence of (x, y) pairs (numpy rows included)."""
+        return cls(tuple((float(x), float(y)) for x, y in points))
+
+    @classmethod
+    def box(cls, region: Region) -> Shape:
+        """The region's corners; an inverted region, like an empty one, covers nothing."""
+        x1, y1 = region.x1, region.y1
+        x2, y2 = max(x1, region.x2), max(y1, region.y2)
+        return cls(((x1, y1), (x2, y1), (x2, y2), (x1, y2)))
+
+    @property
+    def bounds(self) -> Region:
+        xs = [x for x, _ in self.points]
+        ys = [y for _, y in self.points]
+        return Region(min(xs), min(ys), max(xs), max(ys))
+
+    @property
+    def area(self) -> float:
+        """Enclosed area (shoelace; a self-crossing outline counts its loops against each
+        other)."""
+        pts = self.points
+        twice = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1],
+                                                                      strict=True))
+        return abs(twice) / 2
+
+    @property
+    def is_box(self) -> bool:
+        """An axis-aligned rectangle: its bounds cover exactly what it covers."""
+        if len(self.points) != 4:
+            return False
+        b = self.bounds
+        return all(x in (b.x1, b.x2) and y in (b.y1, b.y2) for x, y in self.points) and (
+            len(set(self.points)) == 4)
+
+    def as_list(self) -> list[list[float]]:
+        return [[round(x, 1), round(y, 1)] for x, y in self.points]
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     kind: FindingKind
@@ -124,11 +187,18 @@ class Finding:
     action: Action | None = None  # decided by the pipeline, never by a detector
     detail: str = ""  # plain-words explanation; never the sensitive content itself
     pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.pii keys)
-    quad: tuple[tuple[float, float], ...] = ()  # corners of a rotated line/surface, if known
+    # What is hidden: the thing's own outline (a rotated line, a tilted page). None: ``region``
+    # itself (faces, codes, drawn boxes). ``region`` is always the box around it.
+    shape: Shape | None = None
     decided_by: str = ""  # "user" when a reviewer chose the action (review page); else automatic
 
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)
+
+    @property
+    def outline(self) -> Shape:
+        """The area this finding covers, as a polygon."""
+        return self.shape if self.shape is not None else Shape.box(self.region)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from scanner.detectors.base import Detector
-from scanner.geometry import sample_step
+from scanner.geometry import covered, sample_step, shape_mask
 from scanner.parallel import map_ordered
-from scanner.redactors.base import pixel_box
 from scanner.types import Action, Finding, FindingKind
 
 HIDING = (Action.MOSAIC, Action.BLUR, Action.FILL)
@@ -38,32 +37,27 @@ def family(kind: FindingKind) -> str:
 def hidden_mask(shape: tuple[int, ...], findings: Sequence[Finding],
                 of_family: str | None = None) -> np.ndarray:
     h, w = shape[:2]
-    mask = np.zeros((h, w), dtype=bool)
-    for f in findings:
-        if f.action in HIDING and (of_family is None or family(f.kind) == of_family):
-            box = pixel_box(f.region, w, h)
-            if box is not None:
-                x1, y1, x2, y2 = box
-                mask[y1:y2, x1:x2] = True
-    return mask
+    return shape_mask([f.outline for f in findings if f.action in HIDING
+                       and (of_family is None or family(f.kind) == of_family)], w, h)
 
 
 def unchanged(original: np.ndarray, redacted: np.ndarray,
               decided: Sequence[Finding]) -> list[Finding]:
-    """Redactions whose pixels did not actually change (a box that missed, a no-op style)."""
+    """Redactions whose pixels did not actually change (a shape that missed, a no-op style)."""
     h, w = original.shape[:2]
     out = []
     for f in decided:
         if f.action not in HIDING:
             continue
-        box = pixel_box(f.region, w, h)
-        if box is None:
+        c = covered(f.outline, w, h)
+        if c is None:
             continue
-        x1, y1, x2, y2 = box
         # A sample of at most ~64k pixels on a regular grid judges a large fill as well as all
-        # of its millions of pixels (a fill or mosaic changes the whole region, not specks).
-        step = sample_step(x2 - x1, y2 - y1)
-        a, b = original[y1:y2:step, x1:x2:step], redacted[y1:y2:step, x1:x2:step]
+        # of its millions of pixels (a fill or mosaic changes the whole shape, not specks).
+        step = sample_step(c.x2 - c.x1, c.y2 - c.y1)
+        inside = c.mask[::step, ::step]
+        a = original[c.y1 : c.y2 : step, c.x1 : c.x2 : step][inside]
+        b = redacted[c.y1 : c.y2 : step, c.x1 : c.x2 : step][inside]
         # A flat area (a white wall) may legitimately not change under a mosaic.
         if a.size and float(a.std()) > 4.0 and float(np.abs(a.astype(np.int16) - b).mean()) < 1.0:
             out.append(f)
@@ -86,24 +80,24 @@ def check(redacted: np.ndarray, decided: Sequence[Finding],
 
     for found in map_ordered(look, detectors, workers):
         for f in found:
-            box = pixel_box(f.region, w, h)
-            if box is None:
+            c = covered(f.outline, w, h)
+            if c is None:
                 continue
-            x1, y1, x2, y2 = box
-            area = (x2 - x1) * (y2 - y1)
+            area = max(int(c.mask.sum()), 1)
             own = family(f.kind)
             other = "text" if own == "person" else "person"
-            covered = float(masks[own][y1:y2, x1:x2].sum()) / area
-            if own == "text" and covered >= TEXT_LEAK_COVERAGE:
+            share = float(masks[own][c.y1 : c.y2, c.x1 : c.x2][c.mask].sum()) / area
+            if own == "text" and share >= TEXT_LEAK_COVERAGE:
                 leaks.append(f)  # text read where we hid text: the style did not hide it
-            elif own == "text" and covered >= LEAK_COVERAGE:
+            elif own == "text" and share >= LEAK_COVERAGE:
                 new.append(f)  # a line running past the fill's edge: extend the fill over it
-            elif covered >= LEAK_COVERAGE:
+            elif share >= LEAK_COVERAGE:
                 # A coarse mosaic keeps a face-shaped blob by design, and a recall-tuned
                 # detector still calls it a face at a low score. Only a clear face is a leak.
                 if f.score >= face_leak_score:
                     leaks.append(f)
-            elif float(masks[other][y1:y2, x1:x2].sum()) / area < LEAK_COVERAGE:
+            elif (float(masks[other][c.y1 : c.y2, c.x1 : c.x2][c.mask].sum()) / area
+                  < LEAK_COVERAGE):
                 new.append(f)
             # else: found inside the other family's redaction (text in a face mosaic); the
             # pixels there are already hidden.

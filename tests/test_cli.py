@@ -73,7 +73,7 @@ def test_redact_writes_mirrored_copies_and_reports(photos: Path, tmp_path: Path,
     html = (out / REPORT_HTML).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
     report = _report(out / REPORT_JSON)
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["mode"] == "redact"
     statuses = {Path(r["source"]).name: r["status"] for r in report["results"]}
     assert statuses == {"a.jpg": "redacted", "b.png": "redacted", "c.heic": "redacted",
@@ -257,7 +257,7 @@ def test_scan_writes_only_the_json_report(photos: Path, tmp_path: Path,
     after = sorted(p for p in tmp_path.rglob("*"))
     assert after == sorted([*before, report_path])
     report = _report(report_path)
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["tool"] == "postsafe"
     assert report["mode"] == "scan"
     assert all(r["output"] is None for r in report["results"])

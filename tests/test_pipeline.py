@@ -539,7 +539,7 @@ def test_report_dict_shape(fake_pipeline: PipelineFactory, noisy_png: Path, tmp_
     result = fake_pipeline([Region(100, 100, 200, 200)]).process(noisy_png, out,
                                                                  display="in/noisy.png")
     report = report_dict([result], out_root=tmp_path / "out", mode="redact", settings={"x": 1})
-    assert report["version"] == 1
+    assert report["version"] == 2
     assert report["summary"]["redacted"] == 1
     (entry,) = report["results"]
     assert entry["source"] == "in/noisy.png"

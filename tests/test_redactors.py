@@ -10,17 +10,22 @@ from hypothesis import strategies as st
 
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
-from scanner.redactors.base import get, pixel_box, register
+from scanner.geometry import pixel_box
+from scanner.redactors.base import get, register
 from scanner.redactors.blur import BlurRedactor
 from scanner.redactors.fill import FillRedactor
 from scanner.redactors.mosaic import MosaicRedactor
-from scanner.types import Region
+from scanner.types import Region, Shape
 
 STYLES = ("mosaic", "blur", "fill")
 
 
 def _redactor(style: str, config: ScanConfig | None = None):
     return get(style)(config or ScanConfig())
+
+
+def _boxes(regions: list[Region]) -> list[Shape]:
+    return [Shape.box(r) for r in regions]
 
 
 def _outside_mask(shape: tuple[int, ...], regions: list[Region]) -> np.ndarray:
@@ -51,7 +56,7 @@ def _runs(row: np.ndarray) -> int:
 def test_original_never_modified(style: str) -> None:
     img = noise(120, 90)
     before = img.copy()
-    out = _redactor(style).redact(img, [Region(10, 10, 60, 70), Region(-5, 50, 30, 200)])
+    out = _redactor(style).redact(img, _boxes([Region(10, 10, 60, 70), Region(-5, 50, 30, 200)]))
     np.testing.assert_array_equal(img, before)
     assert out is not img
     assert out.shape == img.shape and out.dtype == np.uint8
@@ -61,7 +66,7 @@ def test_original_never_modified(style: str) -> None:
 def test_read_only_input_is_fine(style: str) -> None:
     img = noise(64, 48)
     img.setflags(write=False)
-    out = _redactor(style).redact(img, [Region(8, 8, 40, 40)])
+    out = _redactor(style).redact(img, _boxes([Region(8, 8, 40, 40)]))
     assert out.flags.writeable
     assert not np.array_equal(out[8:40, 8:40], img[8:40, 8:40])
 
@@ -80,7 +85,7 @@ def test_read_only_input_is_fine(style: str) -> None:
 )
 def test_pixels_outside_regions_unchanged(style: str, regions: list[Region]) -> None:
     img = noise(120, 90)
-    out = _redactor(style).redact(img, regions)
+    out = _redactor(style).redact(img, _boxes(regions))
     outside = _outside_mask(img.shape, regions)
     np.testing.assert_array_equal(out[outside], img[outside])
     assert not np.array_equal(out[~outside], img[~outside]), "nothing was redacted"
@@ -101,14 +106,14 @@ def test_pixels_outside_regions_unchanged(style: str, regions: list[Region]) -> 
 )
 def test_empty_and_outside_regions_change_nothing(style: str, regions: list[Region]) -> None:
     img = noise(120, 90)
-    out = _redactor(style).redact(img, regions)
+    out = _redactor(style).redact(img, _boxes(regions))
     np.testing.assert_array_equal(out, img)
 
 
 @pytest.mark.parametrize("style", STYLES)
 def test_whole_image_region(style: str) -> None:
     img = noise(50, 40)
-    out = _redactor(style).redact(img, [Region(-1e6, -1e6, 1e6, 1e6)])
+    out = _redactor(style).redact(img, _boxes([Region(-1e6, -1e6, 1e6, 1e6)]))
     assert out.shape == img.shape
     assert not np.array_equal(out, img)
 
@@ -118,7 +123,7 @@ def test_whole_image_region(style: str) -> None:
 def test_tiny_regions(style: str, w: int, h: int) -> None:
     img = noise(60, 60)
     region = Region(10, 10, 10 + w, 10 + h)
-    out = _redactor(style).redact(img, [region])
+    out = _redactor(style).redact(img, _boxes([region]))
     outside = _outside_mask(img.shape, [region])
     np.testing.assert_array_equal(out[outside], img[outside])
 
@@ -126,7 +131,7 @@ def test_tiny_regions(style: str, w: int, h: int) -> None:
 @pytest.mark.parametrize("style", STYLES)
 def test_tiny_image(style: str) -> None:
     img = noise(1, 1)
-    out = _redactor(style).redact(img, [Region(0, 0, 1, 1)])
+    out = _redactor(style).redact(img, _boxes([Region(0, 0, 1, 1)]))
     assert out.shape == (1, 1, 3)
 
 
@@ -136,7 +141,7 @@ def test_tiny_image(style: str) -> None:
 
 def test_fill_region_is_one_flat_average_colour() -> None:
     img = noise(100, 80)
-    out = FillRedactor().redact(img, [Region(10.5, 20.2, 40.7, 50.1)])
+    out = FillRedactor().redact(img, _boxes([Region(10.5, 20.2, 40.7, 50.1)]))
     patch = out[20:51, 10:41].reshape(-1, 3)
     # One value for the whole region: nothing of the content survives but its mean.
     assert (patch == patch[0]).all()
@@ -148,7 +153,7 @@ def test_fill_of_a_large_region_is_its_average_colour_from_a_sample() -> None:
     rng = np.random.default_rng(3)
     img = rng.integers(0, 256, (1500, 2000, 3), dtype=np.uint8)
     img[:, 1000:] //= 2  # not uniform: the sample must see both halves
-    out = FillRedactor().redact(img, [Region(0, 0, 2000, 1500)])
+    out = FillRedactor().redact(img, _boxes([Region(0, 0, 2000, 1500)]))
     exact = img.reshape(-1, 3).mean(axis=0)
     assert np.abs(out[0, 0].astype(float) - exact).max() <= 1.0
     assert (out == out[0, 0]).all()
@@ -156,9 +161,9 @@ def test_fill_of_a_large_region_is_its_average_colour_from_a_sample() -> None:
 
 def test_fill_custom_colour_and_registry_default() -> None:
     img = noise(50, 50)
-    out = FillRedactor((12, 200, 7)).redact(img, [Region(5, 5, 20, 25)])
+    out = FillRedactor((12, 200, 7)).redact(img, _boxes([Region(5, 5, 20, 25)]))
     assert (out[5:25, 5:20] == np.array([12, 200, 7], np.uint8)).all()
-    default = _redactor("fill").redact(img, [Region(5, 5, 20, 25)])
+    default = _redactor("fill").redact(img, _boxes([Region(5, 5, 20, 25)]))
     patch = default[5:25, 5:20].reshape(-1, 3)
     assert (patch == patch[0]).all()
 
@@ -202,7 +207,7 @@ def _assert_mosaic(patch: np.ndarray, blocks: int) -> None:
 )
 def test_mosaic_at_most_six_blocks_and_flat(region: Region) -> None:
     img = noise(200, 160)
-    out = _redactor("mosaic").redact(img, [region])
+    out = _redactor("mosaic").redact(img, _boxes([region]))
     x1, y1, x2, y2 = pixel_box(region, 200, 160)  # type: ignore[misc]
     _assert_mosaic(out[y1:y2, x1:x2], 6)
 
@@ -210,7 +215,7 @@ def test_mosaic_at_most_six_blocks_and_flat(region: Region) -> None:
 def test_mosaic_of_noise_has_several_blocks() -> None:
     """A mosaic is not a flat fill: a 100 px face keeps a coarse 6x6 picture."""
     img = noise(200, 200)
-    out = _redactor("mosaic").redact(img, [Region(0, 0, 120, 120)])
+    out = _redactor("mosaic").redact(img, _boxes([Region(0, 0, 120, 120)]))
     patch = out[0:120, 0:120]
     cols, rows = _block_grid(patch)
     assert len(cols) - 1 == 6 and len(rows) - 1 == 6
@@ -222,7 +227,8 @@ def test_mosaic_of_noise_has_several_blocks() -> None:
 @pytest.mark.parametrize("blocks", [1, 2, 3, 10])
 def test_mosaic_blocks_setting(blocks: int) -> None:
     img = noise(100, 100)
-    out = get("mosaic")(ScanConfig(mosaic_blocks=blocks)).redact(img, [Region(0, 0, 90, 60)])
+    mosaic = get("mosaic")(ScanConfig(mosaic_blocks=blocks))
+    out = mosaic.redact(img, _boxes([Region(0, 0, 90, 60)]))
     _assert_mosaic(out[0:60, 0:90], blocks)
 
 
@@ -239,7 +245,7 @@ def test_mosaic_rejects_zero_blocks() -> None:
 def test_mosaic_hypothesis(x: int, y: int, w: int, h: int, blocks: int) -> None:
     img = noise(120, 100, seed=abs(x * 31 + y))
     region = Region(x, y, x + w, y + h)
-    out = MosaicRedactor(blocks).redact(img, [region])
+    out = MosaicRedactor(blocks).redact(img, _boxes([region]))
     outside = _outside_mask(img.shape, [region])
     np.testing.assert_array_equal(out[outside], img[outside])
     box = pixel_box(region, 120, 100)
@@ -254,7 +260,7 @@ def test_mosaic_hypothesis(x: int, y: int, w: int, h: int, blocks: int) -> None:
 
 def test_blur_destroys_detail() -> None:
     img = noise(200, 200)
-    out = BlurRedactor().redact(img, [Region(20, 20, 180, 180)])
+    out = BlurRedactor().redact(img, _boxes([Region(20, 20, 180, 180)]))
     patch = out[20:180, 20:180].astype(float)
     # Noise has huge neighbour differences; a heavy blur leaves only smooth gradients.
     orig_grad = np.abs(np.diff(img[20:180, 20:180].astype(float), axis=1)).mean()

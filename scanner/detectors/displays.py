@@ -15,7 +15,7 @@ import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.geometry import nms, rescale
-from scanner.types import Finding, FindingKind, Region
+from scanner.types import Finding, FindingKind, Region, Shape
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +77,13 @@ class DisplayDetector:
             # the photo stays.
             panel = Region(float(x1), float(y1), float(x2), float(y2))
             margin = 0.08 if panel.area < 0.25 * w * h else 0.03
-            region = panel.expand(margin).clip(w, h)
-            corners = tuple((float(x) / scale, float(y) / scale) for x, y in candidates[i][0])
+            quad = candidates[i][0] / scale
+            centre = quad.mean(axis=0)
+            # The panel's own quadrilateral, grown about its centre by the margin on each side.
+            shape = Shape.of(centre + (quad - centre) * (1 + 2 * margin))
+            region = shape.bounds.clip(w, h)
             out.append(Finding(FindingKind.SCREEN, region, float(scores[i]), self.name,
-                               detail="a screen", quad=corners))
+                               detail="a screen", shape=shape))
         return out
 
 

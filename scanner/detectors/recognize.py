@@ -31,8 +31,8 @@ def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
     """The line straightened: its rotated rectangle warped flat, so a tilted line is read
     alone rather than with slices of its neighbours."""
     h, w = image.shape[:2]
-    if len(line.quad) == 4:
-        pts = np.asarray(line.quad, dtype=np.float32)
+    if line.shape is not None and len(line.shape.points) == 4:
+        pts = np.asarray(line.shape.points, dtype=np.float32)
         rect = cv2.minAreaRect(pts)
         box = _order(cv2.boxPoints(rect))
         width = int(round(max(np.linalg.norm(box[0] - box[1]), np.linalg.norm(box[2] - box[3]))))

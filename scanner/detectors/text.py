@@ -17,7 +17,7 @@ from scanner.config import ScanConfig
 from scanner.detectors.onnx import session
 from scanner.detectors.rewrites import tidy_paddle
 from scanner.geometry import Tile, balanced_tiles, rescale, tiles
-from scanner.types import Finding, FindingKind, Region
+from scanner.types import Finding, FindingKind, Region, Shape
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +77,8 @@ class TextDetector:
             x2, y2 = pts.max(axis=0)
             region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
             if not region.empty:
-                quad = tuple((float(x), float(y)) for x, y in pts)
-                out.append(Finding(FindingKind.TEXT, region, score, self.name, quad=quad))
+                out.append(Finding(FindingKind.TEXT, region, score, self.name,
+                                   shape=Shape.of(pts)))
         return out
 
     def probability(self, image: np.ndarray, scale: float) -> np.ndarray:

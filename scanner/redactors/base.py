@@ -9,14 +9,15 @@ import numpy as np
 
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
-from scanner.types import Region
+from scanner.types import Shape
 
 
 class Redactor(Protocol):
     name: str
 
-    def redact(self, image: np.ndarray, regions: Sequence[Region]) -> np.ndarray:
-        """A new (H, W, 3) uint8 array; ``image`` itself is never modified."""
+    def redact(self, image: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
+        """A new (H, W, 3) uint8 array with every pixel each shape touches made unreadable
+        (``scanner.geometry.covered``); ``image`` itself is never modified."""
         ...
 
 
@@ -50,12 +51,3 @@ def _register_builtins() -> None:
     register("blur", lambda config: BlurRedactor())
     register("fill", lambda config: FillRedactor())
 
-
-def pixel_box(region: Region, width: int, height: int) -> tuple[int, int, int, int] | None:
-    """The integer window a region covers, grown outward and clipped; None when empty."""
-    x1, y1, x2, y2 = region.to_int()
-    x1, y1 = max(0, x1), max(0, y1)
-    x2, y2 = min(width, x2), min(height, y2)
-    if x2 <= x1 or y2 <= y1:
-        return None
-    return x1, y1, x2, y2

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from scanner.redactors.base import pixel_box
-from scanner.types import Region
+from scanner.geometry import covered
+from scanner.types import Shape
 
 
 class MosaicRedactor:
@@ -24,19 +24,19 @@ class MosaicRedactor:
             raise ValueError("blocks must be >= 1")
         self.blocks = blocks
 
-    def redact(self, image: np.ndarray, regions: Sequence[Region]) -> np.ndarray:
+    def redact(self, image: np.ndarray, shapes: Sequence[Shape]) -> np.ndarray:
         out = image.copy()
         h, w = out.shape[:2]
-        for region in regions:
-            box = pixel_box(region, w, h)
-            if box is None:
+        for shape in shapes:
+            c = covered(shape, w, h)
+            if c is None:
                 continue
-            x1, y1, x2, y2 = box
-            bw, bh = x2 - x1, y2 - y1
+            bw, bh = c.x2 - c.x1, c.y2 - c.y1
             # Square blocks sized from the larger side, so neither side gets more than
             # ``blocks`` blocks (a block is never smaller than one pixel).
             block = max(1, math.ceil(max(bw, bh) / self.blocks))
             nx, ny = max(1, math.ceil(bw / block)), max(1, math.ceil(bh / block))
-            small = cv2.resize(out[y1:y2, x1:x2], (nx, ny), interpolation=cv2.INTER_AREA)
-            out[y1:y2, x1:x2] = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST)
+            patch = out[c.y1 : c.y2, c.x1 : c.x2]
+            small = cv2.resize(patch, (nx, ny), interpolation=cv2.INTER_AREA)
+            patch[c.mask] = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST)[c.mask]
         return out

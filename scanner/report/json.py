@@ -1,10 +1,15 @@
 """The machine-readable report: a versioned schema, written atomically.
 
-It records kinds, boxes, scores, actions and metadata *categories*; never recognised text,
+It records kinds, shapes, scores, actions and metadata *categories*; never recognised text,
 metadata values or pixels.
 
-Schema version 1. Added without a version change (readers ignore keys they do not know):
-per result ``source_sha256`` and ``output_sha256`` (content hashes that ``--resume`` checks)
+Schema version 2: each finding has ``polygon``, the outline of what it covers (``[[x, y], ...]``
+in the copy's pixels: a text line's rotated rectangle, a page's or screen's quadrilateral, a
+face's padded box as four corners), and ``box``, the integer box around that outline (as in
+version 1, where the box was all that was hidden). Version 1 reports are still read (a finding
+without a polygon covers its box).
+
+Also per result ``source_sha256`` and ``output_sha256`` (content hashes that ``--resume`` checks)
 and ``resumed`` (carried over from an earlier run); at the top, ``run`` (engine and worker
 count: how the run was done, not what it found).
 """
@@ -20,9 +25,9 @@ from typing import Any
 
 from scanner import __version__
 from scanner.fsio import write_atomic
-from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -36,6 +41,8 @@ def _finding_fields(f: Finding) -> dict[str, Any]:
     return {
         "kind": f.kind.value,
         "box": f.region.as_list(),
+        # A box covers its whole integer window (scanner.geometry.covered): say so exactly.
+        "polygon": (f.shape or Shape.box(Region(*f.region.to_int()))).as_list(),
         "score": round(f.score, 4),
         "action": f.action.value if f.action else None,
         "detector": f.detector,
@@ -75,7 +82,7 @@ def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanRes
         Finding(kind=FindingKind(f["kind"]), region=Region(*(float(v) for v in f["box"])),
                 score=float(f["score"]), detector=str(f["detector"]),
                 action=Action(f["action"]) if f.get("action") else None,
-                detail=f.get("detail") or "")
+                detail=f.get("detail") or "", shape=_shape(f.get("polygon")))
         for f in d.get("findings") or ()
     )
     output = d.get("output")
@@ -90,6 +97,14 @@ def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanRes
         notes=tuple(d.get("notes") or ()), error=d.get("error"), verified=d.get("verified"),
         elapsed_s=d.get("elapsed_s"), extra=extra,
     )
+
+
+def _shape(polygon: Any) -> Shape | None:
+    """A finding's polygon as read back; None for a box (and for version 1, which had none)."""
+    if polygon is None:
+        return None
+    shape = Shape.of(polygon)
+    return None if shape.is_box else shape
 
 
 def report_dict(results: Sequence[ScanResult], *, out_root: Path | None,
