@@ -1,209 +1,370 @@
-"""Documents and screens as surfaces: from detected text lines to the sheet or display they sit on.
+"""From text lines to what must be hidden: paragraphs, and the surfaces they are printed on.
 
-Filling only the detected lines leaves partly legible text between them, so text lines are
-grouped into blocks and each block is grown to the physical surface around it: the connected
-area of the block's background colour (paper, or a screen's backlit background), bridged across
-the text itself. A surface that is light and matte reads as a document; one framed by a dark
-bezel reads as a screen; a block that sits on no distinct surface (a sign, a badge) stays text.
+Filling only the detected lines can leave faint text between them (a signature line, print too
+pale to detect), so lines are first joined into **paragraphs**: lines that look like one block,
+aligned, of similar height, closely and regularly spaced, on the same background. A paragraph's
+shape is each line's rotated rectangle with a margin, plus the gaps between neighbouring lines.
+
+A page, notice, whiteboard or screen is then hidden **up to its own boundary**: the area around
+the paragraphs that is enclosed by edges in the image (the sheet's border, a bezel, a frame),
+with the text itself bridged. That area must look like a thing, not like the world around it:
+it must be enclosed, set off from its surroundings, and not much larger than its text unless
+it is closed on every side. A colour is never flooded into a wall, a floor, a table, the sky,
+skin or clothing. When no such boundary is found, the paragraphs themselves are hidden.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from scanner.types import Region
+from scanner.geometry import hull
+from scanner.types import Shape
 
 log = logging.getLogger(__name__)
 
 _WORK_SIDE = 1024  # surfaces are found on a copy this size: shape, not detail, matters
+LINE_MARGIN = 0.2  # of a line's height, on every side of its rectangle
+SURFACE_MIN_LINES = 3  # fewer lines are hidden as text: a sign, a badge, a label
+
+# Joining lines into a paragraph (heights are those of the detected rectangles).
+_SAME_ANGLE = np.deg2rad(12.0)
+_HEIGHT_RATIO = 1.6
+_ROW_GAP = 1.2  # words of one row: at most this many heights apart along the row
+_ROW_OFFSET = 0.5  # ... and at most this many heights apart across it
+_LINE_GAP = 1.0  # consecutive rows: at most this many heights of space between them
+_OVERLAP = 0.3  # ... overlapping along the row by this share of the shorter one
+_SAME_BACKGROUND = 22.0  # CIELAB distance between the two lines' surroundings
+
+# Accepting a surface.
+_MIN_GAIN = 1.3  # the surface must be at least this much larger than its paragraphs
+# The share of a surface its paragraphs cover: a page, a notice or a screen is mostly text; a
+# bus, a shop front or a wall with a few words on it is not a surface to hide whole. A sheet seen
+# whole (closed on every side) may be mostly blank: a letter with a few lines at the top.
+_DENSITY_OPEN = 0.3
+_DENSITY_CLOSED = 0.1
+_SOLIDITY = 0.75  # filled outline / convex hull: a sheet, not a spill with arms
+_CONTRAST = 10.0  # CIELAB distance between a surface's rim and what lies just outside it
+_CONTRAST_SHARE = 0.6  # ... on at least this share of its rim (the frame of the photo counts)
 
 
 @dataclass(frozen=True, slots=True)
-class Block:
-    region: Region  # union of its lines, image pixels
-    lines: int
-    line_height: float  # median, image pixels
+class Line:
+    """A text line as a rotated rectangle: ``quad`` top-left, top-right, bottom-right,
+    bottom-left with its long side along the text (image pixels)."""
+
+    quad: np.ndarray  # (4, 2) float64
+    centre: np.ndarray  # (2,)
+    along: np.ndarray  # unit vector along the text
+    across: np.ndarray  # unit vector across it, pointing down the page
+    length: float
+    height: float
+
+    @classmethod
+    def of(cls, points: Sequence[tuple[float, float]]) -> Line:
+        (cx, cy), (w, h), angle = cv2.minAreaRect(np.asarray(points, dtype=np.float32))
+        theta = np.deg2rad(angle)
+        a = np.array([np.cos(theta), np.sin(theta)])
+        b = np.array([-np.sin(theta), np.cos(theta)])
+        length, height = float(w), float(h)
+        if height > length:  # the long side runs along the text
+            a, b, length, height = b, a, height, length
+        if a[0] < 0 or (a[0] == 0 and a[1] < 0):  # reading left to right
+            a = -a
+        b = np.array([-a[1], a[0]])  # down the page, for text read left to right
+        c = np.array([cx, cy])
+        hl, hh = length / 2, height / 2
+        quad = np.array([c - hl * a - hh * b, c + hl * a - hh * b,
+                         c + hl * a + hh * b, c - hl * a + hh * b])
+        return cls(quad, c, a, b, max(length, 1e-6), max(height, 1e-6))
+
+    def grown(self, margin: float) -> np.ndarray:
+        """The rectangle with ``margin`` px more on every side."""
+        hl, hh = self.length / 2 + margin, self.height / 2 + margin
+        c, a, b = self.centre, self.along, self.across
+        return np.array([c - hl * a - hh * b, c + hl * a - hh * b,
+                         c + hl * a + hh * b, c - hl * a + hh * b])
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    members: tuple[int, ...]  # indices of its lines
+    shape: Shape  # its lines with a margin, and the gaps between them
+    line_height: float  # median
 
 
 @dataclass(frozen=True, slots=True)
 class Surface:
     kind: str  # "document" | "screen" | "text"
-    region: Region  # axis-aligned box around the surface, image pixels
-    quad: tuple[tuple[float, float], ...]  # four corners, image pixels
-    block: Block
+    shape: Shape
+    members: tuple[int, ...]  # indices of the lines it holds
+    lines: int
 
 
-def group_lines(lines: list[Region], gap: float = 1.2) -> list[Block]:
-    """Union-find over lines whose boxes, grown by ``gap`` line heights, touch."""
-    n = len(lines)
-    if n == 0:
+def find(image: np.ndarray, quads: Sequence[Sequence[tuple[float, float]]]) -> list[Surface]:
+    """What to hide for these text lines (rotated rectangles, image pixels): one surface per
+    sheet or screen found around them, and each other paragraph as text."""
+    if not quads:
         return []
+    h, w = image.shape[:2]
+    scale = min(1.0, _WORK_SIDE / max(h, w))
+    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
+                       interpolation=cv2.INTER_AREA) if scale < 1 else image
+    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
+    lines = [Line.of(q) for q in quads]
+    groups = paragraphs(lines, _backgrounds(lab, lines, scale))
+    found = _surfaces(small, lab, lines, groups, scale)
+    out: list[Surface] = []
+    covered: set[int] = set()
+    for kind, shape, members in found:
+        out.append(Surface(kind, shape, members, len(members)))
+        covered.update(members)
+    for p in groups:
+        if not set(p.members) <= covered:
+            out.append(Surface("text", p.shape, p.members, len(p.members)))
+    return out
+
+
+def paragraphs(lines: Sequence[Line], backgrounds: np.ndarray | None = None) -> list[Paragraph]:
+    """Lines joined where they look like one block of text (see :func:`joined`)."""
+    n = len(lines)
     parent = list(range(n))
 
-    def find(i: int) -> int:
+    def root(i: int) -> int:
         while parent[i] != i:
             parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    heights = np.array([max(r.height, 1.0) for r in lines])
-    boxes = np.array([[r.x1, r.y1, r.x2, r.y2] for r in lines])
+    edges: list[tuple[int, int]] = []
     for i in range(n):
-        gi = heights[i] * gap
-        # Vectorised overlap test of line i (grown) against every later line.
-        j = np.arange(i + 1, n)
-        if j.size == 0:
-            continue
-        gj = heights[j] * gap
-        touch = (
-            (boxes[j, 0] - gj <= boxes[i, 2] + gi)
-            & (boxes[j, 2] + gj >= boxes[i, 0] - gi)
-            & (boxes[j, 1] - gj <= boxes[i, 3] + gi)
-            & (boxes[j, 3] + gj >= boxes[i, 1] - gi)
-        )
-        for k in j[touch]:
-            ri, rk = find(i), find(int(k))
-            if ri != rk:
-                parent[rk] = ri
+        for j in range(i + 1, n):
+            if backgrounds is not None and float(
+                    np.linalg.norm(backgrounds[i] - backgrounds[j])) > _SAME_BACKGROUND:
+                continue
+            if joined(lines[i], lines[j]):
+                edges.append((i, j))
+                parent[root(j)] = root(i)
     groups: dict[int, list[int]] = {}
     for i in range(n):
-        groups.setdefault(find(i), []).append(i)
-    blocks = []
-    for members in groups.values():
-        b = boxes[members]
-        blocks.append(Block(Region(float(b[:, 0].min()), float(b[:, 1].min()),
-                                   float(b[:, 2].max()), float(b[:, 3].max())),
-                            len(members), float(np.median(heights[members]))))
-    return blocks
+        groups.setdefault(root(i), []).append(i)
+    by_root: dict[int, list[tuple[int, int]]] = {}
+    for i, j in edges:
+        by_root.setdefault(root(i), []).append((i, j))
+    return [_paragraph(lines, members, by_root.get(r, [])) for r, members in groups.items()]
 
 
-def find_surfaces(image: np.ndarray, lines: list[Region]) -> list[Surface]:
-    h, w = image.shape[:2]
-    blocks = group_lines(lines)
-    if not blocks:
-        return []
-    scale = min(1.0, _WORK_SIDE / max(h, w))
-    small = cv2.resize(image, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1 else image
-    lab = cv2.cvtColor(small, cv2.COLOR_RGB2LAB).astype(np.float32)
-    text_mask = np.zeros(small.shape[:2], np.uint8)
-    for r in lines:
-        x1, y1, x2, y2 = r.scale(scale).clip(small.shape[1], small.shape[0]).to_int()
-        text_mask[y1:y2, x1:x2] = 1
-    surfaces = []
-    for block in blocks:
-        surfaces.append(_surface_for(block, small, lab, text_mask, scale, w, h))
-    return surfaces
+def joined(a: Line, b: Line) -> bool:
+    """Whether two lines belong to one paragraph by their geometry: similar heights, the same
+    direction, and either one row (words a short gap apart) or consecutive rows (a small gap
+    between them, overlapping along the row)."""
+    hi, lo = max(a.height, b.height), min(a.height, b.height)
+    if hi > _HEIGHT_RATIO * lo:
+        return False
+    square = min(a.length / a.height, b.length / b.height) < 2.0  # one or two letters
+    turn = abs(float(np.arctan2(a.along[1], a.along[0]) - np.arctan2(b.along[1], b.along[0])))
+    turn = min(turn, 2 * np.pi - turn)
+    if turn > _SAME_ANGLE and not square:
+        return False
+    d = b.centre - a.centre
+    du, dv = abs(float(d @ a.along)), abs(float(d @ a.across))
+    size = (a.height + b.height) / 2
+    if dv <= _ROW_OFFSET * hi:  # one row
+        return du - (a.length + b.length) / 2 <= _ROW_GAP * size
+    gap = dv - (a.height + b.height) / 2
+    overlap = (a.length + b.length) / 2 - du
+    return gap <= _LINE_GAP * size and overlap >= _OVERLAP * min(a.length, b.length)
 
 
-def _surface_for(block: Block, small: np.ndarray, lab: np.ndarray, text_mask: np.ndarray,
-                 scale: float, width: int, height: int) -> Surface:
+def _paragraph(lines: Sequence[Line], members: list[int],
+               edges: list[tuple[int, int]]) -> Paragraph:
+    from shapely.geometry import Polygon
+    from shapely.ops import unary_union
+
+    height = float(np.median([lines[i].height for i in members]))
+    grown = {i: lines[i].grown(LINE_MARGIN * lines[i].height) for i in members}
+    parts = [Polygon(grown[i]) for i in members]
+    # Each join also hides what lies between its two lines: their hull.
+    parts += [Polygon(hull(np.vstack([grown[i], grown[j]])).points) for i, j in edges]
+    merged = unary_union(parts)
+    if merged.geom_type != "Polygon":  # cannot happen for joined lines; cover it all anyway
+        merged = merged.convex_hull
+    # Holes (a table's empty cell) are covered too; simplifying after a 1 px growth keeps
+    # every point of the union inside.
+    outline = Polygon(merged.exterior).buffer(1.0, join_style="mitre").simplify(0.9)
+    return Paragraph(tuple(members), Shape.of(list(outline.exterior.coords)[:-1]), height)
+
+
+def _backgrounds(lab: np.ndarray, lines: Sequence[Line], scale: float) -> np.ndarray:
+    """The median colour (CIELAB) around each line: a band half a line high outside it."""
+    h, w = lab.shape[:2]
+    out = np.zeros((len(lines), 3), dtype=np.float32)
+    for k, line in enumerate(lines):
+        inner = (line.quad * scale).astype(np.float32)
+        outer = (line.grown(0.5 * line.height) * scale).astype(np.float32)
+        x1, y1 = np.floor(outer.min(axis=0)).astype(int)
+        x2, y2 = np.ceil(outer.max(axis=0)).astype(int) + 1
+        x1, y1, x2, y2 = max(0, x1), max(0, y1), min(w, x2), min(h, y2)
+        if x2 <= x1 or y2 <= y1:
+            continue
+        band = np.zeros((y2 - y1, x2 - x1), np.uint8)
+        cv2.fillPoly(band, [np.round(outer - (x1, y1)).astype(np.int32)], 1)
+        cv2.fillPoly(band, [np.round(inner - (x1, y1)).astype(np.int32)], 0)
+        pixels = lab[y1:y2, x1:x2][band > 0]
+        if len(pixels) == 0:
+            pixels = lab[y1:y2, x1:x2].reshape(-1, 3)
+        out[k] = np.median(pixels, axis=0)
+    return out
+
+
+def _surfaces(small: np.ndarray, lab: np.ndarray, lines: Sequence[Line],
+              groups: Sequence[Paragraph], scale: float
+              ) -> list[tuple[str, Shape, tuple[int, ...]]]:
+    """(kind, shape, line indices) of each sheet or screen found around the paragraphs."""
     sh, sw = small.shape[:2]
-    bx1, by1, bx2, by2 = block.region.scale(scale).clip(sw, sh).to_int()
-    fallback = _as_text(block, width, height)
-    if bx2 - bx1 < 2 or by2 - by1 < 2:
-        return fallback
-    inside = lab[by1:by2, bx1:bx2]
-    background = inside[text_mask[by1:by2, bx1:bx2] == 0]
-    if background.size < 30:
-        background = inside.reshape(-1, 3)
-    colour = np.median(background, axis=0)
-    spread = np.median(np.abs(background - colour), axis=0)
-    tol = float(np.clip(3.0 * np.linalg.norm(spread) + 10.0, 14.0, 32.0))
-    similar = (np.linalg.norm(lab - colour, axis=2) < tol).astype(np.uint8)
-    # Text counts as surface (it is printed on it); closing bridges gaps around the letters.
-    similar |= text_mask
-    k = max(3, int(block.line_height * scale * 1.5) | 1)
-    similar = cv2.morphologyEx(similar, cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(similar, connectivity=4)
-    # The component that covers most of the block.
-    ids, hits = np.unique(labels[by1:by2, bx1:bx2], return_counts=True)
-    order = [i for i in ids[np.argsort(-hits)] if i != 0 or similar[labels == 0].any()]
-    if not order:
-        return fallback
-    comp = (labels == order[0]).astype(np.uint8)
-    comp_area = int(comp.sum())
-    block_area = max((bx2 - bx1) * (by2 - by1), 1)
-    touches = _border_sides(comp)
-    # A component spilling over the whole frame (a white wall behind a sign) is no sheet.
-    if comp_area > 0.9 * sh * sw and block_area < 0.3 * sh * sw:
-        return fallback
+    grey = cv2.GaussianBlur(cv2.cvtColor(small, cv2.COLOR_RGB2GRAY), (5, 5), 0)
+    edges: np.ndarray = np.asarray(cv2.Canny(grey, 20, 60), dtype=np.uint8)
+    # Colour edges too: a white page on a cream wall differs more in hue than in brightness.
+    for channel in (1, 2):
+        chroma = cv2.GaussianBlur(lab[..., channel], (5, 5), 0)
+        stretched = np.clip(chroma * 2 - 128, 0, 255).astype(np.uint8)
+        edges = np.maximum(edges, np.asarray(cv2.Canny(stretched, 20, 60), dtype=np.uint8))
+    edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    text = np.zeros((sh, sw), np.uint8)
+    for p in groups:
+        cv2.fillPoly(text, [np.round(np.asarray(p.shape.points) * scale).astype(np.int32)], 1)
+    # The letters are part of the surface they are printed on, not boundaries of it; only the
+    # inside of each paragraph is bridged, so text near a sheet's edge cannot open it.
+    inner = cv2.erode(text, np.ones((3, 3), np.uint8))
+    open_area = ((edges == 0) | (inner > 0)).astype(np.uint8)
+    count, labels = cv2.connectedComponents(open_area, connectivity=4)
+    # Paragraphs by the area they mostly lie in.
+    by_component: dict[int, list[int]] = {}
+    for k, p in enumerate(groups):
+        mask = np.zeros((sh, sw), np.uint8)
+        cv2.fillPoly(mask, [np.round(np.asarray(p.shape.points) * scale).astype(np.int32)], 1)
+        ids, hits = np.unique(labels[mask > 0], return_counts=True)
+        keep = ids != 0
+        ids, hits = ids[keep], hits[keep]
+        if len(ids):
+            by_component.setdefault(int(ids[np.argmax(hits)]), []).append(k)
+    out: list[tuple[str, Shape, tuple[int, ...]]] = []
+    for comp_id, members in by_component.items():
+        nlines = sum(len(groups[k].members) for k in members)
+        if nlines < SURFACE_MIN_LINES:
+            continue
+        comp = (labels == comp_id).astype(np.uint8)
+        text_area = float(sum(groups[k].shape.area for k in members)) * scale * scale
+        found = _accept(comp, lab, text_area)
+        if found is None:
+            continue
+        outline, closed = found
+        kind = "screen" if closed and _dark_frame(lab, comp) else "document"
+        shape = Shape.of(outline / scale)
+        held = tuple(sorted(i for k in members for i in groups[k].members))
+        out.append((kind, shape, held))
+    return _absorb(out, lines)
+
+
+def _accept(comp: np.ndarray, lab: np.ndarray, text_area: float
+            ) -> tuple[np.ndarray, bool] | None:
+    """The outline (work pixels) of an area that is a sheet or screen around its text, and
+    whether it is closed (off the photo's edges); None when it is not one."""
+    sh, sw = comp.shape
+    area = float(comp.sum())
+    if area < _MIN_GAIN * text_area:
+        log.debug("surface: no larger than its text")
+        return None  # the paragraphs say it all
     contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    hull = cv2.convexHull(max(contours, key=cv2.contourArea))
-    quad = _quad(hull)
-    hull_area = float(cv2.contourArea(hull))
-    if hull_area < block_area:
-        return fallback
-    # Few lines on a huge "surface", or a block lost in a surface that runs off the frame:
-    # the colour spread into a wall or a sky around a sign, not a sheet of paper. A panel
-    # inside a dark bezel is the exception: a screen showing a few words and many pictures.
-    framed = touches == 0 and _dark_frame(lab, comp, float(colour[0]))
-    if not framed and ((block.lines <= 3 and hull_area > 20 * block_area) or (
-        touches >= 2 and block_area < 0.08 * hull_area
-    )):
-        return fallback
-    kind = _classify(small, lab, comp, quad, colour, block, touches, hull_area, block_area)
-    qx, qy = quad[:, 0] / scale, quad[:, 1] / scale
-    # The box around the whole hull, so no corner of the sheet escapes an axis-aligned fill.
-    hx, hy, hw, hh = cv2.boundingRect(hull)
-    region = Region(hx / scale, hy / scale, (hx + hw) / scale, (hy + hh) / scale)
-    region = region.union(block.region)
-    if kind == "text":
-        return fallback
-    return Surface(kind, region.clip(width, height),
-                   tuple((float(x), float(y)) for x, y in zip(qx, qy, strict=True)), block)
+    outline = max(contours, key=cv2.contourArea)
+    convex = cv2.convexHull(outline)
+    hull_area = float(cv2.contourArea(convex))
+    if hull_area <= 0 or cv2.contourArea(outline) < _SOLIDITY * hull_area:
+        log.debug("surface: not solid")
+        return None  # a spill with arms along the gaps between things, not a sheet
+    border = 2
+    touches = bool(comp[:border].any() or comp[-border:].any() or comp[:, :border].any()
+                   or comp[:, -border:].any())
+    if text_area < (_DENSITY_OPEN if touches else _DENSITY_CLOSED) * hull_area:
+        log.debug("surface: text covers %.2f of it (open: %s)", text_area / hull_area, touches)
+        return None  # little text on a large area: a wall, a vehicle, a shop front
+    if not _set_off(comp, lab):
+        log.debug("surface: not set off from its surroundings")
+        return None
+    # Grow by the edge band that separated it from its surroundings (dilated edges: 2 px).
+    grown = cv2.dilate(comp, np.ones((5, 5), np.uint8))
+    contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    pts = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2).astype(np.float64)
+    # Pixel indices to outline: the pixel (x, y) spans x..x+1.
+    centre = pts.mean(axis=0)
+    pts = pts + 0.5 + 0.5 * np.sign(pts - centre)
+    return pts, not touches
 
 
-def _as_text(block: Block, width: int, height: int) -> Surface:
-    # Grow by half a line so descenders and accents near the box edge go too.
-    pad = block.line_height * 0.5
-    r = Region(block.region.x1 - pad, block.region.y1 - pad, block.region.x2 + pad,
-               block.region.y2 + pad).clip(width, height)
-    return Surface("text", r, r.corners, block)
+def _set_off(comp: np.ndarray, lab: np.ndarray, width: int = 3) -> bool:
+    """Whether the area's rim differs from what lies just outside it on most of its length
+    (the photo's own edge counts as a boundary)."""
+    sh, sw = comp.shape
+    k = np.ones((2 * width + 1, 2 * width + 1), np.uint8)
+    inside = comp.astype(bool) & ~cv2.erode(comp, k).astype(bool)
+    outside = cv2.dilate(comp, k).astype(bool) & ~cv2.dilate(comp, np.ones((5, 5), np.uint8)
+                                                               ).astype(bool)
+    contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    rim = max(contours, key=cv2.contourArea).reshape(-1, 2)
+    if len(rim) < 8:
+        return False
+    step = max(1, len(rim) // 200)
+    good = total = 0
+    for x, y in rim[::step]:
+        total += 1
+        if x <= 1 or y <= 1 or x >= sw - 2 or y >= sh - 2:
+            good += 1
+            continue
+        r = 2 * width + 2
+        x1, y1, x2, y2 = max(0, x - r), max(0, y - r), min(sw, x + r + 1), min(sh, y + r + 1)
+        a = lab[y1:y2, x1:x2][inside[y1:y2, x1:x2]]
+        b = lab[y1:y2, x1:x2][outside[y1:y2, x1:x2]]
+        if len(a) and len(b) and float(np.linalg.norm(np.median(a, axis=0)
+                                                      - np.median(b, axis=0))) >= _CONTRAST:
+            good += 1
+    return good >= _CONTRAST_SHARE * total
 
 
-def _border_sides(mask: np.ndarray) -> int:
-    return int(mask[0].any()) + int(mask[-1].any()) + int(mask[:, 0].any()) + int(
-        mask[:, -1].any())
-
-
-def _dark_frame(lab: np.ndarray, comp: np.ndarray, lightness: float) -> bool:
+def _dark_frame(lab: np.ndarray, comp: np.ndarray) -> bool:
     """A band just outside the surface that is much darker than it: a bezel or a device body."""
     ring = cv2.dilate(comp, np.ones((9, 9), np.uint8)) - comp
     if not ring.any():
         return False
+    lightness = float(np.median(lab[..., 0][comp > 0]))
     ring_l = float(lab[..., 0][ring > 0].mean())
     return ring_l < 0.45 * lightness and ring_l < 90
 
 
-def _quad(hull: np.ndarray) -> np.ndarray:
-    peri = cv2.arcLength(hull, True)
-    for eps in (0.02, 0.04, 0.06, 0.1):
-        approx = cv2.approxPolyDP(hull, eps * peri, True)
-        if len(approx) == 4:
-            return approx.reshape(4, 2).astype(np.float32)
-    return cv2.boxPoints(cv2.minAreaRect(hull)).astype(np.float32)
+def _absorb(found: list[tuple[str, Shape, tuple[int, ...]]], lines: Sequence[Line]
+            ) -> list[tuple[str, Shape, tuple[int, ...]]]:
+    """A surface inside another (a table cell on a page) is part of it: the larger one takes
+    its lines. Lines whose centre lies on a surface belong to it."""
+    from shapely.geometry import Point, Polygon
 
-
-def _classify(small: np.ndarray, lab: np.ndarray, comp: np.ndarray, quad: np.ndarray,
-              colour: np.ndarray, block: Block, touches: int, hull_area: float,
-              block_area: int) -> str:
-    """document | screen | text, from the surface's look."""
-    lightness, a, b = float(colour[0]), float(colour[1]) - 128, float(colour[2]) - 128
-    chroma = (a * a + b * b) ** 0.5
-    surface_px = hull_area
-    # A sign or badge: a few short lines on a surface barely larger than the text.
-    if block.lines <= 2 and surface_px < 2.5 * block_area:
-        return "text"
-    # Screens: a dark frame (bezel or body) right outside the surface on most sides.
-    if _dark_frame(lab, comp, lightness):
-        return "screen"
-    if lightness > 120 and chroma < 40:
-        return "document"
-    if block.lines >= 3:
-        return "document"
-    return "text"
+    ordered = sorted(found, key=lambda s: -s[1].area)
+    polys = [Polygon(s[1].points) for s in ordered]
+    out: list[tuple[str, Shape, tuple[int, ...]]] = []
+    kept: list[int] = []
+    for k, (kind, shape, members) in enumerate(ordered):
+        outer = next((m for m in kept if polys[m].buffer(2.0).contains(polys[k])), None)
+        if outer is not None:
+            okind, oshape, omembers = out[kept.index(outer)]
+            out[kept.index(outer)] = (okind, oshape, tuple(sorted({*omembers, *members})))
+            continue
+        kept.append(k)
+        out.append((kind, shape, members))
+    result = []
+    for kind, shape, members in out:
+        poly = Polygon(shape.points)
+        inside = {i for i, line in enumerate(lines) if poly.contains(Point(*line.centre))}
+        result.append((kind, shape, tuple(sorted(inside | set(members)))))
+    return result

@@ -25,6 +25,9 @@ MODEL = "ppocr_v4_rec"
 _HEIGHT = 48
 _MAX_WIDTH = 640
 MIN_CONFIDENCE = 0.4
+# One or two characters are what texture reads as most (a clock face as one Chinese character,
+# zebra stripes as "un"); real ones (a key, a room number) read clearly.
+MIN_CONFIDENCE_SHORT = 0.8
 
 
 def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
@@ -122,6 +125,10 @@ class Reading:
 
     @property
     def readable(self) -> bool:
-        """Texture (gravel, foliage, a flag's stars) fires the line detector too; it reads as
-        nothing, or as a stray letter at low confidence. Real text reads above ~0.6."""
-        return any(ch.isalnum() for ch in self.text) and self.confidence >= MIN_CONFIDENCE
+        """Texture (gravel, foliage, a flag's stars, a clock face) fires the line detector too;
+        it reads as nothing, or as a stray letter or two at low confidence. Real text reads
+        above ~0.6, and a single letter or digit far above it."""
+        letters = sum(ch.isalnum() for ch in self.text)
+        if letters == 0:
+            return False
+        return self.confidence >= (MIN_CONFIDENCE_SHORT if letters <= 2 else MIN_CONFIDENCE)
