@@ -263,7 +263,12 @@ def _surfaces(small: np.ndarray, lab: np.ndarray, lines: Sequence[Line],
         if found is None:
             continue
         outline, closed = found
-        kind = "screen" if closed and _dark_frame(lab, comp) else "document"
+        kind = "document"
+        if closed and _dark_frame(lab, comp):
+            kind = "screen"
+            # The whole display inside the bezel: panels of another colour (a title bar, a
+            # side menu) are cut off from the text's panel by their edges.
+            outline = _display(lab, comp, outline)
         shape = Shape.of(outline / scale)
         held = tuple(sorted(i for k in members for i in groups[k].members))
         out.append((kind, shape, held))
@@ -336,12 +341,40 @@ def _set_off(comp: np.ndarray, lab: np.ndarray, width: int = 3) -> bool:
 
 def _dark_frame(lab: np.ndarray, comp: np.ndarray) -> bool:
     """A band just outside the surface that is much darker than it: a bezel or a device body."""
-    ring = cv2.dilate(comp, np.ones((9, 9), np.uint8)) - comp
+    # Beyond the band of edge pixels that bounds the area (2-3 px), 4 px wide.
+    ring = cv2.dilate(comp, np.ones((15, 15), np.uint8)) - cv2.dilate(comp, np.ones((7, 7),
+                                                                                    np.uint8))
     if not ring.any():
         return False
     lightness = float(np.median(lab[..., 0][comp > 0]))
     ring_l = float(lab[..., 0][ring > 0].mean())
     return ring_l < 0.45 * lightness and ring_l < 90
+
+
+def _display(lab: np.ndarray, comp: np.ndarray, outline: np.ndarray) -> np.ndarray:
+    """The outline of the hole in the dark bezel around ``comp`` (work pixels), when there is
+    one no more than twice its size; else ``outline`` itself."""
+    ring = cv2.dilate(comp, np.ones((15, 15), np.uint8)) - cv2.dilate(comp, np.ones((7, 7),
+                                                                                    np.uint8))
+    cut = max(40.0, 1.5 * float(lab[..., 0][ring > 0].mean()))
+    dark = (lab[..., 0] < cut).astype(np.uint8)
+    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    contours, hierarchy = cv2.findContours(dark, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
+    if hierarchy is None:
+        return outline
+    area = float(comp.sum())
+    ys, xs = np.nonzero(comp)
+    inside = (float(xs.mean()), float(ys.mean()))
+    for contour, (_, _, _, parent) in zip(contours, hierarchy[0], strict=True):
+        if parent < 0:  # an outer boundary; holes have a parent
+            continue
+        hole = cv2.convexHull(contour)
+        if (area <= 1.1 * cv2.contourArea(hole) <= 2.2 * area
+                and cv2.pointPolygonTest(hole, inside, False) > 0):
+            pts = hole.reshape(-1, 2).astype(np.float64)
+            centre = pts.mean(axis=0)
+            return np.asarray(pts + 0.5 + 1.5 * np.sign(pts - centre))
+    return outline
 
 
 def _absorb(found: list[tuple[str, Shape, tuple[int, ...]]], lines: Sequence[Line]

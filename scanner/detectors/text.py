@@ -9,6 +9,7 @@ the photo is searched at a resolution where body text is at least ~10 px tall, i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -26,10 +27,12 @@ _TILE = 1024  # window side for small searches
 _SMALL = 1200  # searches up to this long side (COCO-sized photos) keep 1024 px tiles
 _WINDOW = 1280  # largest window side above that: 2400 x 1800 runs as 4 windows of 1264 x 964
 _OVERLAP = 128
+_CONTRAST_SIDE = 1280  # long side of the local-contrast search
+_UPSCALE = 2.0
 
 
 def plan_text_scale(width: int, height: int, *, long_side: int = 2400,
-                    min_short: int = 736) -> float:
+                    min_short: int = 736, max_upscale: float = 1.0) -> float:
     """One scale for the whole photo: large photos down to ``long_side`` (body text on a page
     photographed at 12 MP stays >= 10 px tall), small ones up so the short side is at least
     ``min_short`` (PP-OCR's own lower limit).
@@ -40,7 +43,7 @@ def plan_text_scale(width: int, height: int, *, long_side: int = 2400,
     longest, shortest = max(width, height), min(width, height)
     if longest <= 0:
         return 1.0
-    scale = min(1.0, long_side / longest)
+    scale = min(max_upscale, long_side / longest)
     if shortest * scale < min_short:
         scale = min(min_short / shortest, 3.0)
     return scale
@@ -58,7 +61,18 @@ class TextDetector:
 
     def detect(self, image: np.ndarray) -> list[Finding]:
         h, w = image.shape[:2]
-        return self._detect(image, plan_text_scale(w, h))
+        scale = plan_text_scale(w, h, max_upscale=_UPSCALE)
+        prob = self.probability(image, scale)
+        # A second look with local contrast stretched: pale print on a pale sign, grey on grey,
+        # a shop's name in shadow read as nothing at all (scene-text words found 0.80 -> X).
+        # Such text is large, so a 1280 px search is enough, which keeps it cheap on 12 MP.
+        low = min(scale, plan_text_scale(w, h, long_side=_CONTRAST_SIDE))
+        extra = self.probability(image, low, prepare=local_contrast)
+        if extra.shape != prob.shape:
+            extra = cv2.resize(extra, (prob.shape[1], prob.shape[0]),
+                               interpolation=cv2.INTER_LINEAR)
+        np.maximum(prob, extra, out=prob)
+        return self._lines(prob, scale, w, h)
 
     def recheck(self, image: np.ndarray) -> list[Finding]:
         """For verification, at a lower resolution: filled areas hold no text at any scale,
@@ -68,7 +82,9 @@ class TextDetector:
 
     def _detect(self, image: np.ndarray, scale: float) -> list[Finding]:
         h, w = image.shape[:2]
-        prob = self.probability(image, scale)
+        return self._lines(self.probability(image, scale), scale, w, h)
+
+    def _lines(self, prob: np.ndarray, scale: float, w: int, h: int) -> list[Finding]:
         lines = lines_from_probability(prob, self.threshold, self.box_threshold, self.unclip)
         out: list[Finding] = []
         for pts, score in lines:
@@ -81,10 +97,13 @@ class TextDetector:
                                    shape=Shape.of(pts)))
         return out
 
-    def probability(self, image: np.ndarray, scale: float) -> np.ndarray:
-        """The text probability map of the whole image at ``scale`` (float32, 0..1)."""
-        h, w = image.shape[:2]
+    def probability(self, image: np.ndarray, scale: float,
+                    prepare: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
+        """The text probability map of the whole image at ``scale`` (float32, 0..1), of the
+        resized image passed through ``prepare`` if given."""
         scaled = rescale(image, scale)
+        if prepare is not None:
+            scaled = prepare(scaled)
         sh, sw = scaled.shape[:2]
         prob = np.zeros((sh, sw), dtype=np.float32)
         for t in _windows(sw, sh):
@@ -107,6 +126,15 @@ class TextDetector:
         view -= np.float32(1.0)
         (out,) = self._session.run(None, {self._input: blob})
         return np.asarray(out[0, 0, :ch, :cw], dtype=np.float32)
+
+
+def local_contrast(image: np.ndarray) -> np.ndarray:
+    """``image`` with its lightness equalised in 8 x 8 tiles (CLAHE): faint text on a pale
+    ground becomes as dark against it as print is on paper."""
+    lab = cv2.cvtColor(image, cv2.COLOR_RGB2LAB)
+    clahe = cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8))  # per call: it has state
+    lab[..., 0] = clahe.apply(np.ascontiguousarray(lab[..., 0]))
+    return np.asarray(cv2.cvtColor(lab, cv2.COLOR_LAB2RGB))
 
 
 def _windows(width: int, height: int) -> list[Tile]:
