@@ -357,8 +357,8 @@ def _display(lab: np.ndarray, comp: np.ndarray, outline: np.ndarray) -> np.ndarr
     ring = cv2.dilate(comp, np.ones((15, 15), np.uint8)) - cv2.dilate(comp, np.ones((7, 7),
                                                                                     np.uint8))
     cut = max(40.0, 1.5 * float(lab[..., 0][ring > 0].mean()))
-    dark = (lab[..., 0] < cut).astype(np.uint8)
-    dark = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    dark = np.asarray(cv2.morphologyEx((lab[..., 0] < cut).astype(np.uint8), cv2.MORPH_CLOSE,
+                                       np.ones((3, 3), np.uint8)), dtype=np.uint8)
     contours, hierarchy = cv2.findContours(dark, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
     if hierarchy is None:
         return outline
