@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import math
 import shutil
 import struct
 import subprocess
@@ -26,7 +27,7 @@ from PIL import Image, PngImagePlugin
 
 from scanner.config import ScanConfig
 from scanner.pipeline import Pipeline
-from scanner.types import Finding, FindingKind, Region
+from scanner.types import Finding, FindingKind, Region, Shape
 
 pillow_heif.register_heif_opener()
 
@@ -561,6 +562,28 @@ def _intact(before: np.ndarray, after: np.ndarray, region: Region) -> bool:
     if a.size == 0:
         return False
     return bool(np.all(a == b, axis=-1).mean() >= 0.5)
+
+
+def rotated_square(cx: float, cy: float, half: float, degrees: float) -> Shape:
+    """A square centred on (cx, cy), ``half`` from centre to each side, turned by ``degrees``
+    (45: a diamond, whose box's corners lie well outside it)."""
+    a = math.radians(degrees)
+    c, s = math.cos(a), math.sin(a)
+    return Shape.of((cx + dx * c - dy * s, cy + dx * s + dy * c)
+                    for dx, dy in ((-half, -half), (half, -half), (half, half), (-half, half)))
+
+
+class ShapedDetector(FakeDetector):
+    """A FakeDetector whose findings carry shapes (a tilted line, a page): each region is its
+    shape's bounding box."""
+
+    def __init__(self, shapes: Iterable[Shape], **kwargs: object) -> None:
+        self.shapes = {s.bounds: s for s in shapes}
+        super().__init__(self.shapes, **kwargs)  # type: ignore[arg-type]
+
+    def _findings(self, regions: Iterable[Region]) -> list[Finding]:
+        return [Finding(self.kind, r, self.score, self.name, shape=self.shapes[r])
+                for r in regions]
 
 
 class RaisingDetector(FakeDetector):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 import re
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import rotated_square
 from PIL import Image
 
 from scanner.errors import WriteError
@@ -20,7 +22,7 @@ from scanner.report import guidance as guidance_mod
 from scanner.report import html as html_mod
 from scanner.report.guidance import MESSAGES, guidance_for, t, tn, verdict
 from scanner.report.html import render_html, visible_text, write_html_report
-from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
 
 HOSTILE_NAME = '<script>alert("x")</script>\n\u202e.jpg'
 DATA_JPEG = "data:image/jpeg;base64,"
@@ -630,6 +632,53 @@ def test_preview_outlines_findings_in_kind_colour(tmp_path) -> None:
     # far away from the box the grey is untouched
     far = pixels[20:40, 20:40].reshape(-1, 3).mean(axis=0)
     assert np.all(np.abs(far - 128) < 8), far
+
+
+def _red(pixels: np.ndarray, rows: slice, cols: slice) -> bool:
+    """Some pixel in the window is clearly the face colour (JPEG smears thin lines)."""
+    window = pixels[rows, cols].reshape(-1, 3)
+    return bool(((window[:, 0] > 150) & (window[:, 0] - window[:, 1] > 70)).any())
+
+
+def test_preview_outlines_a_shape_not_its_box(tmp_path) -> None:
+    _image(tmp_path / "out.png", size=(800, 600), colour=(128, 128, 128), format="PNG")
+    diamond = rotated_square(400, 300, 200 / math.sqrt(2), 45)  # corners 200 px from centre
+    finding = Finding(FindingKind.FACE, diamond.bounds, 0.9, "test", Action.FILL,
+                      shape=diamond)
+    result = ScanResult("in.jpg", Status.REDACTED, "out.png", 800, 600, findings=(finding,))
+    _, image = _decode_preview(_parse(render_html([result], out_root=tmp_path)).imgs[0]["src"])
+    pixels = np.asarray(image.convert("RGB"), dtype=int)
+    # scaled by 0.4: corners (160, 40), (240, 120), (160, 200), (80, 120); each side's middle
+    # is outlined in red ...
+    for x, y in ((200, 80), (200, 160), (120, 160), (120, 80)):
+        assert _red(pixels, slice(y - 4, y + 5), slice(x - 4, x + 5)), (x, y)
+    # ... and the box around it (80, 40)-(240, 200) is not drawn: its corners (below the
+    # label, which sits above the top-left one) and its sides between them stay grey.
+    for rows, cols in ((slice(42, 52), slice(78, 84)), (slice(42, 52), slice(236, 242)),
+                       (slice(190, 202), slice(78, 84)), (slice(190, 202), slice(236, 242)),
+                       (slice(38, 46), slice(195, 205)), (slice(194, 202), slice(115, 125))):
+        window = pixels[rows, cols].reshape(-1, 3)
+        assert np.all(np.abs(window - 128) < 12), (rows, cols)
+    # The label is at the top-left of the shape's box, inside the picture.
+    label = pixels[28:38, 82:100].reshape(-1, 3)
+    assert _red(pixels, slice(28, 38), slice(82, 100)) and (label > 200).all(axis=1).any()
+
+
+def test_preview_shape_past_the_edge_is_drawn_along_it(tmp_path) -> None:
+    _image(tmp_path / "out.png", size=(800, 600), colour=(128, 128, 128), format="PNG")
+    # A resumed report could hold a shape that runs off the picture: its visible part is
+    # outlined, the picture's right edge included.
+    triangle = Shape.of(((600, 200), (1000, 300), (600, 400)))
+    finding = Finding(FindingKind.FACE, Region(600, 200, 800, 400), 0.9, "test", Action.FILL,
+                      shape=triangle)
+    result = ScanResult("in.jpg", Status.REDACTED, "out.png", 800, 600, findings=(finding,))
+    _, image = _decode_preview(_parse(render_html([result], out_root=tmp_path)).imgs[0]["src"])
+    pixels = np.asarray(image.convert("RGB"), dtype=int)
+    assert image.size == (320, 240)
+    assert _red(pixels, slice(115, 125), slice(314, 320))  # where it leaves the picture
+    assert _red(pixels, slice(95, 105), slice(236, 244))  # its left side at x = 600 * 0.4
+    # Its box's top edge is not drawn: the triangle's top side slopes down from (240, 80).
+    assert np.all(np.abs(pixels[76:86, 304:314] - 128) < 12)
 
 
 @pytest.mark.parametrize("content", [None, b"", b"not an image at all", b"\xff\xd8\xff\xe0junk"])

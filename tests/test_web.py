@@ -17,9 +17,11 @@ from conftest import (
     HAS_EXIFTOOL,
     SECRET_ARTIST,
     FakeDetector,
+    ShapedDetector,
     dirty_jpeg,
     noise,
     png_bytes,
+    rotated_square,
     save,
 )
 from fastapi.testclient import TestClient
@@ -27,7 +29,7 @@ from PIL import Image
 
 from scanner.config import OutputFormat, ScanConfig
 from scanner.pipeline import Pipeline
-from scanner.types import Region
+from scanner.types import FindingKind, Region
 from scanner.web.app import STATIC, create_app, output_name
 
 BASE = "http://127.0.0.1:8765"
@@ -293,6 +295,25 @@ def test_keep_a_face_and_add_a_box(client: TestClient) -> None:
     assert report["results"][0]["verified"] is True
     html = client.get(f"/api/sessions/{sid}/report.html?lang=cy").text
     assert 'lang="cy"' in html and "eich dewis chi" in html
+
+
+def test_findings_carry_the_outline_that_is_hidden(tmp_path: Path) -> None:
+    tilted = rotated_square(80, 60, 30, 30)  # a line of text turned by 30 degrees
+    config = ScanConfig(output_format=OutputFormat.PNG)
+    pipeline = Pipeline(config, detectors=[FakeDetector([FACE]),
+                                           ShapedDetector([tilted], kind=FindingKind.TEXT)])
+    app = create_app(config, tmp_path / "work", pipeline=pipeline)
+    with TestClient(app, base_url=BASE) as c:
+        sid = _session(c)
+        photo = _upload(c, sid, png_bytes(PICTURE), "p.png")
+    assert photo["status"] == "redacted"
+    by_kind = {f["kind"]: f for f in photo["findings"]}
+    text, face = by_kind["text"], by_kind["face"]
+    assert text["polygon"] == tilted.as_list() and len(text["polygon"]) == 4
+    assert text["box"] == tilted.bounds.as_list()
+    # A face covers its integer box: its outline is that box's four corners.
+    x1, y1, x2, y2 = face["box"]
+    assert face["polygon"] == [[x1, y1], [x2, y1], [x2, y2], [x1, y2]]
 
 
 def test_report_records_the_cli_settings_and_the_review_page(client: TestClient) -> None:

@@ -32,6 +32,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 DROPPED = "outing_gps.jpg"  # dropped on the zone; the others go through the file picker
+SHAPED = "care_plan_desk.jpg"  # a page in perspective: a finding with a shape
 WAIT_MS = 15 * 60 * 1000  # real models on 2 shared cores
 STEP_MS = 120 * 1000  # one click's answer
 ALLOWED_GROUPS = {"ExifTool", "System", "File", "JFIF", "PNG", "Composite"}
@@ -93,6 +94,16 @@ def _drop(page, path: Path) -> None:
     page.dispatch_event("#drop", "drop", {"dataTransfer": transfer})
 
 
+def _points(attribute: str) -> list[tuple[float, float]]:
+    """An SVG ``points`` attribute ("x,y x,y ...") as pairs."""
+    return [(float(x), float(y)) for x, y in (p.split(",") for p in attribute.split())]
+
+
+def _is_box(points: list[tuple[float, float]]) -> bool:
+    xs, ys = {x for x, _ in points}, {y for _, y in points}
+    return len(points) == 4 and len(xs) == 2 and len(ys) == 2
+
+
 def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> None:
     context = browser.new_context(accept_downloads=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -144,11 +155,26 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
         page.mouse.up()
     page.wait_for_selector("#boxes li")
     assert page.locator("#boxes li").count() == 1
+    # A finding is outlined by its polygon; a box the person drew stays a rectangle.
+    assert page.locator("#overlay .mark.k-face polygon.outline").count() >= 1
+    assert page.locator("#overlay .mark.k-face rect").count() == 0
+    assert page.locator("#overlay .mark.k-manual rect.outline").count() == 1
+    assert page.locator("#overlay .mark.k-manual polygon").count() == 0
 
     with page.expect_download(timeout=WAIT_MS) as info:
         page.click("#dl-zip")
     archive = tmp_path / "photos.zip"
     info.value.save_as(archive)
+    # The care plan lies in perspective on a desk: its outline is drawn as found, not boxed.
+    page.click(f".photo-main:has-text('{SHAPED}')")
+    expect(page.locator("#review-name")).to_have_text(SHAPED)
+    outlines = page.locator("#overlay .mark.k-document polygon.outline")
+    expect(outlines.first).to_be_attached()
+    backs = page.locator("#overlay .mark.k-document polygon.outline-back")
+    assert backs.count() == outlines.count()
+    tilted = [points for points in (_points(el.get_attribute("points") or "")
+                                    for el in outlines.all()) if not _is_box(points)]
+    assert tilted, "no document outline is anything but a box"
     assert external == [], f"the page fetched from elsewhere: {external}"
     context.close()
 

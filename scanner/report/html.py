@@ -18,6 +18,7 @@ import html
 import importlib
 import io
 import logging
+import math
 import os
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -26,10 +27,11 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 
 from scanner import __version__
 from scanner.fsio import write_atomic
+from scanner.geometry import clip_shape
 from scanner.report.guidance import (
     DEFAULT_LANG,
     MESSAGES,
@@ -47,6 +49,8 @@ _LOG = logging.getLogger(__name__)
 
 PREVIEW_MAX = 320  # longest side of an embedded preview, in pixels
 PREVIEW_QUALITY = 80
+# A shape's outline, as wide as a box's: the colour over the first 2 px inside, black to 3.
+_RING_COLOUR, _RING_BLACK = 2, 3
 
 # Box/label colour and the label's text colour, per kind (text colour chosen for contrast).
 KIND_COLOURS: dict[FindingKind, tuple[str, str]] = {
@@ -201,7 +205,8 @@ def _draw_findings(
     full_size: tuple[int, int],
     lang: str,
 ) -> None:
-    """Outline and label each finding (numbered from 1) on the downscaled ``canvas``."""
+    """Outline and label each finding (numbered from 1) on the downscaled ``canvas``: its
+    shape (a tilted line, a page's outline) where it has one, else its box."""
     full_w, full_h = full_size
     width, height = canvas.size
     sx, sy = width / full_w, height / full_h
@@ -213,17 +218,26 @@ def _draw_findings(
         if region.empty:
             continue
         box_colour, text_colour = KIND_COLOURS.get(finding.kind, ("#ffff00", "#000000"))
-        x1 = max(0, min(width - 1, int(region.x1 * sx)))
-        y1 = max(0, min(height - 1, int(region.y1 * sy)))
-        x2 = max(x1 + 1, min(width - 1, round(region.x2 * sx) - 1))
-        y2 = max(y1 + 1, min(height - 1, round(region.y2 * sy) - 1))
-        # A thin dark line under the coloured one keeps the box visible on any background.
-        draw.rectangle((x1, y1, x2, y2), outline="#000000", width=3)
-        draw.rectangle((x1, y1, x2, y2), outline=box_colour, width=2)
+        shape = None if finding.shape is None else clip_shape(finding.shape, full_w, full_h)
+        if shape is not None:
+            # Pixel i's centre is at i + 0.5 in the shape's coordinates; clamped so an edge
+            # along the picture's border stays visible, as a box's does.
+            points = [(min(max(x * sx - 0.5, 0.0), width - 1.0),
+                       min(max(y * sy - 0.5, 0.0), height - 1.0)) for x, y in shape.points]
+            x1, y1 = _outline_polygon(canvas, points, box_colour)
+        else:
+            x1 = max(0, min(width - 1, int(region.x1 * sx)))
+            y1 = max(0, min(height - 1, int(region.y1 * sy)))
+            x2 = max(x1 + 1, min(width - 1, round(region.x2 * sx) - 1))
+            y2 = max(y1 + 1, min(height - 1, round(region.y2 * sy) - 1))
+            # A thin dark line under the coloured one keeps the box visible on any background.
+            draw.rectangle((x1, y1, x2, y2), outline="#000000", width=3)
+            draw.rectangle((x1, y1, x2, y2), outline=box_colour, width=2)
+        # The label goes at the top-left of the outline's bounding box.
         labels.append(
             (x1, y1, f"{number}: {kind_label(finding.kind, lang)}", box_colour, text_colour)
         )
-    # Labels last, so no box is drawn across a label.
+    # Labels last, so no outline is drawn across a label.
     for x1, y1, text, box_colour, text_colour in labels:
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
         label_w, label_h = right - left + 4, bottom - top + 2
@@ -231,6 +245,33 @@ def _draw_findings(
         ly = y1 - label_h if y1 - label_h >= 0 else y1
         draw.rectangle((lx, ly, lx + label_w - 1, ly + label_h - 1), fill=box_colour)
         draw.text((lx + 2 - left, ly + 1 - top), text, fill=text_colour, font=font)
+
+
+def _outline_polygon(canvas: Image.Image, points: Sequence[tuple[float, float]],
+                     colour: str) -> tuple[int, int]:
+    """Outline a polygon the way a box is outlined: a ring 2 px wide in ``colour`` just inside
+    its edge with 1 px of black inside that. Returns its top-left pixel (bounding box).
+
+    Pillow's own wide polygon outlines vary in width with the slope of an edge (the black one
+    vanishes on some, the colour on others), so the rings are cut from the filled shape:
+    pixels within 2 (or 3) px of its edge, as a rectangle's ``width`` counts them.
+    """
+    left = max(0, math.floor(min(x for x, _ in points)))
+    top = max(0, math.floor(min(y for _, y in points)))
+    right = min(canvas.width - 1, math.ceil(max(x for x, _ in points)))
+    bottom = min(canvas.height - 1, math.ceil(max(y for _, y in points)))
+    pad = _RING_BLACK  # zeros around the shape, so its edges along the border erode too
+    mask = Image.new("L", (right - left + 1 + 2 * pad, bottom - top + 1 + 2 * pad), 0)
+    ImageDraw.Draw(mask).polygon([(x - left + pad, y - top + pad) for x, y in points], fill=255)
+
+    def ring(px: int) -> Image.Image:
+        inner = mask.filter(ImageFilter.MinFilter(2 * px + 1))
+        return ImageChops.subtract(mask, inner).crop((pad, pad, mask.width - pad,
+                                                      mask.height - pad))
+
+    canvas.paste("#000000", (left, top), ring(_RING_BLACK))
+    canvas.paste(colour, (left, top), ring(_RING_COLOUR))
+    return left, top
 
 
 def make_preview(path: Path, findings: Sequence[Finding], lang: str = DEFAULT_LANG) -> Preview:

@@ -49,7 +49,7 @@ from scanner.fsio import atomic_file
 from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import Pipeline
 from scanner.report import guidance
-from scanner.types import Finding, FindingKind, Region, ScanResult, Status
+from scanner.types import Finding, FindingKind, Region, ScanResult, Shape, Status
 from scanner.verify import HIDING
 from scanner.web.i18n import LANGS, UI
 
@@ -272,6 +272,9 @@ def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, 
         "kind": f.kind.value,
         "label": guidance.kind_label(f.kind, lang),
         "box": f.region.as_list(),
+        # What is hidden, as the JSON report gives it: the shape, or the integer box's corners
+        # (a box covers its whole integer window).
+        "polygon": (f.shape or Shape.box(Region(*f.region.to_int()))).as_list(),
         "score": round(f.score, 3),
         "action": f.action.value if f.action else None,
         "hidden": hidden,

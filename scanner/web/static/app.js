@@ -353,11 +353,15 @@
     const shown = svg.getBoundingClientRect().width || 600;
     const font = Math.max(1, Math.round(14 * data.width / shown));
     data.findings.forEach((f, i) => {
-      const [x1, y1, x2, y2] = f.box;
+      // The outline of what is hidden (a tilted line, a page in perspective); its box if absent.
+      const corners = outlinePoints(f);
+      const points = corners.map((p) => p[0] + "," + p[1]).join(" ");
+      const x1 = Math.min(...corners.map((p) => p[0]));
+      const y1 = Math.min(...corners.map((p) => p[1]));
       const g = svgEl("g", { class: "mark k-" + f.kind + (f.hidden ? " hidden-mark" : " kept-mark"),
                              "data-id": f.id });
-      g.appendChild(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, class: "outline-back" }));
-      g.appendChild(svgEl("rect", { x: x1, y: y1, width: x2 - x1, height: y2 - y1, class: "outline" }));
+      g.appendChild(svgEl("polygon", { points: points, class: "outline-back" }));
+      g.appendChild(svgEl("polygon", { points: points, class: "outline" }));
       const label = svgEl("text", { x: x1 + font * 0.2, y: Math.max(font, y1 - font * 0.25),
                                     "font-size": font, class: "mark-label" });
       label.textContent = (i + 1) + ": " + f.label + (f.hidden ? "" : " (" + t("kept") + ")");
@@ -381,6 +385,12 @@
       svg.appendChild(g);
       fitLabel(label, data.width, font);
     });
+  }
+
+  function outlinePoints(f) {
+    if (Array.isArray(f.polygon) && f.polygon.length >= 3) return f.polygon;
+    const [x1, y1, x2, y2] = f.box;
+    return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
   }
 
   // Keep a label inside the picture (a box at the right edge would push it out of view).
