@@ -39,6 +39,7 @@ bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/metadata_eval.py --baseline
 	$(BIN)/python bench/documents_eval.py
 	$(BIN)/python bench/screens_eval.py
+	$(BIN)/python bench/collateral_eval.py
 	$(BIN)/python bench/text_resolution.py
 	$(BIN)/python bench/face_resolution.py
 	$(BIN)/python bench/batch_eval.py

@@ -37,6 +37,7 @@ from _common import (
     cli,
     setup_logging,
 )
+from _shapes import REDACT_ACTIONS
 
 log = logging.getLogger("faces_eval")
 
@@ -253,11 +254,16 @@ def predictions_from_report(
         if r.get("status") == "error":
             failed[name] = str(r.get("error") or "error")
             continue
+        # A face counts when it is hidden: one only flagged for review is left in the copy.
         boxes = [
             tuple(float(v) for v in f["box"][:4])
             for f in r.get("findings") or []
-            if f.get("kind") == "face"
+            if f.get("kind") == "face" and f.get("action") in REDACT_ACTIONS
         ]
+        flagged = sum(f.get("kind") == "face" and f.get("action") == "flagged"
+                      for f in r.get("findings") or [])
+        if flagged:
+            log.info("%s: %d face(s) flagged for review, not hidden", name, flagged)
         w, h = r.get("width"), r.get("height")
         if isinstance(w, int) and isinstance(h, int):
             outside = [b for b in boxes if b[0] < -2 or b[1] < -2 or b[2] > w + 2 or b[3] > h + 2]

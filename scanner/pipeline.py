@@ -152,9 +152,11 @@ class Pipeline:
             shape: Shape | None = None
             if f.kind is FindingKind.FACE:
                 region = f.region.expand(self.config.face_padding).clip(width, height)
-                action = Action(self.config.face_style.value)
+                action = Action.FLAGGED if f.unsure else Action(self.config.face_style.value)
             else:
-                if f.kind is FindingKind.PERSON:
+                if f.unsure:  # doubt alone is no reason to blank part of a photo: a person looks
+                    action = Action.FLAGGED
+                elif f.kind is FindingKind.PERSON:
                     action = Action.FILL if self.config.redact_people else Action.FLAGGED
                 elif (f.kind is FindingKind.TEXT and not f.pii
                       and self.config.policy is Policy.BALANCED):

@@ -71,7 +71,11 @@ class Line:
         a = np.array([np.cos(theta), np.sin(theta)])
         b = np.array([-np.sin(theta), np.cos(theta)])
         length, height = float(w), float(h)
-        if height > length:  # the long side runs along the text
+        if max(length, height) < 1.5 * min(length, height):
+            # One or two letters: no telling which way they run; most text runs across.
+            if abs(b[0]) > abs(a[0]):
+                a, b, length, height = b, a, height, length
+        elif height > length:  # the long side runs along the text
             a, b, length, height = b, a, height, length
         if a[0] < 0 or (a[0] == 0 and a[1] < 0):  # reading left to right
             a = -a
@@ -162,6 +166,8 @@ def joined(a: Line, b: Line) -> bool:
     """Whether two lines belong to one paragraph by their geometry: similar heights, the same
     direction, and either one row (words a short gap apart) or consecutive rows (a small gap
     between them, overlapping along the row)."""
+    if a.length / a.height < b.length / b.height:
+        a, b = b, a  # judged along the longer line: its direction is the surer one
     hi, lo = max(a.height, b.height), min(a.height, b.height)
     if hi > _HEIGHT_RATIO * lo:
         return False

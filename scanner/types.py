@@ -190,6 +190,9 @@ class Finding:
     # What is hidden: the thing's own outline (a rotated line, a tilted page). None: ``region``
     # itself (faces, codes, drawn boxes). ``region`` is always the box around it.
     shape: Shape | None = None
+    # The detector is not sure this is one (a face-like pattern on food or fur): the pipeline
+    # flags it for a person to look at instead of hiding it.
+    unsure: bool = False
     decided_by: str = ""  # "user" when a reviewer chose the action (review page); else automatic
 
     def with_action(self, action: Action) -> Finding:

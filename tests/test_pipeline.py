@@ -24,6 +24,7 @@ from conftest import (
     NoneDetector,
     PipelineFactory,
     RaisingDetector,
+    ShapedDetector,
     dirty_jpeg,
     dirty_png,
     gradient,
@@ -32,6 +33,7 @@ from conftest import (
     noise,
     orientation_exif,
     png_bytes,
+    rotated_square,
     save,
     stored_for_orientation,
     write,
@@ -40,9 +42,10 @@ from PIL import Image
 
 from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig
 from scanner.errors import ModelError
+from scanner.geometry import shape_mask
 from scanner.pipeline import Pipeline
 from scanner.report.json import report_dict
-from scanner.types import Action, Finding, FindingKind, Region, Status
+from scanner.types import Action, Finding, FindingKind, Region, Shape, Status
 
 
 def _sha(path: Path) -> str:
@@ -165,6 +168,58 @@ def test_findings_wholly_outside_are_dropped(fake_pipeline: PipelineFactory, noi
     )
     assert result.status is Status.CLEAN
     assert result.findings == ()
+
+
+@pytest.mark.parametrize(("degrees", "kind"), [(30, FindingKind.TEXT), (10, FindingKind.DOCUMENT),
+                                             (45, FindingKind.SCREEN)])
+def test_shaped_findings_are_filled_to_their_outline(fake_pipeline: PipelineFactory,
+                                                     noisy_png: Path, tmp_path: Path,
+                                                     degrees: float, kind: FindingKind) -> None:
+    shape = rotated_square(200, 150, 60, degrees)
+    out = tmp_path / "o.png"
+    result = fake_pipeline(detector=ShapedDetector([shape], kind=kind)).process(noisy_png, out)
+    assert result.status is Status.REDACTED and result.verified is True
+    (finding,) = result.findings
+    assert finding.shape == shape and finding.region == shape.bounds
+    inside = shape_mask([shape], 400, 300)
+    src, got = _pixels(noisy_png), _pixels(out)
+    assert len(np.unique(got[inside].reshape(-1, 3), axis=0)) == 1
+    np.testing.assert_array_equal(got[~inside], src[~inside])  # the box's corners stay
+
+
+def test_a_shape_across_the_border_is_clipped_to_the_picture(fake_pipeline: PipelineFactory,
+                                                             noisy_png: Path) -> None:
+    shape = Shape.of([(-100, 100), (100, 80), (120, 160), (-80, 200)])
+    result = fake_pipeline(detector=ShapedDetector([shape], kind=FindingKind.TEXT)).process(
+        noisy_png)
+    (finding,) = result.findings
+    assert finding.shape is not None
+    b = finding.shape.bounds
+    assert b.x1 == 0 and b.x2 == pytest.approx(120) and finding.region == b
+    assert finding.shape.area < shape.area
+
+
+def test_a_shape_wholly_outside_is_dropped(fake_pipeline: PipelineFactory,
+                                           noisy_png: Path) -> None:
+    shape = Shape.of([(500, 10), (600, 10), (550, 90)])
+    result = fake_pipeline(detector=ShapedDetector([shape], kind=FindingKind.TEXT)).process(
+        noisy_png)
+    assert result.status is Status.CLEAN and result.findings == ()
+
+
+def test_an_unsure_face_is_flagged_for_review_not_hidden(fake_pipeline: PipelineFactory,
+                                                         noisy_png: Path,
+                                                         tmp_path: Path) -> None:
+    class Unsure(FakeDetector):
+        def _findings(self, regions):  # type: ignore[no-untyped-def]
+            return [Finding(FindingKind.FACE, r, 0.3, self.name, unsure=True) for r in regions]
+
+    out = tmp_path / "o.png"
+    result = fake_pipeline(detector=Unsure([Region(50, 50, 150, 150)])).process(noisy_png, out)
+    (finding,) = result.findings
+    assert finding.action is Action.FLAGGED
+    assert result.status is Status.CLEAN and result.verified is True
+    np.testing.assert_array_equal(_pixels(out), _pixels(noisy_png))
 
 
 def test_several_detectors_are_all_used(noisy_png: Path, tmp_path: Path) -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import noise
+from conftest import noise, rotated_square
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
-from scanner.geometry import pixel_box
+from scanner.geometry import pixel_box, shape_mask
 from scanner.redactors.base import get, register
 from scanner.redactors.blur import BlurRedactor
 from scanner.redactors.fill import FillRedactor
@@ -298,3 +298,43 @@ def test_registry_builtins_and_duplicates() -> None:
         assert red.name == style
     with pytest.raises(ScannerError, match="already registered"):
         register("mosaic", lambda config: MosaicRedactor())
+
+
+# ------------------------------------------------------------------------------------------
+# shapes: a tilted line or page is hidden to its outline, not to its box
+
+
+@pytest.mark.parametrize("style", STYLES)
+@settings(max_examples=25, deadline=None)
+@given(st.floats(20, 100), st.floats(20, 80), st.floats(6, 30), st.floats(5, 85))
+def test_shapes_are_hidden_to_their_outline(style: str, cx: float, cy: float, half: float,
+                                            degrees: float) -> None:
+    img = noise(120, 100, seed=int(cx * 7 + cy))
+    shape = rotated_square(cx, cy, half, degrees)
+    out = _redactor(style).redact(img, [shape])
+    inside = shape_mask([shape], 120, 100)
+    # Outside the covered pixels nothing changes: the box's corners stay as they were.
+    np.testing.assert_array_equal(out[~inside], img[~inside])
+    # Inside, the picture is replaced (noise has no flat areas a mosaic could leave alone).
+    changed = np.any(out != img, axis=-1)
+    assert changed[inside].mean() > 0.9
+
+
+def test_fill_of_a_shape_is_one_colour_its_own_average() -> None:
+    img = noise(120, 100, seed=5)
+    shape = rotated_square(60, 50, 25, 30)
+    out = FillRedactor().redact(img, [shape])
+    inside = shape_mask([shape], 120, 100)
+    assert len(np.unique(out[inside].reshape(-1, 3), axis=0)) == 1
+    # The average of what it covers, not of its box.
+    assert np.abs(out[inside][0].astype(float) - img[inside].mean(axis=0)).max() <= 3
+
+
+def test_a_thin_slanted_shape_is_still_filled() -> None:
+    """A one-pixel sliver across a large window: the sample grid may miss it, the fill not."""
+    img = noise(2000, 1500, seed=2)
+    shape = Shape.of([(0, 0), (2000, 1499), (1999, 1500)])
+    out = FillRedactor().redact(img, [shape])
+    inside = shape_mask([shape], 2000, 1500)
+    assert inside.any()
+    assert np.any(out != img, axis=-1)[inside].all()

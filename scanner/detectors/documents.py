@@ -23,6 +23,9 @@ from scanner.types import Finding, FindingKind
 log = logging.getLogger(__name__)
 
 _NOUN = {"document": "a document", "screen": "a screen", "text": "readable text"}
+SURE_READING = 0.5  # a short line read less surely than this, alone, is flagged, not hidden
+SURE_LENGTH = 4  # ... when it has at most this many letters and digits
+UNSURE = "something that may be text; PostSafe is not sure"
 
 
 class DocumentDetector:
@@ -41,14 +44,22 @@ class DocumentDetector:
         for surface in surfaces.find(image, [f.outline.points for f in lines]):
             texts = [r.text for i in surface.members if (r := readings[i]) is not None]
             counts = pii.classify(texts) if texts else {}
+            # A few characters on their own, read only faintly: texture as often as text
+            # (foliage reads as "ARO", a herd as "MMAY"). A person is asked rather than the photo
+            # blanked. A longer reading (a blurred name badge) is hidden however faint.
+            weak = surface.lines == 1 and all(
+                (r := readings[i]) is not None and r.confidence < SURE_READING
+                and sum(ch.isalnum() for ch in r.text) <= SURE_LENGTH
+                for i in surface.members)
             out.append(Finding(
                 kind=FindingKind(surface.kind),
                 region=surface.shape.bounds.clip(w, h),
                 score=float(max((lines[i].score for i in surface.members), default=0.5)),
                 detector=self.name,
-                detail=describe(surface, counts),
+                detail=UNSURE if weak and not counts else describe(surface, counts),
                 pii=tuple(sorted(counts)),
                 shape=surface.shape,
+                unsure=weak and not counts,
             ))
         return out
 

@@ -27,7 +27,7 @@ _TILE = 1024  # window side for small searches
 _SMALL = 1200  # searches up to this long side (COCO-sized photos) keep 1024 px tiles
 _WINDOW = 1280  # largest window side above that: 2400 x 1800 runs as 4 windows of 1264 x 964
 _OVERLAP = 128
-_CONTRAST_SIDE = 1280  # long side of the local-contrast search
+_CONTRAST_SIDE = 800  # long side of the local-contrast search
 _UPSCALE = 2.0
 
 

@@ -26,10 +26,9 @@ class BlurRedactor:
             if c is None:
                 continue
             bw, bh = c.x2 - c.x1, c.y2 - c.y1
-            patch = out[c.y1 : c.y2, c.x1 : c.x2]
-            small = cv2.resize(patch, (min(self.detail, bw), min(self.detail, bh)),
+            small = cv2.resize(out[c.window], (min(self.detail, bw), min(self.detail, bh)),
                                interpolation=cv2.INTER_AREA)
             smooth = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_CUBIC)
             k = max(3, (min(bw, bh) // 4) | 1)
-            patch[c.mask] = cv2.GaussianBlur(smooth, (k, k), 0)[c.mask]
+            c.paint(out, cv2.GaussianBlur(smooth, (k, k), 0))
         return out

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
-from scanner.geometry import covered, sample_step
+from scanner.geometry import covered
 from scanner.types import Shape
 
 
@@ -28,16 +29,10 @@ class FillRedactor:
             c = covered(shape, w, h)
             if c is None:
                 continue
-            patch = out[c.y1 : c.y2, c.x1 : c.x2]
             if self.colour is None:
-                # The average of a regular sample of the covered pixels: the same colour to a
-                # level or so, without a float copy of a page-sized region.
-                step = sample_step(c.x2 - c.x1, c.y2 - c.y1)
-                sample = patch[::step, ::step][c.mask[::step, ::step]]
-                if not len(sample):  # a thin slanted shape the grid misses
-                    sample = patch[c.mask]
-                fill = sample.mean(axis=0).round().astype(np.uint8)
+                mean = cv2.mean(out[c.window], mask=c.mask.view(np.uint8))[:3]
+                fill = np.round(np.asarray(mean)).astype(np.uint8)
             else:
                 fill = self.colour
-            patch[c.mask] = fill
+            c.paint(out, fill)
         return out

@@ -36,7 +36,6 @@ class MosaicRedactor:
             # ``blocks`` blocks (a block is never smaller than one pixel).
             block = max(1, math.ceil(max(bw, bh) / self.blocks))
             nx, ny = max(1, math.ceil(bw / block)), max(1, math.ceil(bh / block))
-            patch = out[c.y1 : c.y2, c.x1 : c.x2]
-            small = cv2.resize(patch, (nx, ny), interpolation=cv2.INTER_AREA)
-            patch[c.mask] = cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST)[c.mask]
+            small = cv2.resize(out[c.window], (nx, ny), interpolation=cv2.INTER_AREA)
+            c.paint(out, cv2.resize(small, (bw, bh), interpolation=cv2.INTER_NEAREST))
         return out
