@@ -106,7 +106,10 @@ class Surface:
     kind: str  # "document" | "screen" | "text"
     shape: Shape
     members: tuple[int, ...]  # indices of the lines it holds
-    lines: int
+
+    @property
+    def lines(self) -> int:
+        return len(self.members)
 
 
 def find(image: np.ndarray, quads: Sequence[Sequence[tuple[float, float]]]) -> list[Surface]:
@@ -125,12 +128,28 @@ def find(image: np.ndarray, quads: Sequence[Sequence[tuple[float, float]]]) -> l
     out: list[Surface] = []
     covered: set[int] = set()
     for kind, shape, members in found:
-        out.append(Surface(kind, shape, members, len(members)))
+        out.append(Surface(kind, _holding(shape, [lines[i] for i in members]), members))
         covered.update(members)
     for p in groups:
         if not set(p.members) <= covered:
-            out.append(Surface("text", p.shape, p.members, len(p.members)))
+            out.append(Surface("text", p.shape, p.members))
     return out
+
+
+def _holding(shape: Shape, lines: Sequence[Line]) -> Shape:
+    """``shape`` grown to hold each of ``lines`` with its margin: a line that runs past the
+    edge found for its sheet is still hidden whole."""
+    from shapely.geometry import Polygon
+    from shapely.ops import unary_union
+
+    surface = Polygon(shape.points)
+    parts = [Polygon(line.grown(LINE_MARGIN * line.height)) for line in lines]
+    if all(surface.contains(p) for p in parts):
+        return shape
+    merged = unary_union([surface, *parts])
+    if merged.geom_type != "Polygon":
+        merged = merged.convex_hull
+    return Shape.of(list(Polygon(merged.exterior).exterior.coords)[:-1])
 
 
 def paragraphs(lines: Sequence[Line], backgrounds: np.ndarray | None = None) -> list[Paragraph]:
@@ -247,13 +266,18 @@ def _surfaces(small: np.ndarray, lab: np.ndarray, lines: Sequence[Line],
     # inside of each paragraph is bridged, so text near a sheet's edge cannot open it.
     inner = cv2.erode(text, np.ones((3, 3), np.uint8))
     open_area = ((edges == 0) | (inner > 0)).astype(np.uint8)
-    count, labels = cv2.connectedComponents(open_area, connectivity=4)
+    _, labels = cv2.connectedComponents(open_area, connectivity=4)
     # Paragraphs by the area they mostly lie in.
     by_component: dict[int, list[int]] = {}
     for k, p in enumerate(groups):
-        mask = np.zeros((sh, sw), np.uint8)
-        cv2.fillPoly(mask, [np.round(np.asarray(p.shape.points) * scale).astype(np.int32)], 1)
-        ids, hits = np.unique(labels[mask > 0], return_counts=True)
+        pts = np.round(np.asarray(p.shape.points) * scale).astype(np.int32)
+        x1, y1 = np.maximum(pts.min(axis=0), 0)
+        x2, y2 = np.minimum(pts.max(axis=0) + 1, (sw, sh))
+        if x2 <= x1 or y2 <= y1:
+            continue
+        mask = np.zeros((y2 - y1, x2 - x1), np.uint8)
+        cv2.fillPoly(mask, [pts - (x1, y1)], 1)
+        ids, hits = np.unique(labels[y1:y2, x1:x2][mask > 0], return_counts=True)
         keep = ids != 0
         ids, hits = ids[keep], hits[keep]
         if len(ids):

@@ -125,9 +125,12 @@ class CenterFaceDetector:
         h, w = image.shape[:2]
         plan = plan_scales(w, h)
         return self._detect(image, FacePlan(scales=plan.scales[:2], tile=plan.tile,
-                                            overlap=plan.overlap, zoom=None))
+                                            overlap=plan.overlap, zoom=None), confirm=False)
 
-    def _detect(self, image: np.ndarray, plan: FacePlan) -> list[Finding]:
+    def _detect(self, image: np.ndarray, plan: FacePlan, *, confirm: bool = True
+                ) -> list[Finding]:
+        """Faces found by ``plan``; with ``confirm``, the large weak ones are looked at again
+        (verification does not: a face it finds anew is hidden, not flagged)."""
         h, w = image.shape[:2]
         passes: list[np.ndarray] = []
         for level, scaled in enumerate(pyramid(image, plan.scales)):
@@ -148,7 +151,7 @@ class CenterFaceDetector:
             region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
             if region.empty:
                 continue
-            unsure = bool(region.width >= CONFIRM_MIN_PX and score < CONFIRM_BELOW
+            unsure = bool(confirm and region.width >= CONFIRM_MIN_PX and score < CONFIRM_BELOW
                           and self._close_look(image, region) < CONFIRM_SCORE)
             out.append(Finding(FindingKind.FACE, region, float(score), self.name,
                                detail=UNSURE if unsure else "", unsure=unsure))
