@@ -99,6 +99,7 @@ class Paragraph:
     members: tuple[int, ...]  # indices of its lines
     shape: Shape  # its lines with a margin, and the gaps between them
     line_height: float  # median
+    links: tuple[tuple[int, int], ...] = ()  # the pairs of lines that joined it
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,7 +222,8 @@ def _paragraph(lines: Sequence[Line], members: list[int],
     # Holes (a table's empty cell) are covered too; simplifying after a 1 px growth keeps
     # every point of the union inside.
     outline = Polygon(merged.exterior).buffer(1.0, join_style="mitre").simplify(0.9)
-    return Paragraph(tuple(members), Shape.of(list(outline.exterior.coords)[:-1]), height)
+    return Paragraph(tuple(members), Shape.of(list(outline.exterior.coords)[:-1]), height,
+                     tuple(edges))
 
 
 def _backgrounds(lab: np.ndarray, lines: Sequence[Line], scale: float) -> np.ndarray:
@@ -259,13 +261,20 @@ def _surfaces(small: np.ndarray, lab: np.ndarray, lines: Sequence[Line],
         stretched = np.clip(chroma * 2 - 128, 0, 255).astype(np.uint8)
         edges = np.maximum(edges, np.asarray(cv2.Canny(stretched, 20, 60), dtype=np.uint8))
     edges = cv2.dilate(edges, np.ones((3, 3), np.uint8))
-    text = np.zeros((sh, sw), np.uint8)
+    # The letters are part of the surface they are printed on, not boundaries of it. Only the
+    # core of each line is bridged (its rectangle less a quarter of its height all round: the
+    # detector's rectangles reach past the ink), so a line near a sheet's or a screen's edge
+    # cannot join it to the bezel or the desk beyond.
+    cores = np.zeros((sh, sw), np.uint8)
+    core = [line.grown(-0.25 * line.height) * scale for line in lines]
+    for c in core:
+        cv2.fillPoly(cores, [np.round(c).astype(np.int32)], 1)
+    # ... and so is what lies between two joined lines (a table's ruled rows): their cores' hull.
     for p in groups:
-        cv2.fillPoly(text, [np.round(np.asarray(p.shape.points) * scale).astype(np.int32)], 1)
-    # The letters are part of the surface they are printed on, not boundaries of it; only the
-    # inside of each paragraph is bridged, so text near a sheet's edge cannot open it.
-    inner = cv2.erode(text, np.ones((3, 3), np.uint8))
-    open_area = ((edges == 0) | (inner > 0)).astype(np.uint8)
+        for i, j in p.links:
+            pair = cv2.convexHull(np.round(np.vstack([core[i], core[j]])).astype(np.int32))
+            cv2.fillConvexPoly(cores, pair, 1)
+    open_area = ((edges == 0) | (cores > 0)).astype(np.uint8)
     _, labels = cv2.connectedComponents(open_area, connectivity=4)
     # Paragraphs by the area they mostly lie in.
     by_component: dict[int, list[int]] = {}
@@ -370,23 +379,39 @@ def _set_off(comp: np.ndarray, lab: np.ndarray, width: int = 3) -> bool:
 
 
 def _dark_frame(lab: np.ndarray, comp: np.ndarray) -> bool:
-    """A band just outside the surface that is much darker than it: a bezel or a device body."""
-    # Beyond the band of edge pixels that bounds the area (2-3 px), 4 px wide.
-    ring = cv2.dilate(comp, np.ones((15, 15), np.uint8)) - cv2.dilate(comp, np.ones((7, 7),
-                                                                                    np.uint8))
-    if not ring.any():
+    """A band just outside the surface, on three of its four sides at least, much darker than
+    it: a bezel or a device's body (a poster's coloured header on one side is not one)."""
+    ys, xs = np.nonzero(_outer_ring(comp))
+    if not len(ys):
         return False
-    lightness = float(np.median(lab[..., 0][comp > 0]))
-    ring_l = float(lab[..., 0][ring > 0].mean())
-    return ring_l < 0.45 * lightness and ring_l < 90
+    cys, cxs = np.nonzero(comp)
+    lightness = float(np.median(lab[..., 0][cys, cxs]))
+    dark = min(90.0, 0.45 * lightness)
+    values = lab[..., 0][ys, xs]
+    dx, dy = xs - cxs.mean(), ys - cys.mean()
+    # Sides by direction from the centre, scaled by the surface's own extent.
+    dx /= max(float(np.ptp(cxs)), 1.0)
+    dy /= max(float(np.ptp(cys)), 1.0)
+    across = np.abs(dx) >= np.abs(dy)
+    sides = [values[across & (dx < 0)], values[across & (dx >= 0)],
+             values[~across & (dy < 0)], values[~across & (dy >= 0)]]
+    return sum(len(v) > 0 and float(v.mean()) < dark for v in sides) >= 3
+
+
+def _outer_ring(comp: np.ndarray) -> np.ndarray:
+    """A 4 px band around the area's outline (a QR code on a poster is a dark hole in it, not
+    a frame), beyond the band of edge pixels that bounds it (2-3 px)."""
+    contours, _ = cv2.findContours(comp, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    whole = np.zeros_like(comp)
+    cv2.drawContours(whole, contours, -1, 1, thickness=cv2.FILLED)
+    return np.asarray(cv2.dilate(whole, np.ones((15, 15), np.uint8))
+                      - cv2.dilate(whole, np.ones((7, 7), np.uint8)))
 
 
 def _display(lab: np.ndarray, comp: np.ndarray, outline: np.ndarray) -> np.ndarray:
     """The outline of the hole in the dark bezel around ``comp`` (work pixels), when there is
     one no more than twice its size; else ``outline`` itself."""
-    ring = cv2.dilate(comp, np.ones((15, 15), np.uint8)) - cv2.dilate(comp, np.ones((7, 7),
-                                                                                    np.uint8))
-    cut = max(40.0, 1.5 * float(lab[..., 0][ring > 0].mean()))
+    cut = max(40.0, 1.5 * float(lab[..., 0][_outer_ring(comp) > 0].mean()))
     dark = np.asarray(cv2.morphologyEx((lab[..., 0] < cut).astype(np.uint8), cv2.MORPH_CLOSE,
                                        np.ones((3, 3), np.uint8)), dtype=np.uint8)
     contours, hierarchy = cv2.findContours(dark, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)

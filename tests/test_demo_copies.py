@@ -87,3 +87,20 @@ def test_care_plan_is_hidden_to_its_edges_and_the_cup_stays(pipeline: Pipeline) 
     assert (hidden & page_mask).sum() >= 0.98 * page_mask.sum()
     assert (hidden & ~page_mask).sum() <= 0.05 * page_mask.sum()  # the desk around it
     assert _share(hidden, (1500, 60, 1920, 440)) <= 0.02  # the coffee cup
+
+
+def test_the_screen_is_hidden_as_a_screen_and_its_stand_is_not(pipeline: Pipeline) -> None:
+    result = pipeline.process(SAMPLES / "screen_record.jpg")
+    hidden = _hidden(result)
+    assert any(f.kind is FindingKind.SCREEN and f.action in HIDING for f in result.findings)
+    assert _share(hidden, (360, 200, 1600, 880)) >= 0.98  # the display, inside its bezel
+    assert _share(hidden, (975, 990, 1065, 1060)) <= 0.02  # the stand's neck under it
+    assert _share(hidden, (800, 1050, 1240, 1100)) <= 0.02  # its foot
+    assert _share(hidden, (1640, 1150, 1920, 1400)) <= 0.02  # the coffee cup
+
+
+def test_a_poster_with_a_qr_code_is_no_screen(pipeline: Pipeline) -> None:
+    """The code's dark modules are a hole in the poster, not a bezel around it."""
+    result = pipeline.process(SAMPLES / "noticeboard_qr.png")
+    assert not [f for f in result.findings if f.kind is FindingKind.SCREEN]
+    assert [f for f in result.findings if f.kind is FindingKind.DOCUMENT]
