@@ -21,6 +21,7 @@ from scanner.pipeline import Pipeline
 from scanner.report.html import render_html
 from scanner.report.json import report_dict
 from scanner.types import Action, Finding, FindingKind, Status
+from scanner.verify import HIDING
 
 pytestmark = pytest.mark.integration
 
@@ -233,3 +234,51 @@ def test_plain_room_has_no_screen() -> None:
     from scanner.detectors.displays import DisplayDetector
 
     assert DisplayDetector(ScanConfig()).detect(desk()) == []
+
+
+@pytest.mark.parametrize("name", ["grass", "gravel", "brick", "coffee", "chelsea", "rocket"])
+def test_textured_photos_without_text_come_out_untouched(pipeline: Pipeline, tmp_path: Path,
+                                                         name: str) -> None:
+    """Grass, gravel, brick, a cup of coffee, a cat, a launch pad: textures that look a little
+    like print to a text detector, and nothing to hide."""
+    import skimage.data
+
+    image = np.asarray(getattr(skimage.data, name)())
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    src = tmp_path / f"{name}.png"
+    Image.fromarray(np.ascontiguousarray(image[..., :3])).save(src)
+    result = pipeline.process(src, None)
+    assert result.status is Status.CLEAN, [(f.kind, f.detail) for f in result.findings]
+
+
+def crowd_with_a_sign(astronaut: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Nine people (the astronaut, public domain) around one placard; the placard's box."""
+    scene = np.full((900, 1400, 3), (120, 135, 150), np.uint8)
+    head = cv2.resize(astronaut[20:300, 120:380], (150, 162), interpolation=cv2.INTER_AREA)
+    for i, (x, y) in enumerate([(40, 60), (230, 40), (420, 70), (950, 50), (1150, 60),
+                                (60, 560), (260, 600), (980, 580), (1180, 600)]):
+        scene[y : y + 162, x : x + 150] = head if i % 2 else head[:, ::-1]
+    sign = Image.new("RGB", (420, 260), (250, 250, 245))
+    d = ImageDraw.Draw(sign)
+    for k, text in enumerate(["SAVE OUR", "LOCAL", "LIBRARY"]):
+        d.text((30, 25 + 75 * k), text, fill=(200, 20, 20), font=_font(60))
+    x, y = 490, 320
+    scene[y : y + 260, x : x + 420] = np.asarray(sign)
+    return scene, (x, y, x + 420, y + 260)
+
+
+def test_a_crowd_with_one_sign_keeps_the_crowd(pipeline: Pipeline, astronaut: np.ndarray,
+                                                tmp_path: Path) -> None:
+    scene, (x1, y1, x2, y2) = crowd_with_a_sign(astronaut)
+    src = tmp_path / "crowd.png"
+    Image.fromarray(scene).save(src)
+    result = pipeline.process(src, None)
+    hidden = shape_mask([f.outline for f in result.findings
+                         if f.kind is not FindingKind.FACE and f.action in HIDING], 1400, 900)
+    sign = np.zeros_like(hidden)
+    sign[y1:y2, x1:x2] = True
+    assert (hidden & sign).sum() >= 0.5 * sign.sum()  # its words at least
+    assert (hidden & ~sign).sum() <= 0.05 * sign.sum()  # not the crowd around it
+    faces = [f for f in result.findings if f.kind is FindingKind.FACE and f.action in HIDING]
+    assert len(faces) >= 9

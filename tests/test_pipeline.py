@@ -424,6 +424,29 @@ def test_only_what_a_kept_finding_can_hold_is_expected_again(
     assert all(f.action is not Action.KEPT for f in added)
 
 
+@pytest.mark.parametrize(("hidden", "found", "action"), [
+    # Found on the copy, away from everything hidden: a face is hidden, text only flagged
+    # (the first pass looked harder at the original and saw none there).
+    (None, Finding(FindingKind.FACE, Region(20, 20, 60, 60), 0.9, "r"), Action.MOSAIC),
+    (None, Finding(FindingKind.TEXT, Region(20, 20, 160, 50), 0.9, "r"), Action.FLAGGED),
+    # Text running past the edge of a fill: the fill is extended over it.
+    (Finding(FindingKind.TEXT, Region(100, 100, 200, 130), 0.9, "d", action=Action.FILL),
+     Finding(FindingKind.TEXT, Region(110, 100, 230, 130), 0.9, "r"), Action.FILL),
+    # Text read on face mosaics (their blocks read like letters): already hidden, nothing new.
+    (Finding(FindingKind.FACE, Region(100, 100, 200, 200), 0.9, "f", action=Action.MOSAIC),
+     Finding(FindingKind.TEXT, Region(80, 120, 260, 180), 0.9, "r"), None),
+])
+def test_what_the_second_look_finds_anew(hidden: Finding | None, found: Finding,
+                                         action: Action | None) -> None:
+    pipeline = Pipeline(ScanConfig(), detectors=[_Refinds(found)])
+    pixels = noise(300, 300)
+    decided = [hidden] if hidden else []
+    _, out, verified = pipeline.verify(pixels, decided, 300, 300)
+    added = out[len(decided):]
+    assert [f.action for f in added] == ([action] if action else [])
+    assert verified is True
+
+
 def test_verification_can_be_turned_off(fake_pipeline: PipelineFactory, noisy_png: Path,
                                         tmp_path: Path) -> None:
     det = FakeDetector([Region(100, 100, 200, 200)], leaky=True)

@@ -28,6 +28,9 @@ MIN_CONFIDENCE = 0.4
 # One or two characters are what texture reads as most (a clock face as one Chinese character,
 # zebra stripes as "un"); real ones (a key, a room number) read clearly.
 MIN_CONFIDENCE_SHORT = 0.8
+# Round things (a cup's rim, a clock face, a plate, a wheel) read as one or two round letters,
+# often confidently ("Q" at 0.91 on a coffee cup); one or two of these alone say nothing private.
+_ROUND = frozenset("0OoQq8DCcGe")
 
 
 def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
@@ -133,9 +136,11 @@ class Reading:
     @property
     def readable(self) -> bool:
         """Texture (gravel, foliage, a flag's stars, a clock face) fires the line detector too;
-        it reads as nothing, or as a stray letter or two at low confidence. Real text reads
-        above ~0.6, and a single letter or digit far above it."""
-        letters = sum(ch.isalnum() for ch in self.text)
-        if letters == 0:
+        it reads as nothing, or as a stray letter or two at low confidence, or as a round
+        letter. Real text reads above ~0.6, and a single letter or digit far above it."""
+        letters = [ch for ch in self.text if ch.isalnum()]
+        if not letters:
             return False
-        return self.confidence >= (MIN_CONFIDENCE_SHORT if letters <= 2 else MIN_CONFIDENCE)
+        if len(letters) <= 2:
+            return self.confidence >= MIN_CONFIDENCE_SHORT and not set(letters) <= _ROUND
+        return self.confidence >= MIN_CONFIDENCE
