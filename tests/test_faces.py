@@ -20,6 +20,8 @@ from scanner.config import ScanConfig
 from scanner.detectors import onnx as onnx_mod
 from scanner.detectors.base import Detector, get, register_builtins, registered
 from scanner.detectors.faces import (
+    CONFIRM_MIN_PX,
+    UNSURE,
     CenterFaceDetector,
     FacePlan,
     _duplicates,
@@ -29,7 +31,7 @@ from scanner.detectors.faces import (
 )
 from scanner.errors import ModelError, ScannerError
 from scanner.geometry import containment
-from scanner.types import Finding, FindingKind
+from scanner.types import Finding, FindingKind, Region
 
 # The face itself (brow to chin, cheek to cheek) inside the loose ASTRONAUT_FACE box.
 ASTRONAUT_CORE = (192, 88, 258, 165)
@@ -442,3 +444,48 @@ def test_missing_manifest_is_a_model_error(tmp_path: Path, monkeypatch: pytest.M
     with pytest.raises(ModelError):
         models.load_manifest()
 
+
+
+class _GreyFinder(_SquareFinder):
+    """Like _SquareFinder, but a square's score is its grey level's: white (255) is a clear
+    face (0.9) and grey (160) a weak one (0.35), at any size."""
+
+    def _run(self, crop: np.ndarray) -> np.ndarray:
+        self.crops.append(crop.shape[:2])
+        boxes = []
+        for level, score in ((255, 0.9), (160, 0.35)):
+            mask = np.ascontiguousarray(np.abs(crop[:, :, 0].astype(int) - level) < 20)
+            n, _, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8))
+            boxes += [[x, y, x + w, y + h, score] for x, y, w, h, _ in stats[1:n] if w >= 4]
+        return np.array(boxes, dtype=np.float32).reshape(-1, 5)
+
+
+@pytest.mark.parametrize(("name", "weak", "clear", "looked_at", "flagged"), [
+    ("a large weak face alone, unconfirmed", [(400, 300, 120)], [], 0.1, True),
+    ("a large weak face alone, confirmed up close", [(400, 300, 120)], [], 0.8, False),
+    ("a small weak face: no close look", [(400, 300, 30)], [], 0.1, False),
+    ("a large weak face among people", [(400, 300, 120)], [(100, 100, 80), (700, 100, 80)],
+     0.1, False),
+])
+def test_large_weak_faces_are_looked_at_again(monkeypatch: pytest.MonkeyPatch, name: str,
+                                              weak: list, clear: list, looked_at: float,
+                                              flagged: bool) -> None:
+    det = _GreyFinder(monkeypatch)
+    looks: list[Region] = []
+
+    def close_look(image: np.ndarray, face: Region) -> float:
+        looks.append(face)
+        return looked_at
+
+    monkeypatch.setattr(det, "_close_look", close_look)
+    image = np.zeros((600, 900, 3), dtype=np.uint8)
+    for (x, y, side), level in [*((b, 160) for b in weak), *((b, 255) for b in clear)]:
+        image[y : y + side, x : x + side] = level
+    faces = det._detect(image, FacePlan(scales=(0.5, 1.0)))  # weak: kept when two agree
+    weak_faces = [f for f in faces if f.score < 0.5]
+    assert len(weak_faces) == 1, name
+    assert weak_faces[0].unsure is flagged, name
+    assert (weak_faces[0].detail == UNSURE) is flagged, name
+    assert all(not f.unsure for f in faces if f.score >= 0.5)
+    side = weak[0][2]
+    assert bool(looks) is (side >= CONFIRM_MIN_PX and not clear), name

@@ -289,6 +289,22 @@ ROW_2 = [(100.0, 136.0), (380.0, 136.0), (380.0, 166.0), (100.0, 166.0)]
 FAR = [(700.0, 500.0), (900.0, 500.0), (900.0, 540.0), (700.0, 540.0)]
 
 
+LONG = [(100.0, 300.0), (900.0, 300.0), (900.0, 340.0), (100.0, 340.0)]
+SQUARE = [(100.0, 300.0), (160.0, 300.0), (160.0, 360.0), (100.0, 360.0)]
+
+
+@pytest.mark.parametrize(("name", "quad", "reading", "kept"), [
+    ("a long line misread as a word of two letters", LONG, Reading("of", 0.74), True),
+    ("a long line read as nothing", LONG, Reading("", 0.0), False),
+    ("a long line read as a faint letter", LONG, Reading("l", 0.2), False),
+    ("a blob read as two letters", SQUARE, Reading("of", 0.74), False),
+    ("a blob read clearly", SQUARE, Reading("M", 0.99), True),
+])
+def test_which_lines_are_text(name: str, quad: Quad, reading: Reading, kept: bool) -> None:
+    found = _documents([quad], [reading]).detect(_wall((200, 200, 200), 1000, 700))
+    assert bool(found) is kept, name
+
+
 @pytest.mark.parametrize(("name", "quads", "readings", "flagged"), [
     ("a faint line alone", [FAR], [Reading("ARO", 0.44)], [True]),
     ("a clear line alone", [FAR], [Reading("Lunch", 0.93)], [False]),

@@ -16,7 +16,7 @@ import numpy as np
 
 from scanner import pii, surfaces
 from scanner.config import ScanConfig
-from scanner.detectors.recognize import Reading, TextRecognizer
+from scanner.detectors.recognize import MIN_CONFIDENCE, Reading, TextRecognizer
 from scanner.detectors.text import TextDetector
 from scanner.types import Finding, FindingKind
 
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _NOUN = {"document": "a document", "screen": "a screen", "text": "readable text"}
 SURE_READING = 0.5  # a short line read less surely than this, alone, is flagged, not hidden
 SURE_LENGTH = 4  # ... when it has at most this many letters and digits
+LONG_LINE = 4.0  # a line this many times longer than high is text, even read as a letter
 UNSURE = "something that may be text; PostSafe is not sure"
 
 
@@ -76,8 +77,18 @@ class DocumentDetector:
         if self.reader is None or not lines:
             return lines, [None] * len(lines)
         readings = self.reader.read(image, lines)
-        kept = [(f, r) for f, r in zip(lines, readings, strict=True) if r is None or r.readable]
+        kept = [(f, r) for f, r in zip(lines, readings, strict=True)
+                if r is None or r.readable or _misread(f, r)]
         return [f for f, _ in kept], [r for _, r in kept]
+
+
+def _misread(line: Finding, reading: Reading) -> bool:
+    """A long line read as a letter or two: a line the recogniser failed on (curved on a bent
+    page, blurred), not texture, which is found in blobs rather than long strips."""
+    if not any(ch.isalnum() for ch in reading.text) or reading.confidence < MIN_CONFIDENCE:
+        return False
+    shape = surfaces.Line.of(line.outline.points)
+    return shape.length >= LONG_LINE * shape.height
 
 
 def describe(surface: surfaces.Surface, counts: dict[str, int]) -> str:

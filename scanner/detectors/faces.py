@@ -34,11 +34,13 @@ ZOOM_BELOW_PX = 32  # finest-pass candidates narrower than this (at its input) a
 # A large face scores high: a candidate this wide (image pixels) that scores under
 # CONFIRM_BELOW is looked at again alone, at the sizes CenterFace knows best, and flagged for
 # review unless it scores CONFIRM_SCORE there. On the faces eval no annotated face fails this;
-# on the COCO photos with nothing private, most "faces" on food, fur and flowers do.
+# on the COCO photos with nothing private, most "faces" on food, fur and flowers do. In a
+# photo with other people in it, it is hidden all the same (CLEAR_FACE).
 CONFIRM_MIN_PX = 48
 CONFIRM_BELOW = 0.5
 CONFIRM_SCORE = 0.3
 _CONFIRM_SIDES = (48, 64, 96)  # the face's width in each close look
+CLEAR_FACE = 0.7  # with two faces this clear, no face in the photo is flagged
 UNSURE = "a face-like pattern PostSafe is not sure of"
 _DYNAMIC = {
     _INPUT: ["B", None, "H", "W"],
@@ -146,8 +148,12 @@ class CenterFaceDetector:
         faces = dets[[i for i in keep if self._accept(dets, i, w, h)], :5]
         if plan.zoom is not None:
             faces = np.concatenate([faces, self._zoom(image, plan, plan.zoom, dets, faces)])
+        merged = merge_overlapping(faces)
+        # Among people (two clear faces or more), a weak large candidate is most likely one
+        # more of them, looking down or half hidden: it is hidden, not asked about.
+        confirm = confirm and int((merged[:, 4] >= CLEAR_FACE).sum()) < 2
         out: list[Finding] = []
-        for x1, y1, x2, y2, score in merge_overlapping(faces):
+        for x1, y1, x2, y2, score in merged:
             region = Region(float(x1), float(y1), float(x2), float(y2)).clip(w, h)
             if region.empty:
                 continue
