@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from shapely.geometry import Polygon, box
 
 from scanner.types import Region, Shape
 
@@ -205,9 +206,12 @@ def covered(shape: Shape, width: int, height: int) -> Covered | None:
     x1, y1, x2, y2 = box
     if shape.is_box:
         return Covered(x1, y1, x2, y2, np.ones((y2 - y1, x2 - x1), dtype=bool))
+    # As the pipeline takes it (clip_shape): a flat or self-crossing shape, or one that runs
+    # off the picture, is made whole and inside first (which also keeps fillPoly's fixed-point
+    # coordinates small).
     b = shape.bounds
-    if shape.area <= 0 or b.x1 < 0 or b.y1 < 0 or b.x2 > width or b.y2 > height:
-        # As the pipeline takes it; inside the picture, fillPoly's fixed point stays small.
+    if (shape.area <= 0 or b.x1 < 0 or b.y1 < 0 or b.x2 > width or b.y2 > height
+            or not Polygon(shape.points).is_valid):
         inside = clip_shape(shape, width, height)
         if inside is None:
             return None
@@ -240,16 +244,17 @@ def clip_shape(shape: Shape, width: int, height: int) -> Shape | None:
     """The part of ``shape`` inside the picture; None when nothing is. A shape that crosses
     itself (corners in the wrong order) is taken as its convex hull, which covers it."""
     b = shape.bounds
-    if shape.area <= 0:  # all on one line: hide the box around it rather than nothing
-        inside = b.clip(width, height)
+    if shape.area <= 0:
+        # All on one line: hide the whole pixels it passes through rather than nothing.
+        x1, y1, x2, y2 = b.to_int()
+        inside = Region(x1, y1, x2, y2).clip(width, height)
         return None if inside.empty else Shape.box(inside)
+    poly = Polygon(shape.points)
+    if not poly.is_valid:  # crosses itself: what it means to cover is its hull
+        poly = poly.convex_hull
+        shape = Shape.of(list(poly.exterior.coords)[:-1])
     if b.x1 >= 0 and b.y1 >= 0 and b.x2 <= width and b.y2 <= height:
         return shape
-    from shapely.geometry import Polygon, box
-
-    poly = Polygon(shape.points)
-    if not poly.is_valid:
-        poly = poly.convex_hull
     part = poly.intersection(box(0, 0, width, height))
     if part.is_empty or part.area <= 0:
         return None
@@ -262,11 +267,3 @@ def hull(points: np.ndarray) -> Shape:
     """The convex hull of (N, 2) points as a shape (N >= 3, not all on one line)."""
     pts = cv2.convexHull(np.asarray(points, dtype=np.float32).reshape(-1, 1, 2))
     return Shape.of(pts.reshape(-1, 2))
-
-
-def grown_rect(points: np.ndarray, margin: float) -> np.ndarray:
-    """The minimum-area rectangle around (N, 2) ``points``, grown by ``margin`` px on every
-    side: four corners (float32)."""
-    (cx, cy), (w, h), angle = cv2.minAreaRect(np.asarray(points, dtype=np.float32))
-    return np.asarray(cv2.boxPoints(((cx, cy), (w + 2 * margin, h + 2 * margin), angle)),
-                      dtype=np.float32)

@@ -20,13 +20,13 @@ from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
-from scanner.geometry import clip_shape
+from scanner.geometry import clip_shape, covered, shape_mask
 from scanner.imageio import check_decodes, encode, load, output_format
 from scanner.metadata import inspect_metadata
 from scanner.names import name_warnings
 from scanner.parallel import map_ordered
 from scanner.redactors.base import get as get_redactor
-from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
+from scanner.types import Action, Finding, FindingKind, ScanResult, Shape, Status
 
 log = logging.getLogger(__name__)
 UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
@@ -195,8 +195,8 @@ class Pipeline:
             # face on it does not (a kept sign or person is no licence to show a face).
             visible = [d for d in decided if d.action not in _HIDING]
             new = [f for f in result.new
-                   if not _mostly_inside(f.region, [d.region for d in visible
-                                                    if _may_hold(d.kind, f.kind)])]
+                   if not _mostly_inside(f, [d for d in visible if _may_hold(d.kind, f.kind)],
+                                         width, height)]
             if not new:
                 return redacted, decided, True
             extra = self.decide(new, width, height)
@@ -248,6 +248,12 @@ def _may_hold(visible: FindingKind, found: FindingKind) -> bool:
     return visible is found or (verify.family(visible) == "text" and verify.family(found) == "text")
 
 
-def _mostly_inside(region: Region, areas: Sequence[Region], share: float = 0.5) -> bool:
-    """True when at least ``share`` of ``region`` lies inside one of ``areas``."""
-    return any(region.share_inside(a) >= share for a in areas)
+def _mostly_inside(found: Finding, areas: Sequence[Finding], width: int, height: int,
+                   share: float = 0.5) -> bool:
+    """True when at least ``share`` of what ``found`` covers lies inside the shapes of
+    ``areas`` (a tilted page's shape, not the box around it)."""
+    c = covered(found.outline, width, height)
+    if c is None or not areas:
+        return False
+    inside = shape_mask([a.outline for a in areas], width, height)[c.window][c.mask]
+    return float(inside.mean()) >= share if inside.size else False

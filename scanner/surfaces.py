@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from shapely.geometry import Point, Polygon
+from shapely.ops import unary_union
 
 from scanner.geometry import hull
 from scanner.types import Shape
@@ -81,24 +83,26 @@ class Line:
             a = -a
         b = np.array([-a[1], a[0]])  # down the page, for text read left to right
         c = np.array([cx, cy])
-        hl, hh = length / 2, height / 2
-        quad = np.array([c - hl * a - hh * b, c + hl * a - hh * b,
-                         c + hl * a + hh * b, c - hl * a + hh * b])
-        return cls(quad, c, a, b, max(length, 1e-6), max(height, 1e-6))
+        return cls(_rectangle(c, a, b, length / 2, height / 2), c, a, b, max(length, 1e-6),
+                   max(height, 1e-6))
 
     def grown(self, margin: float) -> np.ndarray:
-        """The rectangle with ``margin`` px more on every side."""
-        hl, hh = self.length / 2 + margin, self.height / 2 + margin
-        c, a, b = self.centre, self.along, self.across
-        return np.array([c - hl * a - hh * b, c + hl * a - hh * b,
-                         c + hl * a + hh * b, c - hl * a + hh * b])
+        """The rectangle with ``margin`` px more on every side (less, when negative)."""
+        return _rectangle(self.centre, self.along, self.across, self.length / 2 + margin,
+                          self.height / 2 + margin)
+
+
+def _rectangle(c: np.ndarray, a: np.ndarray, b: np.ndarray, half_length: float,
+               half_height: float) -> np.ndarray:
+    """Corners, top-left first, of the rectangle centred on ``c`` along ``a`` and ``b``."""
+    hl, hh = half_length * a, half_height * b
+    return np.array([c - hl - hh, c + hl - hh, c + hl + hh, c - hl + hh])
 
 
 @dataclass(frozen=True, slots=True)
 class Paragraph:
     members: tuple[int, ...]  # indices of its lines
     shape: Shape  # its lines with a margin, and the gaps between them
-    line_height: float  # median
     links: tuple[tuple[int, int], ...] = ()  # the pairs of lines that joined it
 
 
@@ -127,27 +131,31 @@ def find(image: np.ndarray, quads: Sequence[Sequence[tuple[float, float]]]) -> l
     groups = paragraphs(lines, _backgrounds(lab, lines, scale))
     found = _surfaces(small, lab, lines, groups, scale)
     out: list[Surface] = []
-    covered: set[int] = set()
+    on_surfaces: set[int] = set()
     for kind, shape, members in found:
-        out.append(Surface(kind, _holding(shape, [lines[i] for i in members]), members))
-        covered.update(members)
+        held = set(members)
+        whole = [p for p in groups if set(p.members) <= held]
+        rest = held - {i for p in whole for i in p.members}
+        parts = [p.shape.points for p in whole]
+        parts += [tuple(map(tuple, lines[i].grown(LINE_MARGIN * lines[i].height)))
+                  for i in rest]
+        out.append(Surface(kind, _holding(shape, parts), members))
+        on_surfaces |= held
     for p in groups:
-        if not set(p.members) <= covered:
+        if not set(p.members) <= on_surfaces:
             out.append(Surface("text", p.shape, p.members))
     return out
 
 
-def _holding(shape: Shape, lines: Sequence[Line]) -> Shape:
-    """``shape`` grown to hold each of ``lines`` with its margin: a line that runs past the
-    edge found for its sheet is still hidden whole."""
-    from shapely.geometry import Polygon
-    from shapely.ops import unary_union
-
+def _holding(shape: Shape, parts: Sequence[Sequence[tuple[float, float]]]) -> Shape:
+    """``shape`` grown to hold each of ``parts`` (its paragraphs, with the gaps between their
+    lines, and its other lines with their margins): text that runs past the edge found for
+    its sheet is still hidden whole."""
     surface = Polygon(shape.points)
-    parts = [Polygon(line.grown(LINE_MARGIN * line.height)) for line in lines]
-    if all(surface.contains(p) for p in parts):
+    polys = [Polygon(p) for p in parts]
+    if all(surface.buffer(1e-6).contains(p) for p in polys):
         return shape
-    merged = unary_union([surface, *parts])
+    merged = unary_union([surface, *polys])
     if merged.geom_type != "Polygon":
         merged = merged.convex_hull
     return Shape.of(list(Polygon(merged.exterior).exterior.coords)[:-1])
@@ -208,10 +216,6 @@ def joined(a: Line, b: Line) -> bool:
 
 def _paragraph(lines: Sequence[Line], members: list[int],
                edges: list[tuple[int, int]]) -> Paragraph:
-    from shapely.geometry import Polygon
-    from shapely.ops import unary_union
-
-    height = float(np.median([lines[i].height for i in members]))
     grown = {i: lines[i].grown(LINE_MARGIN * lines[i].height) for i in members}
     parts = [Polygon(grown[i]) for i in members]
     # Each join also hides what lies between its two lines: their hull.
@@ -222,8 +226,7 @@ def _paragraph(lines: Sequence[Line], members: list[int],
     # Holes (a table's empty cell) are covered too; simplifying after a 1 px growth keeps
     # every point of the union inside.
     outline = Polygon(merged.exterior).buffer(1.0, join_style="mitre").simplify(0.9)
-    return Paragraph(tuple(members), Shape.of(list(outline.exterior.coords)[:-1]), height,
-                     tuple(edges))
+    return Paragraph(tuple(members), Shape.of(list(outline.exterior.coords)[:-1]), tuple(edges))
 
 
 def _backgrounds(lab: np.ndarray, lines: Sequence[Line], scale: float) -> np.ndarray:
@@ -303,11 +306,12 @@ def _surfaces(small: np.ndarray, lab: np.ndarray, lines: Sequence[Line],
             continue
         outline, closed = found
         kind = "document"
-        if closed and _dark_frame(lab, comp):
+        ring = _outer_ring(comp) if closed else None
+        if ring is not None and _dark_frame(lab, comp, ring):
             kind = "screen"
             # The whole display inside the bezel: panels of another colour (a title bar, a
             # side menu) are cut off from the text's panel by their edges.
-            outline = _display(lab, comp, outline)
+            outline = _display(lab, comp, ring, outline)
         shape = Shape.of(outline / scale)
         held = tuple(sorted(i for k in members for i in groups[k].members))
         out.append((kind, shape, held))
@@ -343,10 +347,13 @@ def _accept(comp: np.ndarray, lab: np.ndarray, text_area: float
     grown = cv2.dilate(comp, np.ones((5, 5), np.uint8))
     contours, _ = cv2.findContours(grown, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
     pts = cv2.convexHull(max(contours, key=cv2.contourArea)).reshape(-1, 2).astype(np.float64)
-    # Pixel indices to outline: the pixel (x, y) spans x..x+1.
-    centre = pts.mean(axis=0)
-    pts = pts + 0.5 + 0.5 * np.sign(pts - centre)
-    return pts, not touches
+    return _pixel_outline(pts, 0.5), not touches
+
+
+def _pixel_outline(pts: np.ndarray, grow: float) -> np.ndarray:
+    """Pixel indices of a contour to an outline around those pixels (pixel (x, y) spans
+    x..x+1), pushed out by ``grow`` px more from the centre."""
+    return np.asarray(pts + 0.5 + grow * np.sign(pts - pts.mean(axis=0)))
 
 
 def _set_off(comp: np.ndarray, lab: np.ndarray, width: int = 3) -> bool:
@@ -378,10 +385,10 @@ def _set_off(comp: np.ndarray, lab: np.ndarray, width: int = 3) -> bool:
     return good >= _CONTRAST_SHARE * total
 
 
-def _dark_frame(lab: np.ndarray, comp: np.ndarray) -> bool:
+def _dark_frame(lab: np.ndarray, comp: np.ndarray, ring: np.ndarray) -> bool:
     """A band just outside the surface, on three of its four sides at least, much darker than
     it: a bezel or a device's body (a poster's coloured header on one side is not one)."""
-    ys, xs = np.nonzero(_outer_ring(comp))
+    ys, xs = np.nonzero(ring)
     if not len(ys):
         return False
     cys, cxs = np.nonzero(comp)
@@ -408,10 +415,11 @@ def _outer_ring(comp: np.ndarray) -> np.ndarray:
                       - cv2.dilate(whole, np.ones((7, 7), np.uint8)))
 
 
-def _display(lab: np.ndarray, comp: np.ndarray, outline: np.ndarray) -> np.ndarray:
+def _display(lab: np.ndarray, comp: np.ndarray, ring: np.ndarray, outline: np.ndarray
+             ) -> np.ndarray:
     """The outline of the hole in the dark bezel around ``comp`` (work pixels), when there is
     one no more than twice its size; else ``outline`` itself."""
-    cut = max(40.0, 1.5 * float(lab[..., 0][_outer_ring(comp) > 0].mean()))
+    cut = max(40.0, 1.5 * float(lab[..., 0][ring > 0].mean()))
     dark = np.asarray(cv2.morphologyEx((lab[..., 0] < cut).astype(np.uint8), cv2.MORPH_CLOSE,
                                        np.ones((3, 3), np.uint8)), dtype=np.uint8)
     contours, hierarchy = cv2.findContours(dark, cv2.RETR_CCOMP, cv2.CHAIN_APPROX_SIMPLE)
@@ -426,9 +434,7 @@ def _display(lab: np.ndarray, comp: np.ndarray, outline: np.ndarray) -> np.ndarr
         hole = cv2.convexHull(contour)
         if (area <= 1.1 * cv2.contourArea(hole) <= 2.2 * area
                 and cv2.pointPolygonTest(hole, inside, False) > 0):
-            pts = hole.reshape(-1, 2).astype(np.float64)
-            centre = pts.mean(axis=0)
-            return np.asarray(pts + 0.5 + 1.5 * np.sign(pts - centre))
+            return _pixel_outline(hole.reshape(-1, 2).astype(np.float64), 1.5)
     return outline
 
 
@@ -436,8 +442,6 @@ def _absorb(found: list[tuple[str, Shape, tuple[int, ...]]], lines: Sequence[Lin
             ) -> list[tuple[str, Shape, tuple[int, ...]]]:
     """A surface inside another (a table cell on a page) is part of it: the larger one takes
     its lines. Lines whose centre lies on a surface belong to it."""
-    from shapely.geometry import Point, Polygon
-
     ordered = sorted(found, key=lambda s: -s[1].area)
     polys = [Polygon(s[1].points) for s in ordered]
     out: list[tuple[str, Shape, tuple[int, ...]]] = []

@@ -89,16 +89,6 @@ class Region:
         """The fraction of this region's area that lies inside ``other`` (0 when empty)."""
         return self.intersection(other) / self.area if self.area > 0 else 0.0
 
-    def union(self, other: Region) -> Region:
-        """The box around both."""
-        return Region(min(self.x1, other.x1), min(self.y1, other.y1),
-                      max(self.x2, other.x2), max(self.y2, other.y2))
-
-    @property
-    def corners(self) -> tuple[tuple[float, float], ...]:
-        """Top-left, top-right, bottom-right, bottom-left: the region as a quadrilateral."""
-        return ((self.x1, self.y1), (self.x2, self.y1), (self.x2, self.y2), (self.x1, self.y2))
-
     def iou(self, other: Region) -> float:
         inter = self.intersection(other)
         union = self.area + other.area - inter

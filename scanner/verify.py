@@ -1,7 +1,8 @@
 """After redaction, look again: anything still found inside a redacted region means the
 redaction did not hold (fail closed). A face found elsewhere is hidden in turn, and so is text
 running past the edge of a fill; other text found only now is flagged for a person to check
-(the first pass read the original harder and saw none there).
+(the first pass read the original harder and saw none there); text mostly on face mosaics is
+their blocks.
 
 Detectors may offer a cheaper ``recheck(image)`` for this (e.g. text lines without reading
 them); otherwise ``detect`` is used.
@@ -22,8 +23,9 @@ from scanner.types import Action, Finding, FindingKind
 HIDING = (Action.MOSAIC, Action.BLUR, Action.FILL)
 LEAK_COVERAGE = 0.5  # share of a finding inside redacted pixels that makes it a re-find
 TEXT_LEAK_COVERAGE = 0.9  # text this deep inside a text redaction was not hidden by it
-MOSAIC_AS_TEXT = 0.25  # a "line" this much on face mosaics is their blocks, not new text
+MOSAIC_AS_TEXT = 0.25  # a "line" this much on face mosaics may be their blocks
 UNSURE_TEXT = "something that may be text, seen only when checking the copy"
+UNSURE_MOSAIC = "something that may be text, seen partly on a face mosaic when checking the copy"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,24 +93,30 @@ def check(redacted: np.ndarray, decided: Sequence[Finding],
             own = family(f.kind)
             other = "text" if own == "person" else "person"
             share = float(masks[own][c.y1 : c.y2, c.x1 : c.x2][c.mask].sum()) / area
+            on_other = float(masks[other][c.y1 : c.y2, c.x1 : c.x2][c.mask].sum()) / area
             if own == "text" and share >= TEXT_LEAK_COVERAGE:
                 leaks.append(f)  # text read where we hid text: the style did not hide it
-            elif own == "text" and share >= LEAK_COVERAGE:
-                new.append(f)  # a line running past the fill's edge: extend the fill over it
+            elif own == "text" and share > 0:
+                new.append(f)  # a line running past a fill's edge: extend the fill over it
+            elif own == "text":
+                if on_other >= LEAK_COVERAGE:
+                    continue  # mostly on face mosaics: their blocks, and already hidden
+                if on_other < MOSAIC_AS_TEXT:
+                    # Text the first pass (on the original, at full resolution, twice) did not
+                    # find, away from everything it hid: texture more often than text. A
+                    # person is asked to look.
+                    f = replace(f, unsure=True, detail=UNSURE_TEXT)
+                else:
+                    # Partly on face mosaics, whose blocks read like letters (a row of
+                    # mosaicked heads as "P99"): the same, said so.
+                    f = replace(f, unsure=True, detail=UNSURE_MOSAIC)
+                new.append(f)
             elif share >= LEAK_COVERAGE:
                 # A coarse mosaic keeps a face-shaped blob by design, and a recall-tuned
                 # detector still calls it a face at a low score. Only a clear face is a leak.
                 if f.score >= face_leak_score:
                     leaks.append(f)
-            elif (float(masks[other][c.y1 : c.y2, c.x1 : c.x2][c.mask].sum()) / area
-                  < (MOSAIC_AS_TEXT if own == "text" else LEAK_COVERAGE)):
-                if own == "text":
-                    # Text the first pass (on the original, at full resolution, twice) did not
-                    # find, away from everything it hid: texture more often than text (a row of
-                    # people read as "P99"). A person is asked to look; faces are hidden.
-                    f = replace(f, unsure=True, detail=UNSURE_TEXT)
-                new.append(f)
-            # else: found on the other family's redaction: text in a face mosaic, whose blocks
-            # read like letters (a row of mosaicked heads as one "line"); the pixels there are
-            # already hidden, and the first pass, on the original, found the text there was.
+            elif on_other < LEAK_COVERAGE:
+                new.append(f)  # a face found anew: hidden
+            # else: a face seen on a text fill; the pixels there are already hidden.
     return Check(tuple(leaks), tuple(new))

@@ -443,16 +443,6 @@ def test_region_share_inside_table(a: Region, b: Region, expected: float) -> Non
     assert a.share_inside(b) == pytest.approx(expected)
 
 
-@settings(max_examples=300, deadline=None)
-@given(proper_regions, proper_regions)
-def test_region_union_holds_both_and_shares(a: Region, b: Region) -> None:
-    u = a.union(b)
-    assert a.share_inside(u) == pytest.approx(1.0) and b.share_inside(u) == pytest.approx(1.0)
-    assert u == b.union(a)
-    assert 0.0 <= a.share_inside(b) <= 1.0 + 1e-9
-    assert u.corners == ((u.x1, u.y1), (u.x2, u.y1), (u.x2, u.y2), (u.x1, u.y2))
-
-
 # ------------------------------------------------------------------------------------------
 # pyramid
 

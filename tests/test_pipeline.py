@@ -432,9 +432,15 @@ def test_only_what_a_kept_finding_can_hold_is_expected_again(
     # Text running past the edge of a fill: the fill is extended over it.
     (Finding(FindingKind.TEXT, Region(100, 100, 200, 130), 0.9, "d", action=Action.FILL),
      Finding(FindingKind.TEXT, Region(110, 100, 230, 130), 0.9, "r"), Action.FILL),
-    # Text read on face mosaics (their blocks read like letters): already hidden, nothing new.
+    # ... however little of it is under the fill.
+    (Finding(FindingKind.TEXT, Region(100, 100, 200, 130), 0.9, "d", action=Action.FILL),
+     Finding(FindingKind.TEXT, Region(180, 100, 290, 130), 0.9, "r"), Action.FILL),
+    # Text read mostly on face mosaics (their blocks read like letters): already hidden.
     (Finding(FindingKind.FACE, Region(100, 100, 200, 200), 0.9, "f", action=Action.MOSAIC),
      Finding(FindingKind.TEXT, Region(80, 120, 260, 180), 0.9, "r"), None),
+    # Partly on them: flagged, never dropped.
+    (Finding(FindingKind.FACE, Region(100, 100, 200, 200), 0.9, "f", action=Action.MOSAIC),
+     Finding(FindingKind.TEXT, Region(150, 120, 290, 180), 0.9, "r"), Action.FLAGGED),
 ])
 def test_what_the_second_look_finds_anew(hidden: Finding | None, found: Finding,
                                          action: Action | None) -> None:
@@ -445,6 +451,19 @@ def test_what_the_second_look_finds_anew(hidden: Finding | None, found: Finding,
     added = out[len(decided):]
     assert [f.action for f in added] == ([action] if action else [])
     assert verified is True
+
+
+@pytest.mark.parametrize(("where", "added"), [
+    (Region(140, 140, 160, 160), False),  # on the kept page itself: expected
+    (Region(52, 52, 72, 68), True),  # in its box's corner, off the tilted page: not expected
+])
+def test_what_a_kept_shape_holds_is_its_shape_not_its_box(where: Region, added: bool) -> None:
+    page = rotated_square(150, 150, 70, 45)
+    kept = Finding(FindingKind.DOCUMENT, page.bounds, 0.9, "review", action=Action.KEPT,
+                   shape=page)
+    det = _Refinds(Finding(FindingKind.TEXT, where, 0.9, "refinds"))
+    _, out, _ = Pipeline(ScanConfig(), detectors=[det]).verify(noise(300, 300), [kept], 300, 300)
+    assert len(out) - 1 == int(added)
 
 
 def test_verification_can_be_turned_off(fake_pipeline: PipelineFactory, noisy_png: Path,

@@ -19,7 +19,8 @@ from scanner.detectors.recognize import Reading
     ("14", 0.95, True),  # a room number
     ("Q", 0.91, False),  # a cup's rim
     ("0", 0.99, False),  # a clock face, a wheel
-    ("8", 0.90, False),
+    ("8", 0.90, True),  # a door's number
+    ("80", 0.95, True),
     ("Oo", 0.95, False),
     ("卫", 0.78, False),  # a shuttle's tail read as a character, not sure enough
     ("卫", 0.95, True),

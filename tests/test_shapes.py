@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon
 
 from scanner.errors import InvalidShape, ScannerError
-from scanner.geometry import clip_shape, covered, grown_rect, hull, pixel_box, shape_mask
+from scanner.geometry import clip_shape, covered, hull, pixel_box, shape_mask
 from scanner.types import Region, Shape
 
 # ------------------------------------------------------------------------------------------
@@ -197,6 +197,28 @@ def test_clip_shape_outside_or_flat_is_none(shape: Shape) -> None:
     assert clip_shape(shape, 20, 10) is None
 
 
+@pytest.mark.parametrize(("points", "expected"), [
+    ([(3, 5.5), (6, 5.5), (9, 5.5)], (3, 5, 9, 6)),  # a flat segment: the pixel row it crosses
+    ([(3, 5), (6, 5), (9, 5)], None),  # on the line between two rows: no pixel
+])
+def test_flat_shapes_cover_the_pixels_they_pass_through(points, expected) -> None:  # type: ignore[no-untyped-def]
+    c = covered(Shape.of(points), 40, 30)
+    assert (None if c is None else (c.x1, c.y1, c.x2, c.y2)) == expected
+
+
+@pytest.mark.parametrize("points", [
+    [(10, 10), (30, 30), (30, 10), (10, 30)],  # a bowtie: corners in the wrong order
+    # a pentagram: its outline crosses itself five times, and its centre must be covered too
+    [(20.0, 2.0), (30.6, 34.6), (2.9, 14.4), (37.1, 14.4), (9.4, 34.6)],
+])
+def test_a_self_crossing_shape_covers_its_hull(points) -> None:  # type: ignore[no-untyped-def]
+    shape = Shape.of(points)
+    mask = shape_mask([shape], 40, 40)
+    hull_mask = shape_mask([hull(np.asarray(points))], 40, 40)
+    np.testing.assert_array_equal(mask, hull_mask)
+    assert mask[20, 20]
+
+
 def test_clip_shape_of_a_slanted_segment_keeps_its_box() -> None:
     """All points on one slanted line: the box around them is hidden rather than nothing."""
     clipped = clip_shape(Shape.of([(1, 1), (5, 5), (9, 9)]), 20, 10)
@@ -215,19 +237,10 @@ def test_clip_shape_stays_in_the_picture(points: list[tuple[float, float]]) -> N
 
 
 # ------------------------------------------------------------------------------------------
-# hull and grown_rect
+# hull
 
 
 def test_hull_of_points() -> None:
     shape = hull(np.array([[0, 0], [4, 0], [4, 4], [0, 4], [2, 2], [1, 3]]))
     assert shape.area == pytest.approx(16.0)
     assert len(shape.points) == 4
-
-
-@pytest.mark.parametrize(("degrees", "margin"), [(0, 0), (0, 2), (30, 1.5), (90, 3)])
-def test_grown_rect_contains_its_points_with_the_margin(degrees: float, margin: float) -> None:
-    square = rotated_square(20, 20, 5, degrees)
-    grown = Polygon(grown_rect(np.asarray(square.points), margin))
-    assert grown.buffer(1e-3).contains(Polygon(square.points).buffer(margin * 0.99,
-                                                                      join_style="mitre"))
-    assert grown.area == pytest.approx((10 + 2 * margin) ** 2, rel=1e-3)

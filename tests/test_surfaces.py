@@ -16,7 +16,7 @@ from shapely.ops import unary_union
 from scanner.detectors.documents import UNSURE, DocumentDetector
 from scanner.detectors.recognize import Reading
 from scanner.geometry import shape_mask
-from scanner.surfaces import LINE_MARGIN, Line, find, joined, paragraphs
+from scanner.surfaces import LINE_MARGIN, Line, _holding, find, joined, paragraphs
 from scanner.types import Finding, FindingKind, Shape
 
 Quad = list[tuple[float, float]]
@@ -286,7 +286,7 @@ def _documents(quads: list[Quad], readings: list[Reading]) -> DocumentDetector:
 
 ROW_1 = [(100.0, 100.0), (400.0, 100.0), (400.0, 130.0), (100.0, 130.0)]
 ROW_2 = [(100.0, 136.0), (380.0, 136.0), (380.0, 166.0), (100.0, 166.0)]
-FAR = [(700.0, 500.0), (900.0, 500.0), (900.0, 540.0), (700.0, 540.0)]
+FAR = [(700.0, 500.0), (820.0, 500.0), (820.0, 540.0), (700.0, 540.0)]  # a short line
 
 
 LONG = [(100.0, 300.0), (900.0, 300.0), (900.0, 340.0), (100.0, 340.0)]
@@ -309,6 +309,9 @@ def test_which_lines_are_text(name: str, quad: Quad, reading: Reading, kept: boo
     ("a faint line alone", [FAR], [Reading("ARO", 0.44)], [True]),
     ("a clear line alone", [FAR], [Reading("Lunch", 0.93)], [False]),
     ("a faint long line alone (a blurred badge)", [FAR], [Reading("URHVCHU", 0.46)], [False]),
+    ("stripes read as one digit over and over", [FAR], [Reading("67777", 0.63)], [True]),
+    ("a long line alone, misread faintly", [LONG], [Reading("l", 0.45)], [False]),
+    ("a word with a doubled letter", [FAR], [Reading("Llanelli", 0.9)], [False]),
     ("texture", [FAR], [Reading("", 0.0)], []),
     ("a faint line with a phone number", [FAR], [Reading("029 2018 0123", 0.45)], [False]),
     ("a faint line in a paragraph", [ROW_1, ROW_2], [Reading("Margaret", 0.95),
@@ -323,3 +326,13 @@ def test_a_faint_line_alone_is_flagged_not_hidden(name: str, quads: list[Quad],
     assert [f.unsure for f in found] == flagged, name
     for f in found:
         assert (f.detail == UNSURE) is f.unsure
+
+
+def test_a_surface_holds_text_that_runs_past_its_edge() -> None:
+    """A paragraph half over the edge found for its sheet is hidden whole, gaps included."""
+    sheet = Shape.of([(0, 0), (100, 0), (100, 100), (0, 100)])
+    paragraph = [(60.0, 40.0), (160.0, 40.0), (160.0, 70.0), (60.0, 70.0)]
+    held = Polygon(_holding(sheet, [paragraph]).points)
+    assert held.buffer(1e-6).contains(Polygon(paragraph))
+    assert held.buffer(1e-6).contains(Polygon(sheet.points))
+    assert _holding(sheet, [[(10.0, 10.0), (20.0, 10.0), (20.0, 20.0)]]) == sheet  # inside

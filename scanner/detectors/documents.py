@@ -26,6 +26,7 @@ _NOUN = {"document": "a document", "screen": "a screen", "text": "readable text"
 SURE_READING = 0.5  # a short line read less surely than this, alone, is flagged, not hidden
 SURE_LENGTH = 4  # ... when it has at most this many letters and digits
 LONG_LINE = 4.0  # a line this many times longer than high is text, even read as a letter
+REPEATED = 0.6  # a reading this much one character, alone, is flagged, not hidden
 UNSURE = "something that may be text; PostSafe is not sure"
 
 
@@ -45,13 +46,13 @@ class DocumentDetector:
         for surface in surfaces.find(image, [f.outline.points for f in lines]):
             texts = [r.text for i in surface.members if (r := readings[i]) is not None]
             counts = pii.classify(texts) if texts else {}
-            # A few characters on their own, read only faintly: texture as often as text
-            # (foliage reads as "ARO", a herd as "MMAY"). A person is asked rather than the photo
-            # blanked. A longer reading (a blurred name badge) is hidden however faint.
+            # A line on its own that reads like texture: a few characters read only faintly
+            # (foliage as "ARO", a herd as "MMAY"), or one character over and over (railings,
+            # blinds, stripes as "67777"). A person is asked rather than the photo blanked. A
+            # longer, varied reading (a blurred name badge) is hidden however faint.
             weak = surface.lines == 1 and all(
-                (r := readings[i]) is not None and r.confidence < SURE_READING
-                and sum(ch.isalnum() for ch in r.text) <= SURE_LENGTH
-                for i in surface.members)
+                (r := readings[i]) is not None and _texture_like(r)
+                and not _long(lines[i]) for i in surface.members)
             out.append(Finding(
                 kind=FindingKind(surface.kind),
                 region=surface.shape.bounds.clip(w, h),
@@ -82,11 +83,23 @@ class DocumentDetector:
         return [f for f, _ in kept], [r for _, r in kept]
 
 
+def _texture_like(reading: Reading) -> bool:
+    letters = [ch for ch in reading.text if ch.isalnum()]
+    if reading.confidence < SURE_READING and len(letters) <= SURE_LENGTH:
+        return True
+    most = max((letters.count(ch) for ch in set(letters)), default=0)
+    return len(letters) >= 4 and most >= REPEATED * len(letters)
+
+
 def _misread(line: Finding, reading: Reading) -> bool:
     """A long line read as a letter or two: a line the recogniser failed on (curved on a bent
     page, blurred), not texture, which is found in blobs rather than long strips."""
     if not any(ch.isalnum() for ch in reading.text) or reading.confidence < MIN_CONFIDENCE:
         return False
+    return _long(line)
+
+
+def _long(line: Finding) -> bool:
     shape = surfaces.Line.of(line.outline.points)
     return shape.length >= LONG_LINE * shape.height
 

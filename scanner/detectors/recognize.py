@@ -30,7 +30,8 @@ MIN_CONFIDENCE = 0.4
 MIN_CONFIDENCE_SHORT = 0.8
 # Round things (a cup's rim, a clock face, a plate, a wheel) read as one or two round letters,
 # often confidently ("Q" at 0.91 on a coffee cup); one or two of these alone say nothing private.
-_ROUND = frozenset("0OoQq8DCcGe")
+# Digits other than zero are kept: a door's number is part of an address.
+_ROUND = frozenset("0OoQqDCcGe")
 
 
 def _crop(image: np.ndarray, line: Finding) -> np.ndarray | None:
