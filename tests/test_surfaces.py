@@ -311,6 +311,7 @@ def test_which_lines_are_text(name: str, quad: Quad, reading: Reading, kept: boo
     ("a faint long line alone (a blurred badge)", [FAR], [Reading("URHVCHU", 0.46)], [False]),
     ("stripes read as one digit over and over", [FAR], [Reading("67777", 0.63)], [True]),
     ("a long line alone, misread faintly", [LONG], [Reading("l", 0.45)], [False]),
+    ("a long strip of foliage read faintly", [LONG], [Reading("AN业", 0.43)], [True]),
     ("a word with a doubled letter", [FAR], [Reading("Llanelli", 0.9)], [False]),
     ("texture", [FAR], [Reading("", 0.0)], []),
     ("a faint line with a phone number", [FAR], [Reading("029 2018 0123", 0.45)], [False]),

@@ -52,7 +52,7 @@ class DocumentDetector:
             # longer, varied reading (a blurred name badge) is hidden however faint.
             weak = surface.lines == 1 and all(
                 (r := readings[i]) is not None and _texture_like(r)
-                and not _long(lines[i]) for i in surface.members)
+                and not _misread(lines[i], r) for i in surface.members)
             out.append(Finding(
                 kind=FindingKind(surface.kind),
                 region=surface.shape.bounds.clip(w, h),
@@ -94,12 +94,9 @@ def _texture_like(reading: Reading) -> bool:
 def _misread(line: Finding, reading: Reading) -> bool:
     """A long line read as a letter or two: a line the recogniser failed on (curved on a bent
     page, blurred), not texture, which is found in blobs rather than long strips."""
-    if not any(ch.isalnum() for ch in reading.text) or reading.confidence < MIN_CONFIDENCE:
+    letters = sum(ch.isalnum() for ch in reading.text)
+    if not 0 < letters <= 2 or reading.confidence < MIN_CONFIDENCE:
         return False
-    return _long(line)
-
-
-def _long(line: Finding) -> bool:
     shape = surfaces.Line.of(line.outline.points)
     return shape.length >= LONG_LINE * shape.height
 
