@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _WORK_SIDE = 1024  # surfaces are found on a copy this size: shape, not detail, matters
 LINE_MARGIN = 0.2  # of a line's height, on every side of its rectangle
+MARGIN_MAX_PX = 8.0
 SURFACE_MIN_LINES = 3  # fewer lines are hidden as text: a sign, a badge, a label
 
 # Joining lines into a paragraph (heights are those of the detected rectangles).
@@ -86,6 +87,12 @@ class Line:
         return cls(_rectangle(c, a, b, length / 2, height / 2), c, a, b, max(length, 1e-6),
                    max(height, 1e-6))
 
+    @property
+    def margin(self) -> float:
+        """What is hidden around the line: a fifth of its height, at most MARGIN_MAX_PX (the
+        detector's rectangle of a large letter is as close as a small one's, in proportion)."""
+        return min(LINE_MARGIN * self.height, MARGIN_MAX_PX)
+
     def grown(self, margin: float) -> np.ndarray:
         """The rectangle with ``margin`` px more on every side (less, when negative)."""
         return _rectangle(self.centre, self.along, self.across, self.length / 2 + margin,
@@ -137,7 +144,7 @@ def find(image: np.ndarray, quads: Sequence[Sequence[tuple[float, float]]]) -> l
         whole = [p for p in groups if set(p.members) <= held]
         rest = held - {i for p in whole for i in p.members}
         parts = [p.shape.points for p in whole]
-        parts += [tuple(map(tuple, lines[i].grown(LINE_MARGIN * lines[i].height)))
+        parts += [tuple(map(tuple, lines[i].grown(lines[i].margin)))
                   for i in rest]
         out.append(Surface(kind, _holding(shape, parts), members))
         on_surfaces |= held
@@ -216,7 +223,7 @@ def joined(a: Line, b: Line) -> bool:
 
 def _paragraph(lines: Sequence[Line], members: list[int],
                edges: list[tuple[int, int]]) -> Paragraph:
-    grown = {i: lines[i].grown(LINE_MARGIN * lines[i].height) for i in members}
+    grown = {i: lines[i].grown(lines[i].margin) for i in members}
     parts = [Polygon(grown[i]) for i in members]
     # Each join also hides what lies between its two lines: their hull.
     parts += [Polygon(hull(np.vstack([grown[i], grown[j]])).points) for i, j in edges]

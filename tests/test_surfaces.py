@@ -221,6 +221,12 @@ def test_joined(name: str, a: Line, b: Line, expected: bool) -> None:
     assert joined(b, a) is expected, name
 
 
+@pytest.mark.parametrize(("height", "margin"), [(10, 2.0), (20, 4.0), (40, 8.0), (150, 8.0)])
+def test_a_lines_margin_is_a_fifth_of_its_height_up_to_8_px(height: float,
+                                                          margin: float) -> None:
+    assert _line(100, 100, 300, height).margin == pytest.approx(margin)
+
+
 def test_lines_on_different_backgrounds_never_join() -> None:
     lines = [_line(100, 100, 160, 20), _line(100, 124, 160, 20)]
     same = np.array([[200, 128, 128], [205, 128, 128]], np.float32)
