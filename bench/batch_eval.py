@@ -49,10 +49,10 @@ def codes_only(config: Any) -> list[Any]:
 
 def _as_postsafe(argv: list[str]) -> None:
     """Run the postsafe CLI in this process with the light detector set."""
-    import scanner.pipeline
+    import scanner.pipeline.process
 
-    scanner.pipeline.build_detectors = codes_only
-    from scanner.cli import main
+    scanner.pipeline.process.build_detectors = codes_only
+    from scanner.cli.main import main
 
     sys.argv = ["postsafe", *argv]
     main()

@@ -52,7 +52,7 @@ def main() -> int:
         from fastapi.testclient import TestClient
 
         from scanner.config import ScanConfig
-        from scanner.pipeline import Pipeline
+        from scanner.pipeline.process import Pipeline
         from scanner.web.app import create_app
     except ImportError as exc:
         raise BenchError(f"PostSafe with its dev extras is needed: {exc}") from exc

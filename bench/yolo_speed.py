@@ -50,10 +50,10 @@ def main() -> int:
         import numpy as np
 
         from scanner.config import ScanConfig
-        from scanner.detectors import yolo
-        from scanner.detectors.yolo_onnx import YoloOnnxDetector
-        from scanner.models import get_spec
-        from scanner.modelstore import add_model
+        from scanner.detectors.yolo import detector as yolo
+        from scanner.detectors.yolo.onnx import YoloOnnxDetector
+        from scanner.detectors.yolo.store import add_model
+        from scanner.models.manifest import get_spec
 
         yolo.ultralytics_env()
         try:

@@ -176,7 +176,7 @@ class Finding:
     detector: str
     action: Action | None = None  # decided by the pipeline, never by a detector
     detail: str = ""  # plain-words explanation; never the sensitive content itself
-    pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.pii keys)
+    pii: tuple[str, ...] = ()  # categories of personal data seen in it (scanner.detectors.pii keys)
     # What is hidden: the thing's own outline (a rotated line, a tilted page). None: ``region``
     # itself (faces, codes, drawn boxes). ``region`` is always the box around it.
     shape: Shape | None = None

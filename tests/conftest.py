@@ -26,7 +26,7 @@ import pytest
 from PIL import Image, PngImagePlugin
 
 from scanner.config import ScanConfig
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
 from scanner.types import Finding, FindingKind, Region, Shape
 
 pillow_heif.register_heif_opener()
@@ -511,7 +511,8 @@ class FakeDetector:
     """Reports preset regions as findings, and records the shape of every image it was shown.
 
     Like a real detector it stops finding a region once its pixels were redacted: the
-    pipeline's verification pass calls ``recheck(redacted)`` (the hook scanner.verify offers),
+    pipeline's verification pass calls ``recheck(redacted)`` (the hook scanner.pipeline.verify
+    offers),
     which reports only the regions whose pixels are still mostly as ``detect`` last saw them.
     ``leaky=True`` reports them regardless: a redaction that did not hold.
     """
@@ -623,7 +624,7 @@ def fake_detectors(monkeypatch: pytest.MonkeyPatch) -> list[FakeDetector]:
     Returns the list the fake is in, so a test can change its regions.
     """
     dets: list[FakeDetector] = [FakeDetector()]
-    monkeypatch.setattr("scanner.pipeline.build_detectors", lambda config: list(dets))
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", lambda config: list(dets))
     return dets
 
 
@@ -705,7 +706,7 @@ def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPat
 def modules_after_help(commands: Iterable[Sequence[str]], modules: Iterable[str]) -> list[str]:
     """Which of ``modules`` a fresh interpreter has imported after running each CLI argument
     list in ``commands`` (``--help`` must stay light: heavy imports happen only when needed)."""
-    code = ("import sys; from typer.testing import CliRunner; from scanner.cli import app; "
+    code = ("import sys; from typer.testing import CliRunner; from scanner.cli.main import app; "
             f"[CliRunner().invoke(app, list(c)) for c in {[list(c) for c in commands]!r}]; "
             f"print(','.join(m for m in {list(modules)!r} if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -1,4 +1,4 @@
-"""scanner.batch: the work list (walk, skip, mirrored outputs, safety rules) and run()."""
+"""scanner.batch.plan: the work list (walk, skip, mirrored outputs, safety rules) and run()."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import gradient, heic_bytes, jpeg_bytes, png_bytes, tiff_bytes, webp_bytes, write
 
-from scanner.batch import Job, WorkList, check_output_folder, plan, run, summarise
+from scanner.batch.plan import Job, WorkList, check_output_folder, plan, run, summarise
 from scanner.config import OutputFormat, ScanConfig
 from scanner.errors import UsageError
 from scanner.types import ScanResult, Status

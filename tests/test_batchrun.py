@@ -1,4 +1,4 @@
-"""scanner.batchrun: the journal, --resume after an interrupted batch, --rename, the lock."""
+"""scanner.batch.run: the journal, --resume after an interrupted batch, --rename, the lock."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, write
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.batchrun import BatchOptions, run_redact
-from scanner.cli import _settings, app
+from scanner.batch.journal import JOURNAL
+from scanner.batch.lock import LOCK_NAME, FolderBusy, OutputLock
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.batch.run import BatchOptions, run_redact
+from scanner.cli.main import _settings, app
 from scanner.config import ScanConfig
-from scanner.journal import JOURNAL
-from scanner.lock import LOCK_NAME, FolderBusy, OutputLock
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
@@ -213,7 +213,7 @@ def test_lock_refuses_a_second_holder_and_is_removed(tmp_path: Path) -> None:
         assert (out / LOCK_NAME).read_text().strip() == str(os.getpid())
         code = textwrap.dedent(f"""
             from pathlib import Path
-            from scanner.lock import OutputLock, FolderBusy
+            from scanner.batch.lock import OutputLock, FolderBusy
             try:
                 OutputLock(Path({str(out)!r})).acquire()
             except FolderBusy as exc:
@@ -231,7 +231,7 @@ def test_lock_refuses_a_second_holder_and_is_removed(tmp_path: Path) -> None:
 
 def test_a_killed_holder_does_not_block_the_folder(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    code = ("import os, sys; from pathlib import Path; from scanner.lock import OutputLock; "
+    code = ("import os, sys; from pathlib import Path; from scanner.batch.lock import OutputLock; "
             f"OutputLock(Path({str(out)!r})).acquire(); os.kill(os.getpid(), 9)")
     subprocess.run([sys.executable, "-c", code], timeout=60)
     assert (out / LOCK_NAME).exists()  # stale file left behind by SIGKILL
@@ -246,12 +246,12 @@ def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
     return textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
-        import scanner.pipeline
+        import scanner.pipeline.process
         from conftest import FakeFactory
         from scanner.types import Region
-        scanner.pipeline.build_detectors = FakeFactory((Region(4, 4, 40, 30),),
+        scanner.pipeline.process.build_detectors = FakeFactory((Region(4, 4, 40, 30),),
                                                        sleep_s={sleep_s!r})
-        from scanner.cli import main
+        from scanner.cli.main import main
         sys.argv = ["postsafe", "redact", {str(root)!r}, "--out", {str(out)!r},
                     "--jobs", "{jobs}", "--time-limit", "{time_limit:g}"]
         main()
@@ -339,7 +339,7 @@ def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
 
 
 def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.batchrun as batchrun
+    import scanner.batch.run as batchrun
 
     asked: list[int] = []
     real = batchrun.engine_for
@@ -357,8 +357,8 @@ def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_help_starts_no_engine() -> None:
     commands = [[c, "--help"] for c in ("redact", "scan", "watch")]
-    assert modules_after_help(commands, ("ray", "multiprocessing", "numpy", "scanner.engines",
-                                         "scanner.batchrun", "scanner.watch")) == []
+    assert modules_after_help(commands, ("ray", "multiprocessing", "numpy", "scanner.batch.engines",
+                                         "scanner.batch.run", "scanner.batch.watch")) == []
 
 
 GIB = 2**30
@@ -374,7 +374,7 @@ GIB = 2**30
 ])
 def test_default_workers_fit_in_free_memory(monkeypatch: pytest.MonkeyPatch, cores: int,
                                             free: int | None, expected: int) -> None:
-    import scanner.batchrun as batchrun
+    import scanner.batch.run as batchrun
 
     monkeypatch.setattr(batchrun, "cores", lambda: cores)
     monkeypatch.setattr(batchrun, "available_memory", lambda: free)
@@ -382,15 +382,15 @@ def test_default_workers_fit_in_free_memory(monkeypatch: pytest.MonkeyPatch, cor
 
 
 def test_available_memory_is_read() -> None:
-    import scanner.batchrun as batchrun
+    import scanner.batch.run as batchrun
 
     free = batchrun.available_memory()
     assert free is None or free > 0
 
 
 def test_explicit_jobs_are_not_capped(monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.batchrun as batchrun
-    from scanner.cli import _options
+    import scanner.batch.run as batchrun
+    from scanner.cli.main import _options
 
     monkeypatch.setattr(batchrun, "available_memory", lambda: 0)
     assert _options(4).jobs == 4

@@ -1,4 +1,4 @@
-"""scanner.cli: the postsafe command, on fake detectors (fast, no model)."""
+"""scanner.cli.main: the postsafe command, on fake detectors (fast, no model)."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from conftest import (
 from PIL import Image
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.cli import app
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.cli.main import app
 from scanner.errors import ModelError
 from scanner.types import Region
 
@@ -117,7 +117,7 @@ def test_detector_crash_exit_1_and_no_copies(photos: Path, tmp_path: Path,
         def detect(self, image):  # type: ignore[no-untyped-def]
             raise RuntimeError("boom")
 
-    monkeypatch.setattr("scanner.pipeline.build_detectors", lambda config: [Crashing()])
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", lambda config: [Crashing()])
     out = tmp_path / "out"
     result = invoke("redact", photos, "--out", out)
     assert result.exit_code == 1
@@ -130,7 +130,7 @@ def test_model_failure_at_start_exit_1(photos: Path, tmp_path: Path,
     def broken(config: object) -> list:
         raise ModelError("model centerface: does not match the manifest")
 
-    monkeypatch.setattr("scanner.pipeline.build_detectors", broken)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", broken)
     out = tmp_path / "out"
     result = invoke("redact", photos, "--out", out)
     assert result.exit_code == 1
@@ -201,7 +201,7 @@ def test_face_threshold_reaches_the_config(photos: Path, tmp_path: Path,
         seen.append(config)
         return [FakeDetector()]
 
-    monkeypatch.setattr("scanner.pipeline.build_detectors", build)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", build)
     out = tmp_path / "out"
     result = invoke("redact", photos, "--out", out, "--face-threshold", "0.25",
                     "--face-style", "blur", "--quality", "70")

@@ -12,9 +12,9 @@ import pytest
 
 from scanner.config import ScanConfig
 from scanner.geometry import shape_mask
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
+from scanner.pipeline.verify import HIDING
 from scanner.types import FindingKind, ScanResult, Status
-from scanner.verify import HIDING
 
 pytestmark = pytest.mark.integration
 

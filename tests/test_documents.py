@@ -17,11 +17,11 @@ from PIL import Image, ImageDraw, ImageFont
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.documents import DocumentDetector
 from scanner.geometry import shape_mask
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
+from scanner.pipeline.verify import HIDING
 from scanner.report.html import render_html
 from scanner.report.json import report_dict
 from scanner.types import Action, Finding, FindingKind, Status
-from scanner.verify import HIDING
 
 pytestmark = pytest.mark.integration
 

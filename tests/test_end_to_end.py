@@ -44,7 +44,7 @@ from conftest import (
 )
 from PIL import Image
 
-from scanner.batch import REPORT_HTML, REPORT_JSON
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
 
 pytestmark = [pytest.mark.integration, pytest.mark.exiftool]
 

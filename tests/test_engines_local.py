@@ -1,4 +1,4 @@
-"""scanner.engines.local: worker processes, the per-photo time limit, crashed workers.
+"""scanner.batch.engines.local: worker processes, the per-photo time limit, crashed workers.
 
 The detectors are picklable fakes (conftest.FakeFactory), so workers start fast and a test
 can make one photo hang or crash its worker. No timing is asserted beyond "it ended".
@@ -13,13 +13,13 @@ import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, png_bytes, write
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_JSON, plan
-from scanner.batchrun import BatchOptions, engine_for, run_redact
-from scanner.cli import app
+from scanner.batch.engines import EngineError
+from scanner.batch.engines.inprocess import InProcessEngine
+from scanner.batch.engines.local import ProcessEngine
+from scanner.batch.plan import REPORT_JSON, plan
+from scanner.batch.run import BatchOptions, engine_for, run_redact
+from scanner.cli.main import app
 from scanner.config import ScanConfig
-from scanner.engines import EngineError
-from scanner.engines.inprocess import InProcessEngine
-from scanner.engines.local import ProcessEngine
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
@@ -139,7 +139,7 @@ def test_results_come_back_in_a_deterministic_order(tmp_path: Path) -> None:
 
 def test_cli_jobs_and_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _photos(tmp_path / "in", 2, odd_width=77)
-    monkeypatch.setattr("scanner.pipeline.build_detectors",
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors",
                         FakeFactory(REGIONS, sleep_s=600, sleep_width=77))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["redact", str(root), "--out", str(out), "--jobs", "2",
@@ -165,7 +165,7 @@ def test_a_named_pipe_is_hashed_without_waiting(tmp_path: Path) -> None:
     import errno
     import os
 
-    from scanner.engines.work import sha256_file
+    from scanner.batch.engines.work import sha256_file
 
     fifo = tmp_path / "pipe.jpg"
     os.mkfifo(fifo)
@@ -180,8 +180,8 @@ def test_a_named_pipe_is_hashed_without_waiting(tmp_path: Path) -> None:
 
 def test_process_job_turns_a_bug_into_a_failed_photo(tmp_path: Path) -> None:
     """Every engine relies on process_job never raising: a job must never go unreported."""
-    from scanner.batch import Job
-    from scanner.engines.work import process_job
+    from scanner.batch.engines.work import process_job
+    from scanner.batch.plan import Job
 
     class Broken:
         def process(self, *args: object, **kwargs: object) -> ScanResult:

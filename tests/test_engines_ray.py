@@ -1,4 +1,4 @@
-"""scanner.engines.ray: the same photos through the local engine and through Ray tasks on a
+"""scanner.batch.engines.ray: the same photos through the local engine and through Ray tasks on a
 local Ray instance give the same report.
 
 Fields that may differ between two runs of the same photos, by design: the report's
@@ -17,9 +17,9 @@ import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_JSON
-from scanner.batchrun import BatchOptions, run_redact
-from scanner.cli import app
+from scanner.batch.plan import REPORT_JSON
+from scanner.batch.run import BatchOptions, run_redact
+from scanner.cli.main import app
 from scanner.config import ScanConfig
 from scanner.types import Region, Status
 
@@ -115,9 +115,9 @@ def test_a_stopped_task_is_waited_for_before_its_output_is_removed(tmp_path: Pat
     """A cancelled task may still rename its output into place while it is being killed; the
     check for it must come after the task has ended, or the copy outlives the report's "no
     safe copy was made". (A stand-in for Ray: no cluster needed.)"""
-    from scanner.batch import Job
-    from scanner.engines.ray import RayEngine
-    from scanner.engines.work import file_identity
+    from scanner.batch.engines.ray import RayEngine
+    from scanner.batch.engines.work import file_identity
+    from scanner.batch.plan import Job
 
     output = tmp_path / "a.jpg"
     calls: list[str] = []

@@ -15,9 +15,7 @@ from conftest import ASTRONAUT_FACE, noise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scanner import models
 from scanner.config import ScanConfig
-from scanner.detectors import onnx as onnx_mod
 from scanner.detectors.base import Detector, get, register_builtins, registered
 from scanner.detectors.faces import (
     CONFIRM_MIN_PX,
@@ -31,6 +29,8 @@ from scanner.detectors.faces import (
 )
 from scanner.errors import ModelError, ScannerError
 from scanner.geometry import containment
+from scanner.models import manifest as models
+from scanner.models import onnx as onnx_mod
 from scanner.types import Finding, FindingKind, Region
 
 # The face itself (brow to chin, cheek to cheek) inside the loose ASTRONAUT_FACE box.
@@ -398,7 +398,7 @@ def test_sha256_mismatch_is_a_model_error(tmp_path: Path, monkeypatch: pytest.Mo
         models.load_verified_bytes("centerface")
     with pytest.raises(ModelError):
         CenterFaceDetector(ScanConfig())
-    from scanner.pipeline import build_detectors
+    from scanner.pipeline.process import build_detectors
 
     with pytest.raises(ModelError):
         build_detectors(ScanConfig(detectors=("faces",)))

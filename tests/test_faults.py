@@ -23,9 +23,10 @@ from conftest import FakeDetector, dirty_jpeg, gradient, noise, png_bytes, write
 from hostile import picture
 from typer.testing import CliRunner
 
-from scanner import fsio, models
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.cli import app
+from scanner import fsio
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.cli.main import app
+from scanner.models import manifest as models
 from scanner.types import Region
 
 runner = CliRunner()
@@ -111,7 +112,7 @@ def _inject(monkeypatch: pytest.MonkeyPatch, stage: str, err: int, when) -> None
     monkeypatch.setattr(fsio.os, "fdopen", fdopen)
     monkeypatch.setattr(fsio.os, "fsync", fsync)
     monkeypatch.setattr(fsio.os, "replace", replace)
-    for module in ("scanner.pipeline", "scanner.report.json", "scanner.report.html"):
+    for module in ("scanner.pipeline.process", "scanner.report.json", "scanner.report.html"):
         if hasattr(sys.modules.get(module), "write_atomic"):
             monkeypatch.setattr(f"{module}.write_atomic", write_atomic)
 
@@ -121,7 +122,7 @@ def _inject(monkeypatch: pytest.MonkeyPatch, stage: str, err: int, when) -> None
 def test_photo_write_fault_fails_that_photo_only(photos: Path, tmp_path: Path, stage: str,
                                                  err: int, monkeypatch: pytest.MonkeyPatch,
                                                  fake_detectors: list[FakeDetector]) -> None:
-    import scanner.pipeline  # noqa: F401 - loaded so _inject can patch its write_atomic
+    import scanner.pipeline.process  # noqa: F401 - loaded so _inject can patch its write_atomic
 
     fake_detectors[0].regions = [Region(40, 30, 100, 90)]
     before = _sums(photos)

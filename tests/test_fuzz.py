@@ -43,7 +43,7 @@ from hypothesis import strategies as st
 from test_hostile import CentreFace, assert_one_clean_picture
 
 from scanner.config import ScanConfig
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
 from scanner.types import Status
 
 EXAMPLES = int(os.environ.get("POSTSAFE_FUZZ_EXAMPLES", "400"))

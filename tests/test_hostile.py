@@ -32,10 +32,10 @@ from conftest import (
 from hostile import AWKWARD_NAMES, CASES, build_folder, count, other_frame, picture
 from PIL import Image
 
-from scanner import batch
-from scanner.batch import REPORT_JSON
+from scanner.batch import plan as batch
+from scanner.batch.plan import REPORT_JSON
 from scanner.config import ScanConfig
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
 from scanner.types import Region, ScanResult, Status
 
 

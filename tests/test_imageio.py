@@ -1,4 +1,4 @@
-"""scanner.imageio (load/decode/encode/output_format) and scanner.fsio.write_atomic."""
+"""scanner.image.codec (load/decode/encode/output_format) and scanner.fsio.write_atomic."""
 
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ from scanner import fsio
 from scanner.config import OutputFormat, ScanConfig
 from scanner.errors import TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
-from scanner.imageio import (
+from scanner.image.codec import (
     IMAGE_SUFFIXES,
     apply_orientation,
     check_decodes,

@@ -1,4 +1,4 @@
-"""scanner.journal: the incremental report and what --resume may carry over."""
+"""scanner.batch.journal: the incremental report and what --resume may carry over."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from scanner.journal import (
+from scanner.batch.journal import (
     JOURNAL,
     Journal,
     journal_outputs,
@@ -79,7 +79,7 @@ def test_append_after_a_write_failure_does_not_stop_the_batch(tmp_path: Path) ->
     ({"error": "x"}, False),
 ])
 def test_what_resume_may_keep(tmp_path: Path, change: dict, kept: bool) -> None:
-    from scanner.journal import PreviousRecord
+    from scanner.batch.journal import PreviousRecord
 
     records = [PreviousRecord(_record(**change), SETTINGS)]
     index = resumable(records, tmp_path, SETTINGS)
@@ -88,7 +88,7 @@ def test_what_resume_may_keep(tmp_path: Path, change: dict, kept: bool) -> None:
 
 
 def test_a_later_failure_supersedes_an_earlier_success(tmp_path: Path) -> None:
-    from scanner.journal import PreviousRecord
+    from scanner.batch.journal import PreviousRecord
 
     records = [PreviousRecord(_record(), SETTINGS),
                PreviousRecord(_record(status="error", error="boom"), SETTINGS)]

@@ -1,4 +1,4 @@
-"""Tests for scanner.metadata: which metadata categories a source file carried.
+"""Tests for scanner.image.metadata: which metadata categories a source file carried.
 
 Every image is generated here (Pillow + piexif + hand-built segments); nothing third-party is
 copied. The optional eval-set test only reads files in place.
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms, PngImagePlugin
 
-from scanner.metadata import CATEGORY_LABELS, inspect_metadata
+from scanner.image.metadata import CATEGORY_LABELS, inspect_metadata
 
 pillow_heif.register_heif_opener()
 
@@ -494,7 +494,7 @@ def test_non_bytes_input_does_not_raise() -> None:
 
 
 def test_values_never_logged(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG, logger="scanner.metadata")
+    caplog.set_level(logging.DEBUG, logger="scanner.image.metadata")
     rich = _jpeg(exif=_exif_rich())
     # Truncate inside the EXIF block so parsers hit their failure paths and log.
     for data in (rich, rich[:300], rich[:120], _save(_image(), "TIFF", tiffinfo={315: "x"})[:50]):

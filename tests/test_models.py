@@ -1,4 +1,5 @@
-"""scanner.models (manifests), scanner.modelstore and `postsafe models`, the pipeline's use of
+"""scanner.models.manifest (manifests), scanner.detectors.yolo.store and `postsafe models`, the
+pipeline's use of
 added models, and people without faces. No torch here: the model is a small ONNX file built
 below in the shape ultralytics exports (its boxes are constants, so findings are known)."""
 
@@ -19,15 +20,15 @@ from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
 from typer.testing import CliRunner
 
-from scanner import models
-from scanner.cli import app
+from scanner.cli.main import app
 from scanner.config import ScanConfig
-from scanner.detectors import onnx as onnx_mod
-from scanner.detectors import yolo
-from scanner.detectors.yolo_onnx import YoloOnnxDetector
+from scanner.detectors.yolo import detector as yolo
+from scanner.detectors.yolo.onnx import YoloOnnxDetector
+from scanner.detectors.yolo.store import add_model, dump_manifest, parse_kinds
 from scanner.errors import ModelError, UsageError
-from scanner.modelstore import add_model, dump_manifest, parse_kinds
-from scanner.pipeline import Pipeline
+from scanner.models import manifest as models
+from scanner.models import onnx as onnx_mod
+from scanner.pipeline.process import Pipeline
 from scanner.report.guidance import guidance_keys, kind_label, t
 from scanner.types import Action, FindingKind, Region, Status
 
@@ -500,7 +501,7 @@ def test_cli_add_refuses_a_file_that_is_not_onnx(user_dir: Path, tmp_path: Path)
 
 def _scan_cli_on_added_models(monkeypatch: pytest.MonkeyPatch) -> None:
     # Only the added models (no CenterFace/OCR): fast, and the path under test is the loading.
-    monkeypatch.setattr("scanner.pipeline.build_detectors", yolo.build_added)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", yolo.build_added)
 
 
 def test_cli_redact_uses_added_models(added: models.ModelSpec, tmp_path: Path,

@@ -1,4 +1,5 @@
-"""scanner.names: file names that give away a date or a person, and the report's warning."""
+"""scanner.pipeline.names: file names that give away a date or a person, and the report's
+warning."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import PipelineFactory, jpeg_bytes, noise, write
 
-from scanner.names import DATE_NOTE, PERSON_NOTE, has_date, has_person, name_warnings
+from scanner.pipeline.names import DATE_NOTE, PERSON_NOTE, has_date, has_person, name_warnings
 from scanner.report.html import render_html
 from scanner.report.json import report_dict
 from scanner.types import Status

@@ -1,4 +1,4 @@
-"""scanner.pii: categories of UK personal data in recognised (OCR) text.
+"""scanner.detectors.pii: categories of UK personal data in recognised (OCR) text.
 
 Every number, name and address here is made up; the NHS numbers are the standard test
 numbers with valid (or deliberately broken) check digits.
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scanner.pii import (
+from scanner.detectors.pii import (
     FIRST_NAMES,
     ORDER,
     PII_LABELS,

@@ -1,4 +1,4 @@
-"""scanner.pipeline.Pipeline on fake detectors (no model): decide, redact, fail closed."""
+"""scanner.pipeline.process.Pipeline on fake detectors (no model): decide, redact, fail closed."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ from PIL import Image
 from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig
 from scanner.errors import ModelError
 from scanner.geometry import shape_mask
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
 from scanner.report.json import report_dict
 from scanner.types import Action, Finding, FindingKind, Region, Shape, Status
 
@@ -289,7 +289,7 @@ def test_encoder_failure_fails_closed(fake_pipeline: PipelineFactory, noisy_png:
     def broken_encode(*args: object, **kwargs: object) -> bytes:
         raise RuntimeError("encoder blew up")
 
-    monkeypatch.setattr("scanner.pipeline.encode", broken_encode)
+    monkeypatch.setattr("scanner.pipeline.process.encode", broken_encode)
     out = tmp_path / "o.png"
     result = fake_pipeline([Region(10, 10, 50, 50)]).process(noisy_png, out)
     assert result.status is Status.ERROR
@@ -654,7 +654,7 @@ def test_detectors_are_built_lazily_once(monkeypatch: pytest.MonkeyPatch, noisy_
         calls.append(config)
         return [FakeDetector()]
 
-    monkeypatch.setattr("scanner.pipeline.build_detectors", build)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", build)
     pipe = Pipeline(ScanConfig())
     assert calls == []
     pipe.process(noisy_png)

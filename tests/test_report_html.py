@@ -191,7 +191,7 @@ def sample(tmp_path: Path, out_root: Path) -> dict[str, ScanResult]:
 @pytest.fixture(autouse=True)
 def _no_metadata_module(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see raw category keys unless they install labels themselves."""
-    monkeypatch.setitem(sys.modules, "scanner.metadata", None)  # import -> ImportError
+    monkeypatch.setitem(sys.modules, "scanner.image.metadata", None)  # import -> ImportError
 
 
 # ------------------------------------------------------------------------------------------
@@ -543,9 +543,9 @@ def test_metadata_categories_fall_back_to_raw_keys(sample, out_root) -> None:
 
 
 def test_metadata_categories_use_labels(sample, out_root, monkeypatch) -> None:
-    module = types.ModuleType("scanner.metadata")
+    module = types.ModuleType("scanner.image.metadata")
     module.CATEGORY_LABELS = {"location": "Location (GPS)"}  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "scanner.metadata", module)
+    monkeypatch.setitem(sys.modules, "scanner.image.metadata", module)
     document = render_html([sample["faces"]], out_root=out_root)
     assert "<li>Location (GPS)</li>" in document
     assert "<li>Camera</li>" in document  # unknown key: shown as is

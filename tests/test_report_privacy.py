@@ -23,8 +23,8 @@ from PIL import Image
 from test_documents import desk, page, warp_onto
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.cli import app
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.cli.main import app
 
 pytestmark = pytest.mark.integration
 

@@ -1,4 +1,4 @@
-"""scanner.review: a person's decisions rendered through the pipeline's own stages."""
+"""scanner.pipeline.review: a person's decisions rendered through the pipeline's own stages."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 from conftest import FakeDetector, noise, png_bytes, write
 from PIL import Image
 
-from scanner import review
 from scanner.config import FaceStyle, OutputFormat, ScanConfig
 from scanner.errors import ScannerError
-from scanner.pipeline import Pipeline
+from scanner.pipeline import review
+from scanner.pipeline.process import Pipeline
 from scanner.report.json import finding_dict
 from scanner.types import Action, FindingKind, Region, Status
 
@@ -146,7 +146,7 @@ def test_leaky_redaction_fails_closed(tmp_path: Path) -> None:
 def test_scan_warns_about_the_photos_own_name_not_the_uploads(tmp_path: Path) -> None:
     """The review page keeps uploads under random names; the warning is about the name the
     person gave the photo (which the copy keeps)."""
-    from scanner.names import DATE_NOTE, PERSON_NOTE
+    from scanner.pipeline.names import DATE_NOTE, PERSON_NOTE
 
     pipeline = Pipeline(ScanConfig(), detectors=[FakeDetector()])
     source = write(tmp_path / "3f9c2a.upload", png_bytes(PICTURE))

@@ -1,4 +1,4 @@
-"""scanner.detectors.rewrites: the load-time rewrites of model files, on tiny models built here
+"""scanner.models.rewrites: the load-time rewrites of model files, on tiny models built here
 and on the real ones."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import onnxruntime as ort
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from scanner.detectors import rewrites
-from scanner.detectors.rewrites import rewrite, tidy_paddle
+from scanner.models import rewrites
+from scanner.models.rewrites import rewrite, tidy_paddle
 
 
 def conv_bn_model(*, weights_as_inputs: bool, size: int = 8) -> bytes:
@@ -301,7 +301,7 @@ def test_gate_residual(kwargs: dict[str, object], expected: list[str]) -> None:
 @pytest.mark.parametrize(("name", "shape"), [("ppocr_v4_det", (1, 3, 96, 128)),
                                              ("ppocr_v4_rec", (1, 3, 48, 160))])
 def test_tidied_ppocr_models_give_the_same_outputs(name: str, shape: tuple[int, ...]) -> None:
-    from scanner.models import load_verified_bytes
+    from scanner.models.manifest import load_verified_bytes
 
     original = load_verified_bytes(name)
     tidied = tidy_paddle(original)
@@ -330,8 +330,8 @@ def test_centerface_session_has_one_input() -> None:
 def test_sessions_share_one_memory_arena() -> None:
     """Every session draws on the process's one arena (registered once, however many
     sessions are built), so faces, text and recognition reuse the same memory."""
-    from scanner.detectors import onnx as onnx_mod
     from scanner.detectors.faces import _prepare
+    from scanner.models import onnx as onnx_mod
 
     built = [onnx_mod.session("centerface", _prepare), onnx_mod.session("ppocr_v4_rec")]
     onnx_mod._shared_arena()  # registering again is a no-op, not an onnxruntime error

@@ -1,6 +1,6 @@
-"""scanner.surfaces on drawn scenes, with the text lines given (no model): paragraphs join only
-lines that look like one block, and a sheet or screen is hidden to its own edges, never flooded
-into the wall, the desk or the things around it."""
+"""scanner.detectors.surfaces on drawn scenes, with the text lines given (no model): paragraphs
+join only lines that look like one block, and a sheet or screen is hidden to its own edges,
+never flooded into the wall, the desk or the things around it."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from shapely.ops import unary_union
 
 from scanner.detectors.documents import UNSURE, DocumentDetector
 from scanner.detectors.recognize import Reading
+from scanner.detectors.surfaces import LINE_MARGIN, Line, _holding, find, joined, paragraphs
 from scanner.geometry import shape_mask
-from scanner.surfaces import LINE_MARGIN, Line, _holding, find, joined, paragraphs
 from scanner.types import Finding, FindingKind, Shape
 
 Quad = list[tuple[float, float]]

@@ -1,12 +1,12 @@
-"""scanner.verify: the pixel checks that run after redaction."""
+"""scanner.pipeline.verify: the pixel checks that run after redaction."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from scanner.pipeline.verify import sample_step, unchanged
 from scanner.types import Action, Finding, FindingKind, Region
-from scanner.verify import sample_step, unchanged
 
 
 @pytest.mark.parametrize(

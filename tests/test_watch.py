@@ -1,4 +1,4 @@
-"""scanner.watch: complete files only, each once (by content, across restarts), clean stop."""
+"""scanner.batch.watch: complete files only, each once (by content, across restarts), clean stop."""
 
 from __future__ import annotations
 
@@ -17,15 +17,15 @@ import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
 from typer.testing import CliRunner
 
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.batchrun import BatchOptions
-from scanner.cli import app
+from scanner.batch.journal import JOURNAL
+from scanner.batch.lock import LOCK_NAME
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.batch.run import BatchOptions
+from scanner.batch.watch import Watcher
+from scanner.cli.main import app
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
-from scanner.journal import JOURNAL
-from scanner.lock import LOCK_NAME
 from scanner.types import Region, ScanResult, Status
-from scanner.watch import Watcher
 
 REGIONS = (Region(4, 4, 40, 30),)
 SETTINGS = {"face_style": "mosaic"}
@@ -208,10 +208,10 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     script = textwrap.dedent(f"""
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
-        import scanner.pipeline
+        import scanner.pipeline.process
         from conftest import FakeFactory
-        scanner.pipeline.build_detectors = FakeFactory()
-        from scanner.cli import main
+        scanner.pipeline.process.build_detectors = FakeFactory()
+        from scanner.cli.main import main
         sys.argv = ["postsafe", "watch", {str(inbox)!r}, "--out", {str(outbox)!r},
                     "--interval", "0.05", "--jobs", "2", "--time-limit", "60"]
         main()
@@ -241,12 +241,12 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
 def test_polling_never_decodes_a_photo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Decoding is the engine's (its workers can be killed and replaced): a file built to crash
     or hang a decoder must not take the watch down with it."""
-    import scanner.imageio
+    import scanner.image.codec
 
     def no_decode(*args: object, **kwargs: object) -> None:
         raise AssertionError("the watch decoded a photo in its own process")
 
-    monkeypatch.setattr(scanner.imageio, "load", no_decode)
+    monkeypatch.setattr(scanner.image.codec, "load", no_decode)
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
     w = _watcher(inbox, outbox)
@@ -275,16 +275,16 @@ def _one_copy_named(results: list[ScanResult], name: str) -> None:
 
 def test_an_undecodable_file_is_tried_again_only_when_it_changes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import scanner.pipeline
+    import scanner.pipeline.process
 
     tries: list[str] = []
-    real_load = scanner.pipeline.load
+    real_load = scanner.pipeline.process.load
 
     def counting_load(path: Path, *args: object, **kwargs: object) -> object:
         tries.append(path.name)
         return real_load(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(scanner.pipeline, "load", counting_load)
+    monkeypatch.setattr(scanner.pipeline.process, "load", counting_load)
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     photo = HalfWritten(inbox)
     with Running(_watcher(inbox, outbox, broken_after_s=60)) as run:
@@ -305,7 +305,7 @@ def test_an_undecodable_file_is_tried_again_only_when_it_changes(
 ])
 def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
                                            marked: bool) -> None:
-    from scanner.pipeline import UNDECODABLE, Pipeline
+    from scanner.pipeline.process import UNDECODABLE, Pipeline
     from scanner.report.json import result_dict
 
     path = tmp_path / "x.jpg"

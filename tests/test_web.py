@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from scanner.config import OutputFormat, ScanConfig
-from scanner.pipeline import Pipeline
+from scanner.pipeline.process import Pipeline
 from scanner.types import FindingKind, Region
 from scanner.web.app import STATIC, create_app, output_name
 

@@ -21,7 +21,7 @@ from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 
 from scanner.config import ScanConfig
-from scanner.imageio import load
+from scanner.image.codec import load
 
 pytestmark = [pytest.mark.integration, pytest.mark.exiftool]
 

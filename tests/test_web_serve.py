@@ -16,7 +16,7 @@ import pytest
 from conftest import modules_after_help
 from typer.testing import CliRunner
 
-from scanner.cli import app
+from scanner.cli.main import app
 from scanner.errors import UsageError
 from scanner.web.serve import HOST, bind
 
@@ -24,9 +24,9 @@ CHILD = """
 import sys
 sys.path.insert(0, {tests!r})
 from conftest import FakeDetector
-import scanner.pipeline
-scanner.pipeline.build_detectors = lambda config: [FakeDetector()]
-from scanner.cli import main
+import scanner.pipeline.process
+scanner.pipeline.process.build_detectors = lambda config: [FakeDetector()]
+from scanner.cli.main import main
 sys.argv = ["postsafe", "serve", "--port", "0", "--no-browser", "--lang", "cy"]
 main()
 """

@@ -1,5 +1,5 @@
 """Documents, screens and readable text: PP-OCRv4 lines, joined into paragraphs, and the sheet
-or display they sit on found by its own edges (scanner.surfaces).
+or display they sit on found by its own edges (scanner.detectors.surfaces).
 
 Each finding's shape is a whole surface (a sheet, a receipt, a display) or, for text on no
 distinct surface (a sign, a badge), its paragraph: the lines with a margin and the gaps between
@@ -14,8 +14,8 @@ import logging
 
 import numpy as np
 
-from scanner import pii, surfaces
 from scanner.config import ScanConfig
+from scanner.detectors import pii, surfaces
 from scanner.detectors.recognize import MIN_CONFIDENCE, Reading, TextRecognizer
 from scanner.detectors.text import TextDetector
 from scanner.types import Finding, FindingKind

@@ -17,9 +17,9 @@ from functools import partial
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import session
-from scanner.detectors.rewrites import constant_weights, make_dynamic, rewrite
 from scanner.geometry import balanced_tiles, containment, merged_windows, nms, pyramid, rescale
+from scanner.models.onnx import session
+from scanner.models.rewrites import constant_weights, make_dynamic, rewrite
 from scanner.types import Finding, FindingKind, Region
 
 log = logging.getLogger(__name__)

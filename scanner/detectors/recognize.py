@@ -1,4 +1,4 @@
-"""PP-OCRv4 recognition, used only to classify what a text region holds (via scanner.pii).
+"""PP-OCRv4 recognition, used only to classify what a text region holds (via scanner.detectors.pii).
 
 The recognised strings stay inside the detector: findings carry category keys and a plain
 description, never the text itself.
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from scanner.detectors.onnx import session
-from scanner.detectors.rewrites import tidy_paddle
 from scanner.errors import ModelError
+from scanner.models.onnx import session
+from scanner.models.rewrites import tidy_paddle
 from scanner.types import Finding
 
 log = logging.getLogger(__name__)

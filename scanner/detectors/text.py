@@ -14,9 +14,9 @@ import cv2
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.onnx import session
-from scanner.detectors.rewrites import tidy_paddle
 from scanner.geometry import Tile, balanced_tiles, rescale, tiles
+from scanner.models.onnx import session
+from scanner.models.rewrites import tidy_paddle
 from scanner.types import Finding, FindingKind, Region, Shape
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from scanner.metadata import CATEGORY_LABELS
+from scanner.image.metadata import CATEGORY_LABELS
 from scanner.types import Action, Finding, FindingKind, ScanResult, Status
 
 DEFAULT_LANG = "en"
@@ -186,7 +186,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "noun.manual.one": "{n} area you added",
         "noun.manual.other": "{n} areas you added",
         "html.decided.user": "your choice",
-        # --- metadata categories: the English labels are scanner.metadata's -----------
+        # --- metadata categories: the English labels are scanner.image.metadata's -----------
         **{f"meta.{key}": label for key, label in CATEGORY_LABELS.items()},
     },
 }

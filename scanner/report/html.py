@@ -140,9 +140,9 @@ def display_names(sources: Sequence[str]) -> list[str]:
 
 
 def _category_labels() -> Mapping[str, object]:
-    """``scanner.metadata.CATEGORY_LABELS`` if that module is available, else nothing."""
+    """``scanner.image.metadata.CATEGORY_LABELS`` if that module is available, else nothing."""
     try:
-        module = importlib.import_module("scanner.metadata")
+        module = importlib.import_module("scanner.image.metadata")
     except ImportError:
         return {}
     labels = getattr(module, "CATEGORY_LABELS", None)
@@ -452,7 +452,7 @@ def _action_text(finding: Finding, lang: str) -> str:
 
 
 def _category_text(key: str, labels: Mapping[str, object], lang: str) -> str:
-    """A category's label in ``lang``; English comes from scanner.metadata as before."""
+    """A category's label in ``lang``; English comes from scanner.image.metadata as before."""
     translated = MESSAGES.get(lang, {}).get(f"meta.{key}")
     if lang == DEFAULT_LANG or translated is None:
         return category_label(key, labels)

@@ -3,7 +3,7 @@
 Photos are uploaded one request each (the raw bytes, never multipart: Starlette would spool a
 large form into the system temp folder, and unredacted pictures must stay in our own private
 folder). Each is scanned by the pipeline as it arrives; the person's decisions are kept per
-photo; every download is rendered again from the source pixels through scanner.review (same
+photo; every download is rendered again from the source pixels through scanner.pipeline.review (same
 redaction, verification, encoding and atomic writing as the CLI).
 
 Safety, in order of the checks in :func:`_guard`: the Host header must name the loopback
@@ -40,17 +40,17 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from PIL import Image
 
-from scanner import review
-from scanner.batch import REPORT_HTML, REPORT_JSON
-from scanner.batchrun import write_reports
+from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.batch.run import write_reports
 from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
 from scanner.fsio import atomic_file
-from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
-from scanner.pipeline import Pipeline
+from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.pipeline import review
+from scanner.pipeline.process import Pipeline
+from scanner.pipeline.verify import HIDING
 from scanner.report import guidance
 from scanner.types import Finding, FindingKind, Region, ScanResult, Shape, Status
-from scanner.verify import HIDING
 from scanner.web.i18n import LANGS, UI
 
 log = logging.getLogger(__name__)
@@ -609,7 +609,7 @@ def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> 
 
 
 def _pixels(server: Server, photo: Photo) -> Any:
-    from scanner.imageio import load
+    from scanner.image.codec import load
 
     if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
         raise HTTPException(422, photo.scanned.error or "this photo was not processed")

@@ -9,7 +9,7 @@ from functools import lru_cache
 from typing import Any
 
 from scanner.errors import ModelError
-from scanner.models import get_spec, read_verified
+from scanner.models.manifest import get_spec, read_verified
 
 log = logging.getLogger(__name__)
 

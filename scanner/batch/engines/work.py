@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
-    from scanner.batch import Job
+    from scanner.batch.engines import DetectorFactory
+    from scanner.batch.plan import Job
     from scanner.config import ScanConfig
-    from scanner.engines import DetectorFactory
-    from scanner.pipeline import Pipeline
+    from scanner.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def limit_threads(threads: int) -> None:
 
 def build_pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
     """A pipeline whose detectors (and models) are built now, once."""
-    from scanner.pipeline import Pipeline
+    from scanner.pipeline.process import Pipeline
 
     return Pipeline(config, detectors=factory(config))
 

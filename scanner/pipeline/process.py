@@ -15,16 +15,16 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner import people, verify
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
 from scanner.geometry import clip_shape, covered, shape_mask
-from scanner.imageio import check_decodes, encode, load, output_format
-from scanner.metadata import inspect_metadata
-from scanner.names import name_warnings
+from scanner.image.codec import check_decodes, encode, load, output_format
+from scanner.image.metadata import inspect_metadata
 from scanner.parallel import map_ordered
+from scanner.pipeline import people, verify
+from scanner.pipeline.names import name_warnings
 from scanner.redactors.base import get as get_redactor
 from scanner.types import Action, Finding, FindingKind, ScanResult, Shape, Status
 
@@ -35,7 +35,7 @@ UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
 def build_detectors(config: ScanConfig) -> list[Detector]:
     """The detectors a run uses, built once (their models load here, not per photo)."""
     from scanner.detectors.base import get, register_builtins
-    from scanner.detectors.yolo import build_added
+    from scanner.detectors.yolo.detector import build_added
 
     register_builtins()
     return [get(name)(config) for name in config.detectors] + build_added(config)
@@ -106,7 +106,7 @@ class Pipeline:
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
             return replace(failed, error=f"{reason}; no safe copy was made")
         hidden = any(f.action in _HIDING for f in decided)
-        # The name the copy is posted under can still say when, or who (see scanner.names):
+        # The name the copy is posted under can still say when, or who (see scanner.pipeline.names):
         # the copy's, else the photo's own (its display name: the review page keeps uploads
         # under random names).
         named = name_warnings(output.name if output is not None else Path(name).name)
@@ -177,8 +177,8 @@ class Pipeline:
 
     def verify(self, redacted: np.ndarray, decided: list[Finding], width: int,
                height: int) -> tuple[np.ndarray, list[Finding], bool]:
-        """Look again at the redacted pixels (see scanner.verify). Raises when a redaction did
-        not hold; redacts what is newly found, for a bounded number of rounds."""
+        """Look again at the redacted pixels (see scanner.pipeline.verify). Raises when a
+        redaction did not hold; redacts what is newly found, for a bounded number of rounds."""
         for _ in range(max(1, self.config.verify_rounds)):
             result = verify.check(redacted, decided, self.detectors,
                                   self.config.verify_face_leak_score,

@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from scanner import verify
 from scanner.config import FaceStyle
 from scanner.errors import ScannerError
-from scanner.imageio import load, output_format
-from scanner.pipeline import Pipeline
+from scanner.image.codec import load, output_format
+from scanner.pipeline import verify
+from scanner.pipeline.process import Pipeline
 from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
 
 USER = "user"

@@ -14,13 +14,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import batch, fsio
+from scanner import fsio
+from scanner.batch import plan as batch
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
 from scanner.types import ScanResult
 
 if TYPE_CHECKING:
-    from scanner.engines import DetectorFactory, Engine
+    from scanner.batch.engines import DetectorFactory, Engine
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +79,7 @@ def default_jobs() -> int:
 def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptions) -> Engine:
     """The engine a run uses. ``--jobs 1`` with no time limit stays in this process (a photo
     running here cannot be stopped, so any time limit needs a worker process)."""
-    from scanner import engines
-
+    from scanner.batch import engines
     name = options.engine
     if name == "local" and options.jobs <= 1 and config.time_limit_s <= 0:
         name = "inprocess"
@@ -127,8 +127,8 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
                on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
     busy), EngineError (models cannot load) or another ScannerError (reports not written)."""
-    from scanner.engines import EngineError
-    from scanner.lock import OutputLock
+    from scanner.batch.engines import EngineError
+    from scanner.batch.lock import OutputLock
 
     for item in paths:
         if not item.exists() and not item.is_symlink():
@@ -163,7 +163,7 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
                     out: Path, config: ScanConfig, factory: DetectorFactory,
                     options: BatchOptions, settings: dict[str, Any],
                     on_result: Callable[[ScanResult], None] | None) -> list[ScanResult]:
-    from scanner.journal import Journal
+    from scanner.batch.journal import Journal
     from scanner.report.json import result_dict
 
     done: list[ScanResult] = []
@@ -225,7 +225,7 @@ def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any]
 
 def _resume(work: batch.WorkList, out: Path,
             settings: dict[str, Any]) -> tuple[list[ScanResult], list[batch.Job]]:
-    from scanner.journal import carry_over, read_previous, resumable, still_valid
+    from scanner.batch.journal import carry_over, read_previous, resumable, still_valid
 
     records = read_previous(out, batch.REPORT_JSON)
     index = resumable(records, out, settings)

@@ -1,4 +1,4 @@
-"""Ray tasks: the same per-photo function (scanner.engines.work.process_job) on a Ray cluster.
+"""Ray tasks: the same per-photo function (scanner.batch.engines.work.process_job) on a Ray cluster.
 
 For archives too large for one machine: ``ray start --head`` on one machine, ``ray start
 --address=HEAD:6379`` on the others, the photos and the output folder on storage every
@@ -25,8 +25,8 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from scanner.engines import DetectorFactory, EngineError, ResultFn
-from scanner.engines.work import (
+from scanner.batch.engines import DetectorFactory, EngineError, ResultFn
+from scanner.batch.engines.work import (
     build_pipeline,
     failed,
     file_identity,
@@ -37,9 +37,9 @@ from scanner.engines.work import (
 from scanner.errors import ScannerError
 
 if TYPE_CHECKING:
-    from scanner.batch import Job
+    from scanner.batch.plan import Job
     from scanner.config import ScanConfig
-    from scanner.pipeline import Pipeline
+    from scanner.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from scanner.types import FindingKind
 
 log = logging.getLogger(__name__)
 
-MANIFEST = Path(__file__).resolve().parent.parent / "models" / "manifest.toml"
+MANIFEST = Path(__file__).resolve().parents[2] / "models" / "manifest.toml"
 _PACKAGED_MANIFEST = Path(__file__).resolve().parent / "manifest.toml"
 USER_MANIFEST_NAME = "manifest.toml"
 

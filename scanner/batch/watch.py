@@ -22,15 +22,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from scanner import batch, fsio
+from scanner import fsio
+from scanner.batch import plan as batch
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError, UsageError
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
-    from scanner.batchrun import BatchOptions
-    from scanner.engines import DetectorFactory, Engine
-    from scanner.journal import Journal
+    from scanner.batch.engines import DetectorFactory, Engine
+    from scanner.batch.journal import Journal
+    from scanner.batch.run import BatchOptions
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,9 @@ class Watcher:
     def watch(self, interval: float = 2.0, *, once: bool = False) -> list[ScanResult]:
         """Poll until stopped (Ctrl-C or ``stop()``); ``once``: until every file present is
         settled, then process it and return. Returns what this watch did."""
-        from scanner.batchrun import engine_for, sweep_temp_files
-        from scanner.journal import Journal
-        from scanner.lock import OutputLock
+        from scanner.batch.journal import Journal
+        from scanner.batch.lock import OutputLock
+        from scanner.batch.run import engine_for, sweep_temp_files
         from scanner.report.json import result_dict
 
         with OutputLock(self.outbox), contextlib.ExitStack() as stack:
@@ -128,7 +129,7 @@ class Watcher:
                 continue
             if seen.sha256 is None:  # unchanged since the previous poll: read it
                 try:
-                    from scanner.engines.work import sha256_file
+                    from scanner.batch.engines.work import sha256_file
 
                     seen.sha256 = sha256_file(path)
                 except OSError:
@@ -155,8 +156,8 @@ class Watcher:
 
     def _process(self, engine: Engine, ready: list[tuple[Path, str]], *,
                  final: bool = False) -> None:
-        from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
-        from scanner.pipeline import UNDECODABLE
+        from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+        from scanner.pipeline.process import UNDECODABLE
 
         pending: dict[str, tuple[batch.Job, str]] = {}  # display name -> job, source sha256
         for path, digest in ready:
@@ -227,7 +228,7 @@ class Watcher:
 
     def _load_state(self) -> None:
         """What earlier watches (or redacts) into OUTBOX did: their results, by content."""
-        from scanner.journal import read_previous
+        from scanner.batch.journal import read_previous
         from scanner.report.json import result_from_dict
 
         seen: set[tuple[Any, ...]] = set()
@@ -249,7 +250,7 @@ class Watcher:
                 self._taken.add(fsio.path_key(Path(result.output)))
 
     def _write_reports(self) -> None:
-        from scanner.batchrun import run_info, write_reports
+        from scanner.batch.run import run_info, write_reports
 
         results = sorted(self.results, key=lambda r: r.source)
         write_reports(results, self.outbox, self.settings, run_info(self.options),

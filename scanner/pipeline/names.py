@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import PurePath
 
-from scanner import pii
+from scanner.detectors import pii
 
 _SEP = r"[-_. ]?"
 _YEAR = r"(?:19[7-9]\d|20\d\d)"

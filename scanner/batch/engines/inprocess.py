@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from scanner.engines import DetectorFactory, EngineError, ResultFn
-from scanner.engines.work import build_pipeline, process_job
+from scanner.batch.engines import DetectorFactory, EngineError, ResultFn
+from scanner.batch.engines.work import build_pipeline, process_job
 from scanner.errors import ScannerError
 
 if TYPE_CHECKING:
-    from scanner.batch import Job
+    from scanner.batch.plan import Job
     from scanner.config import ScanConfig
-    from scanner.pipeline import Pipeline
+    from scanner.pipeline.process import Pipeline
 
 
 class InProcessEngine:

@@ -21,7 +21,7 @@ from scanner.config import ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ModelError
 from scanner.geometry import nms
-from scanner.models import ModelSpec, get_spec, load_manifest, resolve
+from scanner.models.manifest import ModelSpec, get_spec, load_manifest, resolve
 from scanner.types import Finding, FindingKind, Region
 
 PAD_VALUE = 114  # ultralytics' letterbox grey
@@ -51,8 +51,8 @@ def backend(suffix: str) -> ModelDetectorFactory:
 
 def register_backends() -> None:
     if not _BACKENDS:
-        from scanner.detectors.yolo_onnx import YoloOnnxDetector
-        from scanner.detectors.yolo_pt import YoloPtDetector
+        from scanner.detectors.yolo.onnx import YoloOnnxDetector
+        from scanner.detectors.yolo.pt import YoloPtDetector
 
         register_backend(".onnx", YoloOnnxDetector)
         register_backend(".pt", YoloPtDetector)
@@ -234,7 +234,8 @@ class YoloDetector:
     def recheck(self, image: np.ndarray) -> list[Finding]:
         # An object detector still sees a filled screen as a screen (and a person whose face
         # is a mosaic as a person): that is no leak. Whether a fill held is judged by its
-        # pixels changing and by the face and text detectors looking again (scanner.verify).
+        # pixels changing and by the face and text detectors looking again
+        # (scanner.pipeline.verify).
         return []
 
 

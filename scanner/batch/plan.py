@@ -16,7 +16,7 @@ from pathlib import Path
 from scanner import fsio
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
-from scanner.imageio import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.types import ScanResult, Status
 
 log = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
 def previous_outputs(out_dir: Path) -> set[str]:
     """Keys of the outputs earlier runs into ``out_dir`` recorded: in its report, and in the
     journal of an interrupted one."""
-    from scanner.journal import output_keys, read_previous
+    from scanner.batch.journal import output_keys, read_previous
 
     return output_keys(read_previous(out_dir, REPORT_JSON), out_dir)
 

@@ -11,10 +11,10 @@ import logging
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors import yolo
-from scanner.detectors.onnx import session
+from scanner.detectors.yolo import detector as yolo
 from scanner.errors import ModelError
-from scanner.models import ModelSpec
+from scanner.models.manifest import ModelSpec
+from scanner.models.onnx import session
 
 log = logging.getLogger(__name__)
 

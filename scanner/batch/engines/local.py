@@ -23,8 +23,8 @@ from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from scanner.engines import DetectorFactory, EngineError, ResultFn
-from scanner.engines.work import (
+from scanner.batch.engines import DetectorFactory, EngineError, ResultFn
+from scanner.batch.engines.work import (
     build_pipeline,
     failed,
     file_identity,
@@ -37,7 +37,7 @@ from scanner.errors import ScannerError
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
 
-    from scanner.batch import Job
+    from scanner.batch.plan import Job
     from scanner.config import ScanConfig
 
 log = logging.getLogger(__name__)

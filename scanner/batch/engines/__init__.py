@@ -1,4 +1,4 @@
-"""Batch engines: run the one per-photo function (scanner.engines.work) over a work list.
+"""Batch engines: run the one per-photo function (scanner.batch.engines.work) over a work list.
 
 ``inprocess`` runs photos one after another in this process (``--jobs 1`` without a time
 limit); ``local`` runs them in worker processes on this machine; ``ray`` as Ray tasks on a
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 from scanner.errors import ScannerError
 
 if TYPE_CHECKING:
-    from scanner.batch import Job
+    from scanner.batch.plan import Job
     from scanner.config import ScanConfig
     from scanner.detectors.base import Detector
     from scanner.types import ScanResult
@@ -68,9 +68,9 @@ def get(name: str) -> EngineFactory:
 def register_builtins() -> None:
     """Register the built-in engines once (Ray itself is imported only when used)."""
     if "inprocess" not in _REGISTRY:
-        from scanner.engines.inprocess import InProcessEngine
-        from scanner.engines.local import ProcessEngine
-        from scanner.engines.ray import RayEngine
+        from scanner.batch.engines.inprocess import InProcessEngine
+        from scanner.batch.engines.local import ProcessEngine
+        from scanner.batch.engines.ray import RayEngine
 
         register("inprocess", InProcessEngine)
         register("local", ProcessEngine)

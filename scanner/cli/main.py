@@ -17,7 +17,7 @@ import typer
 from scanner.config import settings as _settings  # shared with the review page; stdlib only
 
 if TYPE_CHECKING:
-    from scanner.batchrun import BatchOptions
+    from scanner.batch.run import BatchOptions
     from scanner.config import ScanConfig
     from scanner.types import ScanResult
 
@@ -108,9 +108,9 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
          options: BatchOptions | None = None,
          settings: dict[str, object] | None = None) -> list[ScanResult]:
     """Run a batch with a progress bar; ``out`` set: redact into it and write its reports."""
-    from scanner import batchrun
-    from scanner import pipeline as pipeline_module
+    from scanner.batch import run as batchrun
     from scanner.errors import ScannerError
+    from scanner.pipeline import process as pipeline_module
 
     options = options or batchrun.BatchOptions()
     # Looked up now, not imported by name: tests swap in fake detectors here.
@@ -151,7 +151,7 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
 
 def _run_error(exc: Exception) -> int:
     """Say why a whole run stopped; the exit code for it."""
-    from scanner.engines import EngineError
+    from scanner.batch.engines import EngineError
     from scanner.errors import UsageError
 
     if isinstance(exc, UsageError):
@@ -169,7 +169,7 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from scanner.batch import summarise
+    from scanner.batch.plan import summarise
     from scanner.types import Status
 
     counts = summarise(results)
@@ -191,7 +191,7 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
 
 def _options(jobs: int | None, engine: str = "local", resume: bool = False,
              rename: bool = False, lang: str = "en") -> BatchOptions:
-    from scanner.batchrun import ENGINES, BatchOptions, default_jobs
+    from scanner.batch.run import ENGINES, BatchOptions, default_jobs
 
     if engine not in ENGINES:
         raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
@@ -358,9 +358,9 @@ def watch(
     if not interval > 0:
         raise typer.BadParameter("--interval must be more than 0 seconds")
     options = _options(jobs, "local", False, rename, lang)
-    from scanner import pipeline as pipeline_module
+    from scanner.batch.watch import Watcher
     from scanner.errors import ScannerError
-    from scanner.watch import Watcher
+    from scanner.pipeline import process as pipeline_module
 
     def progress(result: ScanResult) -> None:
         # Plain echo, no Rich markup to escape; but a dropped file's name is anyone's.
@@ -395,7 +395,7 @@ def _stop_on_sigterm() -> None:
 
 
 def _add_model_commands() -> None:
-    from scanner.model_commands import models_app
+    from scanner.cli.models import models_app
 
     app.add_typer(models_app, name="models")
 

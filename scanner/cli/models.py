@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 if TYPE_CHECKING:
-    from scanner.models import ModelSpec
+    from scanner.models.manifest import ModelSpec
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -41,7 +41,7 @@ def _mapping(spec: ModelSpec) -> str:
 def list_models() -> None:
     """Show every model: where it comes from, its licence, and whether its file verifies."""
     from scanner.errors import ModelError
-    from scanner.models import (
+    from scanner.models.manifest import (
         clear_caches,
         load_manifest,
         read_verified,
@@ -103,8 +103,8 @@ def add(
                                               "640; an .onnx file has its own).")] = None,
 ) -> None:
     """Copy a model into your models folder and use it in scan and redact from now on."""
+    from scanner.detectors.yolo.store import add_model, class_names, parse_kinds
     from scanner.errors import ModelError, ScannerError, UsageError
-    from scanner.modelstore import add_model, class_names, parse_kinds
 
     try:
         if confidence is not None and not 0 < confidence <= 1:
@@ -131,8 +131,8 @@ def fetch(
 ) -> None:
     """Download a COCO YOLO with ultralytics (needs internet and postsafe[yolo]), export it to
     ONNX and add it: person -> person, tv/laptop/cell phone -> screen, book -> document."""
+    from scanner.detectors.yolo.store import fetch_model
     from scanner.errors import ScannerError, UsageError
-    from scanner.modelstore import fetch_model
 
     if not 32 <= imgsz <= 4096 or imgsz % 32:
         raise _fail("--imgsz must be a multiple of 32 between 32 and 4096", EXIT_USAGE)

@@ -13,9 +13,9 @@ from typing import Any
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors import yolo
+from scanner.detectors.yolo import detector as yolo
 from scanner.errors import ModelError
-from scanner.models import ModelSpec, read_verified
+from scanner.models.manifest import ModelSpec, read_verified
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from scanner.errors import ModelError, UsageError
 from scanner.fsio import write_atomic
-from scanner.models import (
+from scanner.models.manifest import (
     KINDS,
     ModelSpec,
     _manifest_path,
@@ -50,7 +50,7 @@ class OfflineError(ModelError):
 
 def class_names(path: Path) -> list[str]:
     """The class names an ultralytics model file carries (ONNX metadata, or the checkpoint)."""
-    from scanner.detectors.yolo import parse_names
+    from scanner.detectors.yolo.detector import parse_names
 
     if path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"{path.name}: a model must be an ultralytics .onnx or .pt file")
@@ -68,7 +68,7 @@ def class_names(path: Path) -> list[str]:
             raise ModelError(f"{path.name} does not name its classes (export it with "
                              "ultralytics, which records them)")
         return parse_names(meta["names"])
-    from scanner.detectors.yolo_pt import load_checkpoint
+    from scanner.detectors.yolo.pt import load_checkpoint
 
     return parse_names(load_checkpoint(path.read_bytes(), path.name).names)
 
@@ -185,12 +185,11 @@ def add_model(path: Path, kinds: Mapping[str, str], *, name: str | None = None,
 
 def _check_loads(spec: ModelSpec, data: bytes, suffix: str) -> None:
     """Refuse to record a model that PostSafe could not run."""
-    from scanner.detectors import yolo
-
+    from scanner.detectors.yolo import detector as yolo
     if suffix == ".onnx":
         import onnxruntime as ort
 
-        from scanner.detectors.yolo_onnx import describe
+        from scanner.detectors.yolo.onnx import describe
 
         try:
             sess = ort.InferenceSession(data, providers=["CPUExecutionProvider"])
@@ -198,7 +197,7 @@ def _check_loads(spec: ModelSpec, data: bytes, suffix: str) -> None:
             raise ModelError(f"onnxruntime cannot load {spec.source}: {exc}") from exc
         names = describe(sess, spec)[0]
     else:
-        from scanner.detectors.yolo_pt import load_checkpoint
+        from scanner.detectors.yolo.pt import load_checkpoint
 
         names = yolo.parse_names(load_checkpoint(data, spec.source).names)
     yolo.class_kinds(spec, names)
@@ -210,8 +209,8 @@ def fetch_model(name: str, imgsz: int = 640) -> ModelSpec:
         raise UsageError(f"cannot fetch {name!r}: known are yolo11n/s/m/l/x and yolov8n/s/m/l/x")
     if name in load_manifest():
         raise UsageError(f"a model named {name!r} is already installed")
-    from scanner.detectors.yolo import ultralytics_env
-    from scanner.detectors.yolo_pt import EXTRA_HINT
+    from scanner.detectors.yolo.detector import ultralytics_env
+    from scanner.detectors.yolo.pt import EXTRA_HINT
 
     ultralytics_env(offline=False)
     try:

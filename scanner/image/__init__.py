@@ -1,0 +1,1 @@
+"""Pictures in and out: decoding, encoding and the metadata inventory."""

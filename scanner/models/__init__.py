@@ -1,0 +1,1 @@
+"""Model files: the manifest, ONNX sessions and the graph rewrites."""

@@ -1,0 +1,1 @@
+"""One photo: process, decide, verify, finish; and the review decisions."""
