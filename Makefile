@@ -30,6 +30,7 @@ sysdeps:
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check scanner tests bench scripts
 	$(BIN)/mypy scanner
+	$(BIN)/lint-imports
 
 test: $(VENV)/.dev-installed sysdeps lint
 	$(BIN)/python -m pytest -q

@@ -41,10 +41,9 @@ JOURNAL = "postsafe-journal.jsonl"
 
 def codes_only(config: Any) -> list[Any]:
     """The light detector set: OpenCV QR/barcode only (picklable: workers import it)."""
-    from scanner.detectors.base import get, register_builtins
+    from scanner.detectors.builtins import DETECTORS
 
-    register_builtins()
-    return [get("codes")(config)]
+    return [DETECTORS.get("codes")(config)]
 
 
 def _as_postsafe(argv: list[str]) -> None:

@@ -50,7 +50,7 @@ def main() -> int:
         import numpy as np
 
         from scanner.config import ScanConfig
-        from scanner.detectors.yolo import detector as yolo
+        from scanner.detectors.yolo import base as yolo
         from scanner.detectors.yolo.onnx import YoloOnnxDetector
         from scanner.detectors.yolo.store import add_model
         from scanner.models.manifest import get_spec

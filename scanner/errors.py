@@ -25,9 +25,20 @@ class WriteError(ScannerError):
     """An output could not be written (nothing partial is left behind)."""
 
 
+class EngineError(ScannerError):
+    """A batch engine could not start (e.g. a worker could not load its models)."""
+
+
 class UsageError(ScannerError):
     """The caller asked for something unsafe or impossible (e.g. output inside an input)."""
 
 
 class InvalidShape(ScannerError, ValueError):
     """Coordinates that are no shape: fewer than three points, or a non-finite value."""
+
+
+class UnknownName(ScannerError, KeyError):
+    """A detector, redaction style, engine or model backend that is not registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""

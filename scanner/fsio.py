@@ -5,7 +5,10 @@ must exist: creating folders is the caller's decision."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -58,3 +61,19 @@ def path_key(path: Path) -> str:
     """What tells two paths apart (inputs, outputs, earlier runs' outputs): the real path,
     case-folded since on macOS/Windows volumes IMG.JPG and img.jpg are one file."""
     return str(resolved(path)).casefold()
+
+
+_CHUNK = 1 << 20
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash of a regular file; OSError for anything else. Opened without blocking and
+    checked before reading: a named pipe among the inputs would otherwise wait forever."""
+    digest = hashlib.sha256()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        while block := fh.read(_CHUNK):
+            digest.update(block)
+    return digest.hexdigest()

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import gradient, heic_bytes, jpeg_bytes, png_bytes, tiff_bytes, webp_bytes, write
 
-from scanner.batch.plan import Job, WorkList, check_output_folder, plan, run, summarise
+from scanner.batch.plan import Job, WorkList, check_output_folder, plan, run
 from scanner.config import OutputFormat, ScanConfig
 from scanner.errors import UsageError
+from scanner.report.summary import summarise
 from scanner.types import ScanResult, Status
 
 CONFIG = ScanConfig()

@@ -13,13 +13,13 @@ import pytest
 from conftest import FakeFactory, gradient, jpeg_bytes, png_bytes, write
 from typer.testing import CliRunner
 
-from scanner.batch.engines import EngineError
 from scanner.batch.engines.inprocess import InProcessEngine
 from scanner.batch.engines.local import ProcessEngine
 from scanner.batch.plan import REPORT_JSON, plan
 from scanner.batch.run import BatchOptions, engine_for, run_redact
 from scanner.cli.main import app
 from scanner.config import ScanConfig
+from scanner.errors import EngineError
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
@@ -165,7 +165,7 @@ def test_a_named_pipe_is_hashed_without_waiting(tmp_path: Path) -> None:
     import errno
     import os
 
-    from scanner.batch.engines.work import sha256_file
+    from scanner.fsio import sha256_file
 
     fifo = tmp_path / "pipe.jpg"
     os.mkfifo(fifo)

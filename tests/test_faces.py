@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scanner.config import ScanConfig
-from scanner.detectors.base import Detector, get, register_builtins, registered
+from scanner.detectors.base import Detector
+from scanner.detectors.builtins import DETECTORS
 from scanner.detectors.faces import (
     CONFIRM_MIN_PX,
     UNSURE,
@@ -118,12 +119,11 @@ def test_no_faces_in_blank_or_noise(detector: CenterFaceDetector, image: np.ndar
 
 @pytest.mark.integration
 def test_detector_is_registered_and_satisfies_the_protocol(detector: CenterFaceDetector) -> None:
-    register_builtins()
-    assert "faces" in registered()
-    assert get("faces") is CenterFaceDetector
+    assert "faces" in DETECTORS.names()
+    assert DETECTORS.get("faces") is CenterFaceDetector
     assert isinstance(detector, Detector)
-    with pytest.raises(ScannerError, match="no detector"):
-        get("no-such-detector")
+    with pytest.raises(ScannerError, match="no detector named 'no-such-detector' .*faces"):
+        DETECTORS.get("no-such-detector")
 
 
 # ------------------------------------------------------------------------------------------

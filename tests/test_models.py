@@ -22,7 +22,8 @@ from typer.testing import CliRunner
 
 from scanner.cli.main import app
 from scanner.config import ScanConfig
-from scanner.detectors.yolo import detector as yolo
+from scanner.detectors.yolo import base as yolo
+from scanner.detectors.yolo import builtins as yolo_models
 from scanner.detectors.yolo.onnx import YoloOnnxDetector
 from scanner.detectors.yolo.store import add_model, dump_manifest, parse_kinds
 from scanner.errors import ModelError, UsageError
@@ -215,8 +216,8 @@ def test_broken_user_entry_fails_closed_only_when_used(user_dir: Path) -> None:
     with pytest.raises(ModelError, match="unknown finding kind"):
         models.get_spec("bad")
     with pytest.raises(ModelError, match="unknown finding kind"):
-        yolo.added_models(ScanConfig())
-    assert yolo.added_models(ScanConfig(models=())) == []
+        yolo_models.added_models(ScanConfig())
+    assert yolo_models.added_models(ScanConfig(models=())) == []
 
 
 def test_broken_added_entry_in_project_manifest_fails_closed(
@@ -233,7 +234,7 @@ def test_broken_added_entry_in_project_manifest_fails_closed(
     spec = models.load_manifest()["telly"]
     assert spec.problem and spec.added and spec.enabled
     with pytest.raises(ModelError, match="unknown finding kind"):
-        yolo.added_models(ScanConfig())
+        yolo_models.added_models(ScanConfig())
     off = models.parse_entry("off", {**GOOD, "kinds": {"tv": "x"}, "enabled": False},
                              path, "built-in", tmp_path)
     assert off.problem and off.added and not off.enabled  # a disabled one stays out
@@ -366,20 +367,21 @@ def _photo(tmp_path: Path) -> Path:
 
 
 def test_build_detectors_includes_added_models(added: models.ModelSpec) -> None:
-    dets = yolo.build_added(ScanConfig())
+    dets = yolo_models.build_added(ScanConfig())
     assert [d.name for d in dets] == ["coco_like"]
-    assert yolo.build_added(ScanConfig(models=())) == []
-    assert [d.name for d in yolo.build_added(ScanConfig(models=("coco_like",)))] == ["coco_like"]
+    assert yolo_models.build_added(ScanConfig(models=())) == []
+    named = yolo_models.build_added(ScanConfig(models=("coco_like",)))
+    assert [d.name for d in named] == ["coco_like"]
     with pytest.raises(ModelError, match="no model named"):
-        yolo.build_added(ScanConfig(models=("nope",)))
+        yolo_models.build_added(ScanConfig(models=("nope",)))
     with pytest.raises(ModelError, match="built in"):
-        yolo.build_added(ScanConfig(models=("centerface",)))
+        yolo_models.build_added(ScanConfig(models=("centerface",)))
 
 
 def test_screens_and_documents_are_filled_people_flagged(added: models.ModelSpec,
                                                          tmp_path: Path) -> None:
     src = _photo(tmp_path)
-    pipe = Pipeline(ScanConfig(), detectors=yolo.build_added(ScanConfig()))
+    pipe = Pipeline(ScanConfig(), detectors=yolo_models.build_added(ScanConfig()))
     result = pipe.process(src, tmp_path / "out" / "p.png")
     assert result.status is Status.REDACTED and result.verified is True
     actions = {f.kind: f.action for f in result.findings}
@@ -395,7 +397,7 @@ def test_screens_and_documents_are_filled_people_flagged(added: models.ModelSpec
 
 def test_redact_people_fills_them(added: models.ModelSpec, tmp_path: Path) -> None:
     config = ScanConfig(redact_people=True)
-    result = Pipeline(config, detectors=yolo.build_added(config)).process(
+    result = Pipeline(config, detectors=yolo_models.build_added(config)).process(
         _photo(tmp_path), tmp_path / "out" / "p.png")
     person = next(f for f in result.findings if f.kind is FindingKind.PERSON)
     assert person.action is Action.FILL and result.verified is True
@@ -501,7 +503,7 @@ def test_cli_add_refuses_a_file_that_is_not_onnx(user_dir: Path, tmp_path: Path)
 
 def _scan_cli_on_added_models(monkeypatch: pytest.MonkeyPatch) -> None:
     # Only the added models (no CenterFace/OCR): fast, and the path under test is the loading.
-    monkeypatch.setattr("scanner.pipeline.process.build_detectors", yolo.build_added)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", yolo_models.build_added)
 
 
 def test_cli_redact_uses_added_models(added: models.ModelSpec, tmp_path: Path,

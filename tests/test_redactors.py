@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scanner.config import ScanConfig
 from scanner.errors import ScannerError
 from scanner.geometry import pixel_box, shape_mask
-from scanner.redactors.base import get, register
 from scanner.redactors.blur import BlurRedactor
+from scanner.redactors.builtins import REDACTORS
 from scanner.redactors.fill import FillRedactor
 from scanner.redactors.mosaic import MosaicRedactor
 from scanner.types import Region, Shape
@@ -21,7 +21,7 @@ STYLES = ("mosaic", "blur", "fill")
 
 
 def _redactor(style: str, config: ScanConfig | None = None):
-    return get(style)(config or ScanConfig())
+    return REDACTORS.get(style)(config or ScanConfig())
 
 
 def _boxes(regions: list[Region]) -> list[Shape]:
@@ -227,7 +227,7 @@ def test_mosaic_of_noise_has_several_blocks() -> None:
 @pytest.mark.parametrize("blocks", [1, 2, 3, 10])
 def test_mosaic_blocks_setting(blocks: int) -> None:
     img = noise(100, 100)
-    mosaic = get("mosaic")(ScanConfig(mosaic_blocks=blocks))
+    mosaic = REDACTORS.get("mosaic")(ScanConfig(mosaic_blocks=blocks))
     out = mosaic.redact(img, _boxes([Region(0, 0, 90, 60)]))
     _assert_mosaic(out[0:60, 0:90], blocks)
 
@@ -288,16 +288,17 @@ def test_pixel_box(region: Region, expected) -> None:
 
 @pytest.mark.parametrize("name", ["", "pixelate", "MOSAIC", "kept", "flagged"])
 def test_registry_unknown_name_raises_scanner_error(name: str) -> None:
-    with pytest.raises(ScannerError, match="no redaction style"):
-        get(name)
+    known = "blur, fill, mosaic"
+    with pytest.raises(ScannerError, match=f"no redaction style named {name!r} .*{known}"):
+        REDACTORS.get(name)
 
 
 def test_registry_builtins_and_duplicates() -> None:
     for style in STYLES:
-        red = get(style)(ScanConfig())
+        red = REDACTORS.get(style)(ScanConfig())
         assert red.name == style
     with pytest.raises(ScannerError, match="already registered"):
-        register("mosaic", lambda config: MosaicRedactor())
+        REDACTORS.register("mosaic", lambda config: MosaicRedactor())
 
 
 # ------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""scanner.detectors.yolo.detector / yolo_onnx / yolo_pt against ultralytics itself.
+"""scanner.detectors.yolo.base / yolo_onnx / yolo_pt against ultralytics itself.
 
 No weights can be downloaded here, so the model is YOLO11n built from ultralytics' bundled
 yaml with random weights (fixed seed), saved as .pt and exported to ONNX. Random weights make
@@ -25,7 +25,8 @@ from typer.testing import CliRunner
 
 from scanner.cli.main import app
 from scanner.config import ScanConfig
-from scanner.detectors.yolo import detector as yolo
+from scanner.detectors.yolo import base as yolo
+from scanner.detectors.yolo import builtins as yolo_models
 from scanner.detectors.yolo.onnx import YoloOnnxDetector
 from scanner.detectors.yolo.pt import YoloPtDetector
 from scanner.detectors.yolo.store import add_model
@@ -294,7 +295,7 @@ def test_cli_add_pt_and_scan(user_dir: Path, yolo_files: tuple[Path, Path], tmp_
     res = runner.invoke(app, ["models", "list"])
     assert "random_yolo11n (user, used by scan and redact)" in res.output
     assert res.exit_code == 0, res.output
-    monkeypatch.setattr("scanner.pipeline.process.build_detectors", yolo.build_added)
+    monkeypatch.setattr("scanner.pipeline.process.build_detectors", yolo_models.build_added)
     src = write(tmp_path / "in" / "a.png", png_bytes(_images()[0]))
     res = runner.invoke(app, ["scan", str(src), "--json", str(tmp_path / "r.json")])
     assert res.exit_code == 0, res.output

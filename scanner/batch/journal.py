@@ -177,7 +177,7 @@ def carry_over(record: dict[str, Any], display: str, output: Path,
 
 def still_valid(record: dict[str, Any], source: Path, output: Path) -> bool:
     """The source has the recorded content and the output is still the recorded file."""
-    from scanner.batch.engines.work import sha256_file
+    from scanner.fsio import sha256_file
 
     try:
         return (sha256_file(source) == record["source_sha256"]

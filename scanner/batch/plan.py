@@ -173,11 +173,3 @@ def run(work: WorkList, process: Callable[[Job], ScanResult],
             on_result(result)
     results.sort(key=lambda r: r.source)
     return results
-
-
-def summarise(results: Sequence[ScanResult]) -> dict[str, int]:
-    counts = {s.value: 0 for s in Status}
-    for r in results:
-        counts[r.status.value] += 1
-    counts["photos"] = sum(counts[s] for s in ("clean", "redacted", "error"))
-    return counts

@@ -21,7 +21,7 @@ from scanner.errors import UsageError
 from scanner.types import ScanResult
 
 if TYPE_CHECKING:
-    from scanner.batch.engines import DetectorFactory, Engine
+    from scanner.batch.engines.base import DetectorFactory, Engine
 
 log = logging.getLogger(__name__)
 
@@ -79,14 +79,14 @@ def default_jobs() -> int:
 def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptions) -> Engine:
     """The engine a run uses. ``--jobs 1`` with no time limit stays in this process (a photo
     running here cannot be stopped, so any time limit needs a worker process)."""
-    from scanner.batch import engines
+    from scanner.batch.engines.builtins import ENGINES
     name = options.engine
     if name == "local" and options.jobs <= 1 and config.time_limit_s <= 0:
         name = "inprocess"
     if name == "local" and options.jobs > 1 and config.threads <= 0:
         # N workers each with every core would fight over them: share the cores out.
         config = replace(config, threads=max(1, cores() // options.jobs))
-    return engines.get(name)(config, factory, options.jobs)
+    return ENGINES.get(name)(config, factory, options.jobs)
 
 
 def _capped(options: BatchOptions, photos: int) -> BatchOptions:
@@ -127,8 +127,8 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
                on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
     busy), EngineError (models cannot load) or another ScannerError (reports not written)."""
-    from scanner.batch.engines import EngineError
     from scanner.batch.lock import OutputLock
+    from scanner.errors import EngineError
 
     for item in paths:
         if not item.exists() and not item.is_symlink():

@@ -29,7 +29,7 @@ from scanner.errors import ScannerError, UsageError
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
-    from scanner.batch.engines import DetectorFactory, Engine
+    from scanner.batch.engines.base import DetectorFactory, Engine
     from scanner.batch.journal import Journal
     from scanner.batch.run import BatchOptions
 
@@ -129,7 +129,7 @@ class Watcher:
                 continue
             if seen.sha256 is None:  # unchanged since the previous poll: read it
                 try:
-                    from scanner.batch.engines.work import sha256_file
+                    from scanner.fsio import sha256_file
 
                     seen.sha256 = sha256_file(path)
                 except OSError:

@@ -151,8 +151,7 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
 
 def _run_error(exc: Exception) -> int:
     """Say why a whole run stopped; the exit code for it."""
-    from scanner.batch.engines import EngineError
-    from scanner.errors import UsageError
+    from scanner.errors import EngineError, UsageError
 
     if isinstance(exc, UsageError):
         typer.echo(f"postsafe: {exc}", err=True)
@@ -169,7 +168,7 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     from rich.console import Console
     from rich.table import Table
 
-    from scanner.batch.plan import summarise
+    from scanner.report.summary import summarise
     from scanner.types import Status
 
     counts = summarise(results)

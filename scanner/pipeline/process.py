@@ -25,7 +25,7 @@ from scanner.image.metadata import inspect_metadata
 from scanner.parallel import map_ordered
 from scanner.pipeline import people, verify
 from scanner.pipeline.names import name_warnings
-from scanner.redactors.base import get as get_redactor
+from scanner.redactors.builtins import REDACTORS
 from scanner.types import Action, Finding, FindingKind, ScanResult, Shape, Status
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,10 @@ UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
 
 def build_detectors(config: ScanConfig) -> list[Detector]:
     """The detectors a run uses, built once (their models load here, not per photo)."""
-    from scanner.detectors.base import get, register_builtins
-    from scanner.detectors.yolo.detector import build_added
+    from scanner.detectors.builtins import DETECTORS
+    from scanner.detectors.yolo.builtins import build_added
 
-    register_builtins()
-    return [get(name)(config) for name in config.detectors] + build_added(config)
+    return [DETECTORS.get(name)(config) for name in config.detectors] + build_added(config)
 
 
 class Pipeline:
@@ -211,7 +210,7 @@ class Pipeline:
         for action in (Action.MOSAIC, Action.BLUR, Action.FILL):
             shapes = [f.outline for f in findings if f.action is action]
             if shapes:
-                result = get_redactor(action.value)(self.config).redact(result, shapes)
+                result = REDACTORS.get(action.value)(self.config).redact(result, shapes)
         return result
 
     def write(self, pixels: np.ndarray, fmt: str, output: Path) -> Path:

@@ -4,8 +4,8 @@ running past the edge of a fill; other text found only now is flagged for a pers
 (the first pass read the original harder and saw none there); text mostly on face mosaics is
 their blocks.
 
-Detectors may offer a cheaper ``recheck(image)`` for this (e.g. text lines without reading
-them); otherwise ``detect`` is used.
+Detectors look again through ``recheck(image)`` (the Detector protocol), which may be cheaper than
+``detect`` (e.g. text lines without reading them).
 """
 
 from __future__ import annotations
@@ -81,8 +81,7 @@ def check(redacted: np.ndarray, decided: Sequence[Finding],
     new: list[Finding] = []
 
     def look(detector: Detector) -> list[Finding]:
-        recheck = getattr(detector, "recheck", None)
-        return recheck(redacted) if callable(recheck) else detector.detect(redacted)
+        return detector.recheck(redacted)
 
     for found in map_ordered(look, detectors, workers):
         for f in found:

@@ -1,4 +1,4 @@
-"""The Redactor protocol and an explicit registry of styles."""
+"""The Redactor protocol. The built-in styles are listed in scanner.redactors.builtins."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Protocol
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.errors import ScannerError
 from scanner.types import Shape
 
 
@@ -22,32 +21,3 @@ class Redactor(Protocol):
 
 
 RedactorFactory = Callable[[ScanConfig], Redactor]
-
-_REGISTRY: dict[str, RedactorFactory] = {}
-
-
-def register(name: str, factory: RedactorFactory) -> None:
-    if name in _REGISTRY:
-        raise ScannerError(f"redactor {name!r} is already registered")
-    _REGISTRY[name] = factory
-
-
-def get(name: str) -> RedactorFactory:
-    if not _REGISTRY:
-        _register_builtins()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        have = ", ".join(sorted(_REGISTRY))
-        raise ScannerError(f"no redaction style {name!r} (have: {have})") from None
-
-
-def _register_builtins() -> None:
-    from scanner.redactors.blur import BlurRedactor
-    from scanner.redactors.fill import FillRedactor
-    from scanner.redactors.mosaic import MosaicRedactor
-
-    register("mosaic", lambda config: MosaicRedactor(config.mosaic_blocks))
-    register("blur", lambda config: BlurRedactor())
-    register("fill", lambda config: FillRedactor())
-

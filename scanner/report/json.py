@@ -110,7 +110,7 @@ def _shape(polygon: Any) -> Shape | None:
 def report_dict(results: Sequence[ScanResult], *, out_root: Path | None,
                 mode: str, settings: dict[str, Any],
                 run: dict[str, Any] | None = None) -> dict[str, Any]:
-    from scanner.batch.plan import summarise
+    from scanner.report.summary import summarise
 
     report = {
         "version": SCHEMA_VERSION,

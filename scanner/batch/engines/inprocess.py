@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from scanner.batch.engines import DetectorFactory, EngineError, ResultFn
+from scanner.batch.engines.base import DetectorFactory, ResultFn
 from scanner.batch.engines.work import build_pipeline, process_job
-from scanner.errors import ScannerError
+from scanner.errors import EngineError, ScannerError
 
 if TYPE_CHECKING:
     from scanner.batch.plan import Job

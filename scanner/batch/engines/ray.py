@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from scanner.batch.engines import DetectorFactory, EngineError, ResultFn
+from scanner.batch.engines.base import DetectorFactory, ResultFn
 from scanner.batch.engines.work import (
     build_pipeline,
     failed,
@@ -34,7 +34,7 @@ from scanner.batch.engines.work import (
     process_job,
     remove_if_changed,
 )
-from scanner.errors import ScannerError
+from scanner.errors import EngineError, ScannerError
 
 if TYPE_CHECKING:
     from scanner.batch.plan import Job

@@ -2,40 +2,22 @@
 
 from __future__ import annotations
 
-import errno
-import hashlib
 import logging
 import os
-import stat
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from scanner.fsio import sha256_file
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
-    from scanner.batch.engines import DetectorFactory
+    from scanner.batch.engines.base import DetectorFactory
     from scanner.batch.plan import Job
     from scanner.config import ScanConfig
     from scanner.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
-
-_CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    """Content hash of a regular file; OSError for anything else. Opened without blocking and
-    checked before reading: a named pipe among the inputs would otherwise wait forever."""
-    digest = hashlib.sha256()
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file", str(path))
-        while block := fh.read(_CHUNK):
-            digest.update(block)
-    return digest.hexdigest()
-
 
 def limit_threads(threads: int) -> None:
     """Cap this process's onnxruntime (through POSTSAFE_THREADS, which the one place that

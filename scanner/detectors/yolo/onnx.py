@@ -11,7 +11,7 @@ import logging
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.yolo import detector as yolo
+from scanner.detectors.yolo import base as yolo
 from scanner.errors import ModelError
 from scanner.models.manifest import ModelSpec
 from scanner.models.onnx import session

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.detectors.yolo import detector as yolo
+from scanner.detectors.yolo import base as yolo
 from scanner.errors import ModelError
 from scanner.models.manifest import ModelSpec, read_verified
 

@@ -50,7 +50,7 @@ class OfflineError(ModelError):
 
 def class_names(path: Path) -> list[str]:
     """The class names an ultralytics model file carries (ONNX metadata, or the checkpoint)."""
-    from scanner.detectors.yolo.detector import parse_names
+    from scanner.detectors.yolo.base import parse_names
 
     if path.suffix.lower() not in SUFFIXES:
         raise UsageError(f"{path.name}: a model must be an ultralytics .onnx or .pt file")
@@ -185,7 +185,7 @@ def add_model(path: Path, kinds: Mapping[str, str], *, name: str | None = None,
 
 def _check_loads(spec: ModelSpec, data: bytes, suffix: str) -> None:
     """Refuse to record a model that PostSafe could not run."""
-    from scanner.detectors.yolo import detector as yolo
+    from scanner.detectors.yolo import base as yolo
     if suffix == ".onnx":
         import onnxruntime as ort
 
@@ -209,7 +209,7 @@ def fetch_model(name: str, imgsz: int = 640) -> ModelSpec:
         raise UsageError(f"cannot fetch {name!r}: known are yolo11n/s/m/l/x and yolov8n/s/m/l/x")
     if name in load_manifest():
         raise UsageError(f"a model named {name!r} is already installed")
-    from scanner.detectors.yolo.detector import ultralytics_env
+    from scanner.detectors.yolo.base import ultralytics_env
     from scanner.detectors.yolo.pt import EXTRA_HINT
 
     ultralytics_env(offline=False)

@@ -1,8 +1,8 @@
 """Models the user added (ultralytics YOLO detectors), run as extra detectors.
 
-One implementation per file format, each registered here by suffix: ``.onnx`` files are decoded
-by PostSafe on onnxruntime (yolo_onnx.py: no torch needed), ``.pt`` files run through ultralytics
-(yolo_pt.py, with the optional ``postsafe[yolo]`` extra). The helpers below mirror ultralytics'
+One implementation per file format, listed by suffix in builtins.py: ``.onnx`` files are decoded
+by PostSafe on onnxruntime (onnx.py: no torch needed), ``.pt`` files run through ultralytics
+(pt.py, with the optional ``postsafe[yolo]`` extra). The helpers below mirror ultralytics'
 own pre- and post-processing (LetterBox, non_max_suppression, scale_boxes) so that an exported
 model finds the same boxes in PostSafe as in ultralytics.
 """
@@ -21,7 +21,7 @@ from scanner.config import ScanConfig
 from scanner.detectors.base import Detector
 from scanner.errors import ModelError
 from scanner.geometry import nms
-from scanner.models.manifest import ModelSpec, get_spec, load_manifest, resolve
+from scanner.models.manifest import ModelSpec
 from scanner.types import Finding, FindingKind, Region
 
 PAD_VALUE = 114  # ultralytics' letterbox grey
@@ -30,56 +30,6 @@ MAX_NMS = 30000
 MAX_WH = 7680  # per-class offset that keeps NMS class-aware
 
 ModelDetectorFactory = Callable[[ModelSpec, ScanConfig], Detector]
-
-_BACKENDS: dict[str, ModelDetectorFactory] = {}
-
-
-def register_backend(suffix: str, factory: ModelDetectorFactory) -> None:
-    if suffix in _BACKENDS:
-        raise ModelError(f"a model backend for {suffix} files is already registered")
-    _BACKENDS[suffix] = factory
-
-
-def backend(suffix: str) -> ModelDetectorFactory:
-    register_backends()
-    try:
-        return _BACKENDS[suffix.lower()]
-    except KeyError:
-        raise ModelError(f"no model backend for {suffix or 'extension-less'} files "
-                         f"(known: {', '.join(sorted(_BACKENDS))})") from None
-
-
-def register_backends() -> None:
-    if not _BACKENDS:
-        from scanner.detectors.yolo.onnx import YoloOnnxDetector
-        from scanner.detectors.yolo.pt import YoloPtDetector
-
-        register_backend(".onnx", YoloOnnxDetector)
-        register_backend(".pt", YoloPtDetector)
-
-
-def added_models(config: ScanConfig) -> list[ModelSpec]:
-    """The added models a run uses: every enabled one, or those named in ``config.models``.
-
-    Raises ModelError for a broken entry that would be used (fail closed, never skipped)."""
-    specs = load_manifest()
-    if config.models is None:
-        chosen = [s for s in specs.values() if s.added and s.enabled]
-    else:
-        chosen = []
-        for name in config.models:
-            spec = get_spec(name)
-            if not spec.added:
-                raise ModelError(f"model {name} is built in; --models names added models")
-            chosen.append(spec)
-    for spec in chosen:
-        if spec.problem:
-            raise ModelError(spec.problem)
-    return chosen
-
-
-def build_added(config: ScanConfig) -> list[Detector]:
-    return [backend(resolve(spec).suffix)(spec, config) for spec in added_models(config)]
 
 
 def ultralytics_env(offline: bool = True) -> None:
