@@ -21,6 +21,11 @@ class ModelError(ScannerError):
     """A model file is missing, altered, or failed at inference."""
 
 
+class OfflineError(ModelError):
+    """``postsafe models fetch`` could not reach the internet (the only command that goes
+    online)."""
+
+
 class WriteError(ScannerError):
     """An output could not be written (nothing partial is left behind)."""
 
@@ -42,3 +47,7 @@ class UnknownName(ScannerError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0]) if self.args else ""
+
+
+class FolderBusy(UsageError):
+    """Another PostSafe run is writing into this output folder."""

@@ -15,11 +15,12 @@ from conftest import FakeFactory, gradient, jpeg_bytes, modules_after_help, nois
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
-from scanner.batch.lock import LOCK_NAME, FolderBusy, OutputLock
+from scanner.batch.lock import LOCK_NAME, OutputLock
 from scanner.batch.plan import REPORT_HTML, REPORT_JSON
 from scanner.batch.run import BatchOptions, run_redact
 from scanner.cli.main import _settings, app
 from scanner.config import ScanConfig
+from scanner.errors import FolderBusy
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
@@ -213,7 +214,8 @@ def test_lock_refuses_a_second_holder_and_is_removed(tmp_path: Path) -> None:
         assert (out / LOCK_NAME).read_text().strip() == str(os.getpid())
         code = textwrap.dedent(f"""
             from pathlib import Path
-            from scanner.batch.lock import OutputLock, FolderBusy
+            from scanner.batch.lock import OutputLock
+            from scanner.errors import FolderBusy
             try:
                 OutputLock(Path({str(out)!r})).acquire()
             except FolderBusy as exc:

@@ -6,6 +6,7 @@ import and show that the same check then fails and names it.
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -33,7 +34,8 @@ def test_the_layers_hold() -> None:
 @pytest.mark.parametrize(
     ("module", "upward", "broken"),
     [
-        ("geometry.py", "scanner.cli.main", "scanner.geometry is not allowed to import scanner.cli"),
+        ("geometry.py", "scanner.cli.main",
+         "scanner.geometry is not allowed to import scanner.cli"),
         ("detectors/base.py", "scanner.detectors.faces",
          "scanner.detectors.base is not allowed to import scanner.detectors.faces"),
         ("report/json.py", "scanner.batch.plan",
@@ -52,3 +54,23 @@ def test_an_upward_import_fails(tmp_path: Path, module: str, upward: str, broken
     run = _lint(tmp_path)
     assert run.returncode != 0
     assert broken in run.stdout, run.stdout
+
+
+def test_every_exception_lives_in_errors_py() -> None:
+    """One error hierarchy: a class deriving from an exception anywhere else is refused."""
+    import scanner.errors as errors
+
+    names = {n for n, v in vars(errors).items() if isinstance(v, type)
+             and issubclass(v, BaseException)} | {"Exception", "BaseException", "ValueError",
+                                                  "OSError", "RuntimeError", "KeyError"}
+    elsewhere = []
+    for path in sorted((ROOT / "scanner").rglob("*.py")):
+        if path.name == "errors.py" and path.parent.name == "scanner":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef) and any(
+                    (b.id if isinstance(b, ast.Name) else getattr(b, "attr", "")) in names
+                    or (b.id if isinstance(b, ast.Name) else "").endswith(("Error", "Exception"))
+                    for b in node.bases):
+                elsewhere.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert elsewhere == []

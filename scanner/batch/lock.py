@@ -14,13 +14,9 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-from scanner.errors import UsageError, WriteError
+from scanner.errors import FolderBusy, WriteError
 
 LOCK_NAME = ".postsafe-lock"  # input walks skip ".postsafe-" names
-
-
-class FolderBusy(UsageError):
-    """Another PostSafe run is writing into this output folder."""
 
 
 class OutputLock:

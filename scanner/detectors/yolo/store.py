@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from scanner.errors import ModelError, UsageError
+from scanner.errors import ModelError, OfflineError, UsageError
 from scanner.fsio import write_atomic
 from scanner.models.manifest import (
     KINDS,
@@ -42,10 +42,6 @@ FETCHABLE = re.compile(r"yolo(11|v8)[nsmlx]")
 COCO_LICENCE = ("AGPL-3.0 (Ultralytics YOLO, trained on COCO; fetched and exported with "
                 "ultralytics)")
 COCO_UPSTREAM = "https://github.com/ultralytics/ultralytics"
-
-
-class OfflineError(ModelError):
-    """A fetch could not reach the internet."""
 
 
 def class_names(path: Path) -> list[str]:
