@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from scanner.errors import InvalidShape
@@ -27,6 +27,11 @@ class Action(StrEnum):
     KEPT = "kept"  # found but deliberately left (policy or reviewer decision)
     FLAGGED = "flagged"  # reported for a human to look at, pixels untouched
 
+    @property
+    def hides(self) -> bool:
+        """Whether this action changes the pixels (mosaic, blur, fill)."""
+        return self in (Action.MOSAIC, Action.BLUR, Action.FILL)
+
 
 class Status(StrEnum):
     CLEAN = "clean"
@@ -34,15 +39,41 @@ class Status(StrEnum):
     ERROR = "error"
     SKIPPED = "skipped"
 
+    @property
+    def done(self) -> bool:
+        """Scanned to the end (with a copy when one was asked for): clean or redacted."""
+        return self in (Status.CLEAN, Status.REDACTED)
+
 
 @dataclass(frozen=True, slots=True)
 class Region:
-    """An axis-aligned box in pixel coordinates, xyxy, x2/y2 exclusive."""
+    """An axis-aligned box in pixel coordinates, xyxy, x2/y2 exclusive.
+
+    Refuses non-finite or inverted coordinates when built (``InvalidShape``): a box that exists
+    can be placed, so a face can never be dropped for a box nobody can draw. A zero width or
+    height is allowed (an empty box covers nothing).
+    """
 
     x1: float
     y1: float
     x2: float
     y2: float
+
+    def __post_init__(self) -> None:
+        if not all(math.isfinite(c) for c in (self.x1, self.y1, self.x2, self.y2)):
+            raise InvalidShape(f"a box has a non-finite coordinate: {self._coords()}")
+        if self.x2 < self.x1 or self.y2 < self.y1:
+            raise InvalidShape(f"a box is inverted: {self._coords()}")
+
+    def _coords(self) -> str:
+        return f"({self.x1}, {self.y1}, {self.x2}, {self.y2})"
+
+    @classmethod
+    def spanning(cls, xa: float, ya: float, xb: float, yb: float) -> Region:
+        """The box between two corners given in any order (a box dragged leftwards)."""
+        if not all(math.isfinite(c) for c in (xa, ya, xb, yb)):  # min/max would hide a NaN
+            raise InvalidShape(f"a box has a non-finite coordinate: ({xa}, {ya}, {xb}, {yb})")
+        return cls(min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
 
     @property
     def width(self) -> float:
@@ -185,6 +216,11 @@ class Finding:
     unsure: bool = False
     decided_by: str = ""  # "user" when a reviewer chose the action (review page); else automatic
 
+    @property
+    def hidden(self) -> bool:
+        """Its pixels are redacted (not kept, flagged or undecided)."""
+        return self.action is not None and self.action.hides
+
     def with_action(self, action: Action) -> Finding:
         return replace(self, action=action)
 
@@ -209,4 +245,10 @@ class ScanResult:
     error: str | None = None
     verified: bool | None = None
     elapsed_s: float | None = None
-    extra: dict[str, object] = field(default_factory=dict)
+    # Provenance, set by the batch: the content hashes the journal and --resume compare, and
+    # whether this result was carried over from an earlier run instead of made now.
+    source_sha256: str | None = None
+    output_sha256: str | None = None
+    resumed: bool = False
+    # The file did not decode (never reported): a watcher waits, since it may still be arriving.
+    undecodable: bool = False

@@ -511,9 +511,8 @@ class FakeDetector:
     """Reports preset regions as findings, and records the shape of every image it was shown.
 
     Like a real detector it stops finding a region once its pixels were redacted: the
-    pipeline's verification pass calls ``recheck(redacted)`` (the hook scanner.pipeline.verify
-    offers),
-    which reports only the regions whose pixels are still mostly as ``detect`` last saw them.
+    pipeline's verification pass calls ``recheck(redacted)`` (the Detector protocol), which
+    reports only the regions whose pixels are still mostly as ``detect`` last saw them.
     ``leaky=True`` reports them regardless: a redaction that did not hold.
     """
 

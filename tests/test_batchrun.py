@@ -77,7 +77,7 @@ def test_interrupted_batch_resumes_and_then_skips_everything(tmp_path: Path) -> 
 
     results = _redact(root, out, resume=True)
     assert len(results) == 30
-    resumed = [r for r in results if r.extra.get("resumed")]
+    resumed = [r for r in results if r.resumed]
     assert len(resumed) == 12
     assert {r.source for r in resumed} == {d["source"] for d in done}
     report = _report(out)
@@ -87,7 +87,7 @@ def test_interrupted_batch_resumes_and_then_skips_everything(tmp_path: Path) -> 
     assert (out / REPORT_HTML).is_file()
 
     again = _redact(root, out, resume=True)
-    assert sum(bool(r.extra.get("resumed")) for r in again) == 30
+    assert sum(bool(r.resumed) for r in again) == 30
     assert _report(out)["summary"]["redacted"] == 30
     outputs = sorted(p.name for p in out.rglob("*.jpg"))
     assert len(outputs) == 30 and not any("-2" in name for name in outputs)
@@ -143,7 +143,7 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
         header = json.dumps({"journal": 1, "settings": SETTINGS})
         (out / JOURNAL).write_text(header + "\n" + '{"source": "x", "out')
     results = _redact(root, out, resume=True, settings=settings)
-    resumed = {Path(r.source).name for r in results if r.extra.get("resumed")}
+    resumed = {Path(r.source).name for r in results if r.resumed}
     expected_redone = {
         "settings": 4, "report-garbage": 4, "journal-cut": 4,
     }.get(change, 1)
@@ -155,7 +155,7 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
 
 def test_resume_with_nothing_before(tmp_path: Path) -> None:
     results = _redact(_photos(tmp_path / "in", 2), tmp_path / "out", resume=True)
-    assert [bool(r.extra.get("resumed")) for r in results] == [False, False]
+    assert [bool(r.resumed) for r in results] == [False, False]
 
 
 def test_cli_resume_flag(tmp_path: Path, fake_detectors: list) -> None:
@@ -323,13 +323,13 @@ def test_a_killed_batch_resumes(tmp_path: Path) -> None:
     cli_settings = _settings(ScanConfig())  # what the killed CLI run recorded
     results = _redact(root, out, resume=True, jobs=2, config=ScanConfig(time_limit_s=60),
                       settings=cli_settings)
-    assert sum(bool(r.extra.get("resumed")) for r in results) >= before
+    assert sum(bool(r.resumed) for r in results) >= before
     assert all(r.status is Status.REDACTED for r in results) and len(results) == 30
     names = sorted(p.name for p in out.rglob("*.jpg"))
     assert len(names) == 30 and not any(n.endswith("-2.jpg") for n in names)
     assert not list(out.rglob(".postsafe-*"))
     again = _redact(root, out, resume=True, settings=cli_settings)
-    assert sum(bool(r.extra.get("resumed")) for r in again) == 30
+    assert sum(bool(r.resumed) for r in again) == 30
 
 
 def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:

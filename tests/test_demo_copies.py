@@ -13,7 +13,6 @@ import pytest
 from scanner.config import ScanConfig
 from scanner.geometry import shape_mask
 from scanner.pipeline.process import Pipeline
-from scanner.pipeline.verify import HIDING
 from scanner.types import FindingKind, ScanResult, Status
 
 pytestmark = pytest.mark.integration
@@ -30,7 +29,7 @@ def pipeline() -> Pipeline:
 def _hidden(result: ScanResult) -> np.ndarray:
     assert result.status is Status.REDACTED, result.error
     assert result.width and result.height
-    return shape_mask([f.outline for f in result.findings if f.action in HIDING],
+    return shape_mask([f.outline for f in result.findings if f.hidden],
                       result.width, result.height)
 
 
@@ -63,7 +62,7 @@ def test_activity_room_hides_the_whiteboard_and_the_framed_face(
         activity_room: tuple[ScanResult, np.ndarray]) -> None:
     result, hidden = activity_room
     assert _share(hidden, (775, 205, 1465, 615)) >= 0.98  # the board, inside its frame
-    faces = [f for f in result.findings if f.kind is FindingKind.FACE and f.action in HIDING]
+    faces = [f for f in result.findings if f.kind is FindingKind.FACE and f.hidden]
     assert any(f.region.x1 <= 1690 and f.region.x2 >= 1730 and f.region.y1 <= 250
                and f.region.y2 >= 300 for f in faces)
     # The room is still a room: far less than a tenth of it is hidden.
@@ -92,7 +91,7 @@ def test_care_plan_is_hidden_to_its_edges_and_the_cup_stays(pipeline: Pipeline) 
 def test_the_screen_is_hidden_as_a_screen_and_its_stand_is_not(pipeline: Pipeline) -> None:
     result = pipeline.process(SAMPLES / "screen_record.jpg")
     hidden = _hidden(result)
-    assert any(f.kind is FindingKind.SCREEN and f.action in HIDING for f in result.findings)
+    assert any(f.kind is FindingKind.SCREEN and f.hidden for f in result.findings)
     assert _share(hidden, (360, 200, 1600, 880)) >= 0.98  # the display, inside its bezel
     assert _share(hidden, (975, 990, 1065, 1060)) <= 0.02  # the stand's neck under it
     assert _share(hidden, (800, 1050, 1240, 1100)) <= 0.02  # its foot

@@ -323,22 +323,34 @@ def test_unreadable_input_is_an_error_without_output(fake_pipeline: PipelineFact
     assert det.seen == [], "a detector must not run on an unreadable file"
 
 
+class _RawBoxes(FakeDetector):
+    """Turns raw model numbers into boxes at its edge, as a real detector does."""
+
+    def __init__(self, coords: tuple[float, ...]) -> None:
+        super().__init__()
+        self.coords = coords
+
+    def detect(self, image: np.ndarray) -> list[Finding]:
+        return [Finding(FindingKind.FACE, Region(*self.coords), 0.9, self.name)]
+
+
 @pytest.mark.parametrize(
-    "region",
+    "coords",
     [
-        Region(math.nan, 100, 200, 200),
-        Region(100, 100, math.nan, math.nan),
-        Region(-math.inf, -math.inf, math.inf, math.inf),
-        Region(10, 10, math.inf, 50),
+        (math.nan, 100, 200, 200),
+        (100, 100, math.nan, math.nan),
+        (-math.inf, -math.inf, math.inf, math.inf),
+        (10, 10, math.inf, 50),
+        (200, 100, 100, 200),
     ],
-    ids=["nan_x1", "nan_x2_y2", "all_inf", "inf_x2"],
+    ids=["nan_x1", "nan_x2_y2", "all_inf", "inf_x2", "inverted"],
 )
-def test_face_with_non_finite_box_fails_closed(fake_pipeline: PipelineFactory, noisy_png: Path,
-                                               tmp_path: Path, region: Region) -> None:
+def test_face_with_invalid_box_fails_closed(fake_pipeline: PipelineFactory, noisy_png: Path,
+                                            tmp_path: Path, coords: tuple[float, ...]) -> None:
     """Regression: a NaN box used to be dropped as 'empty', leaving the face unredacted and
     the photo reported clean. A box that cannot be placed must fail the photo."""
     out = tmp_path / "o.png"
-    result = fake_pipeline([region]).process(noisy_png, out)
+    result = fake_pipeline(detector=_RawBoxes(coords)).process(noisy_png, out)
     assert result.status is Status.ERROR
     assert "invalid" in (result.error or "")
     assert not out.exists()

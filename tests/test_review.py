@@ -63,7 +63,8 @@ def test_kept_face_is_untouched_and_recorded(setup, tmp_path: Path) -> None:
 def test_added_box_is_filled(setup, tmp_path: Path) -> None:
     pipeline, source, _ = setup
     scanned = review.scan(pipeline, source, display="in.png")
-    decisions = review.Decisions(boxes=(Region(140, 110, 100, 70),), face_style=FaceStyle.BLUR)
+    decisions = review.Decisions(boxes=(Region.spanning(140, 110, 100, 70),),
+                                 face_style=FaceStyle.BLUR)
     result = review.render(pipeline, source, scanned, decisions,
                            output=tmp_path / "out.png").result
     kinds = [(f.kind, f.action, f.decided_by) for f in result.findings]

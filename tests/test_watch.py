@@ -305,7 +305,7 @@ def test_an_undecodable_file_is_tried_again_only_when_it_changes(
 ])
 def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
                                            marked: bool) -> None:
-    from scanner.pipeline.process import UNDECODABLE, Pipeline
+    from scanner.pipeline.process import Pipeline
     from scanner.report.json import result_dict
 
     path = tmp_path / "x.jpg"
@@ -317,8 +317,8 @@ def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
         config = ScanConfig()
     result = Pipeline(config, detectors=[]).process(path)
     assert result.status is Status.ERROR
-    assert bool(result.extra.get(UNDECODABLE)) is marked
-    assert f"\"{UNDECODABLE}\"" not in json.dumps(result_dict(result, tmp_path))
+    assert result.undecodable is marked
+    assert '"undecodable"' not in json.dumps(result_dict(result, tmp_path))
 
 
 def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None:

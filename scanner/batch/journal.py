@@ -26,13 +26,12 @@ from typing import IO, Any
 from scanner import __version__
 from scanner.errors import WriteError
 from scanner.fsio import path_key, write_atomic
-from scanner.types import ScanResult
+from scanner.types import ScanResult, Status
 
 log = logging.getLogger(__name__)
 
 JOURNAL = "postsafe-journal.jsonl"
 JOURNAL_VERSION = 1
-_DONE = ("clean", "redacted")
 
 
 class Journal:
@@ -156,7 +155,7 @@ def resumable(records: Sequence[PreviousRecord], out_dir: Path,
         if p.settings != settings:
             index.pop(key, None)
             continue
-        if (r.get("status") in _DONE and r.get("verified") is not False and not r.get("error")
+        if (_done(r.get("status")) and r.get("verified") is not False and not r.get("error")
                 and isinstance(r.get("source_sha256"), str)
                 and isinstance(r.get("output_sha256"), str)):
             index[key] = r
@@ -171,8 +170,7 @@ def carry_over(record: dict[str, Any], display: str, output: Path,
     from scanner.report.json import result_from_dict
 
     result = result_from_dict(record, out_dir)
-    extra = {**result.extra, "resumed": True}
-    return replace(result, source=display, output=str(output.resolve()), extra=extra)
+    return replace(result, source=display, output=str(output.resolve()), resumed=True)
 
 
 def still_valid(record: dict[str, Any], source: Path, output: Path) -> bool:
@@ -185,3 +183,7 @@ def still_valid(record: dict[str, Any], source: Path, output: Path) -> bool:
                 and sha256_file(output) == record["output_sha256"])
     except OSError:
         return False
+
+
+def _done(status: object) -> bool:
+    return status in {s.value for s in Status if s.done}

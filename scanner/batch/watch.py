@@ -157,7 +157,6 @@ class Watcher:
     def _process(self, engine: Engine, ready: list[tuple[Path, str]], *,
                  final: bool = False) -> None:
         from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
-        from scanner.pipeline.process import UNDECODABLE
 
         pending: dict[str, tuple[batch.Job, str]] = {}  # display name -> job, source sha256
         for path, digest in ready:
@@ -169,7 +168,7 @@ class Watcher:
             if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
                 self._record(ScanResult(source=display, status=Status.SKIPPED,
                                         error="not an image file",
-                                        extra={"source_sha256": digest}))
+                                        source_sha256=digest))
                 continue
             if self.options.rename:
                 n = sum(1 for r in self.results if r.output) + len(pending) + 1
@@ -185,12 +184,10 @@ class Watcher:
                 self._record(result)
                 return
             job, digest = pending[result.source]
-            if result.extra.get(UNDECODABLE) and self._set_aside(job, final):
+            if result.undecodable and self._set_aside(job, final):
                 return
-            extra = dict(result.extra)
-            if not extra.get("source_sha256"):
-                extra["source_sha256"] = digest  # a killed worker's result has none
-            self._record(replace(result, extra=extra))
+            # A killed worker's result has no hash of its own.
+            self._record(replace(result, source_sha256=result.source_sha256 or digest))
 
         if pending:
             engine.run([job for job, _ in pending.values()], record)
@@ -214,9 +211,8 @@ class Watcher:
     def _record(self, result: ScanResult) -> None:
         from scanner.report.json import result_dict
 
-        digest = result.extra.get("source_sha256")
-        if isinstance(digest, str):
-            self.done.add(digest)
+        if result.source_sha256 is not None:
+            self.done.add(result.source_sha256)
         self.results.append(result)
         self.new_results.append(result)
         if self._journal is not None:

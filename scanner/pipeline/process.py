@@ -7,7 +7,6 @@ Fail closed: if any stage fails, the result is an error and no output file is wr
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
@@ -17,7 +16,7 @@ import numpy as np
 
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.base import Detector
-from scanner.errors import ScannerError, TooLarge, UnreadableImage, WriteError
+from scanner.errors import InvalidShape, ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
 from scanner.geometry import clip_shape, covered, shape_mask
 from scanner.image.codec import check_decodes, encode, load, output_format
@@ -29,7 +28,6 @@ from scanner.redactors.builtins import REDACTORS
 from scanner.types import Action, Finding, FindingKind, ScanResult, Shape, Status
 
 log = logging.getLogger(__name__)
-UNDECODABLE = "undecodable"  # ScanResult.extra key: the file did not decode
 
 
 def build_detectors(config: ScanConfig) -> list[Detector]:
@@ -63,10 +61,10 @@ class Pipeline:
         try:
             loaded = load(source, self.config)
         except ScannerError as exc:
-            # UNDECODABLE tells a watcher that the file may still be arriving (never reported).
+            # Tells a watcher that the file may still be arriving (never reported).
             undecodable = isinstance(exc, UnreadableImage) and not isinstance(exc, TooLarge)
             return ScanResult(source=name, status=Status.ERROR, error=str(exc),
-                              extra={UNDECODABLE: True} if undecodable else {})
+                              undecodable=undecodable)
         pixels, fmt = loaded.pixels, loaded.format
         h, w = pixels.shape[:2]
         # Start from a failure and only upgrade it once every stage has succeeded.
@@ -104,7 +102,7 @@ class Pipeline:
             log.debug("%s: unexpected failure", name, exc_info=True)
             reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
             return replace(failed, error=f"{reason}; no safe copy was made")
-        hidden = any(f.action in _HIDING for f in decided)
+        hidden = any(f.hidden for f in decided)
         # The name the copy is posted under can still say when, or who (see scanner.pipeline.names):
         # the copy's, else the photo's own (its display name: the review page keeps uploads
         # under random names).
@@ -126,6 +124,8 @@ class Pipeline:
         def one(detector: Detector) -> list[Finding]:
             try:
                 found = detector.detect(pixels)
+            except InvalidShape as exc:  # a box nobody can place is a face nobody can hide
+                raise ScannerError(f"{detector.name} returned an invalid box: {exc}") from exc
             except ScannerError:
                 raise
             except Exception as exc:
@@ -144,10 +144,6 @@ class Pipeline:
         else its shape clipped to the picture, with ``region`` the box around it."""
         out: list[Finding] = []
         for f in findings:
-            coords = (f.region.x1, f.region.y1, f.region.x2, f.region.y2)
-            if not all(math.isfinite(c) for c in coords):
-                # A box we cannot place is a face we cannot hide: never drop it silently.
-                raise ScannerError(f"{f.detector} returned a box with invalid coordinates")
             shape: Shape | None = None
             if f.kind is FindingKind.FACE:
                 region = f.region.expand(self.config.face_padding).clip(width, height)
@@ -192,7 +188,7 @@ class Pipeline:
             # flagged for review, what a reviewer kept): expected, not new. Only what such a
             # finding can hold counts as found again: a text line on a kept document does, a
             # face on it does not (a kept sign or person is no licence to show a face).
-            visible = [d for d in decided if d.action not in _HIDING]
+            visible = [d for d in decided if not d.hidden]
             new = [f for f in result.new
                    if not _mostly_inside(f, [d for d in visible if _may_hold(d.kind, f.kind)],
                                          width, height)]
@@ -207,7 +203,7 @@ class Pipeline:
 
     def redact(self, pixels: np.ndarray, findings: Sequence[Finding]) -> np.ndarray:
         result = pixels
-        for action in (Action.MOSAIC, Action.BLUR, Action.FILL):
+        for action in (a for a in Action if a.hides):
             shapes = [f.outline for f in findings if f.action is action]
             if shapes:
                 result = REDACTORS.get(action.value)(self.config).redact(result, shapes)
@@ -234,7 +230,6 @@ class Pipeline:
         return output
 
 
-_HIDING = verify.HIDING
 _SUFFIXES = {
     "JPEG": (".jpg", ".jpeg"), "PNG": (".png",), "WEBP": (".webp",), "GIF": (".gif",),
     "BMP": (".bmp",),

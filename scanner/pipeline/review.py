@@ -11,7 +11,6 @@ in the findings (``decided_by="user"``), so the report says what the person chos
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -50,14 +49,11 @@ def scan(pipeline: Pipeline, source: Path, *, display: str) -> ScanResult:
 
 
 def manual_boxes(boxes: Iterable[Region], width: int, height: int) -> tuple[Region, ...]:
-    """The drawn boxes that are usable: finite, clipped to the picture, at least MIN_BOX."""
+    """The drawn boxes that are usable: clipped to the picture, at least MIN_BOX (a Region is
+    finite and upright by construction)."""
     out: list[Region] = []
     for box in boxes:
-        coords = (box.x1, box.y1, box.x2, box.y2)
-        if not all(math.isfinite(c) for c in coords):
-            raise ScannerError("a drawn box has invalid coordinates")
-        region = Region(min(box.x1, box.x2), min(box.y1, box.y2),
-                        max(box.x1, box.x2), max(box.y1, box.y2)).clip(width, height)
+        region = box.clip(width, height)
         if region.width >= MIN_BOX and region.height >= MIN_BOX:
             out.append(region)
     return tuple(out)
@@ -72,11 +68,11 @@ def apply(findings: Iterable[Finding], decisions: Decisions, width: int, height:
     for index, f in enumerate(findings):
         if index in decisions.keep and f.action is not Action.KEPT:
             out.append(replace(f, action=Action.KEPT, decided_by=USER))
-        elif index in decisions.hide and f.action not in verify.HIDING:
+        elif index in decisions.hide and not f.hidden:
             action = _hiding_action(f, decisions.face_style or face_style)
             out.append(replace(f, action=action, decided_by=USER))
         elif (decisions.face_style is not None and f.kind is FindingKind.FACE
-              and f.action in verify.HIDING and index not in decisions.keep):
+              and f.hidden and index not in decisions.keep):
             style = Action(decisions.face_style.value)
             out.append(f if f.action is style else replace(f, action=style, decided_by=USER))
         else:
@@ -103,7 +99,7 @@ def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Dec
     """
     started = time.perf_counter()
     failed = replace(scanned, status=Status.ERROR, output=None)
-    if scanned.status not in (Status.CLEAN, Status.REDACTED):
+    if not scanned.status.done:
         return Rendered(failed if scanned.status is Status.ERROR else scanned, None)
     try:
         pixels = load(source, pipeline.config).pixels
@@ -131,7 +127,7 @@ def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Dec
     except Exception as exc:  # any surprise must fail closed, never give a "safe" copy
         reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
         return Rendered(replace(failed, error=f"{reason}; no safe copy was made"), None)
-    hidden = any(f.action in verify.HIDING for f in decided)
+    hidden = any(f.hidden for f in decided)
     result = replace(
         scanned,
         status=Status.REDACTED if hidden else Status.CLEAN,

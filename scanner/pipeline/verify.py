@@ -18,9 +18,8 @@ import numpy as np
 from scanner.detectors.base import Detector
 from scanner.geometry import covered, sample_step, shape_mask
 from scanner.parallel import map_ordered
-from scanner.types import Action, Finding, FindingKind
+from scanner.types import Finding, FindingKind
 
-HIDING = (Action.MOSAIC, Action.BLUR, Action.FILL)
 LEAK_COVERAGE = 0.5  # share of a finding inside redacted pixels that makes it a re-find
 TEXT_LEAK_COVERAGE = 0.9  # text this deep inside a text redaction was not hidden by it
 MOSAIC_AS_TEXT = 0.25  # a "line" this much on face mosaics may be their blocks
@@ -43,7 +42,7 @@ def family(kind: FindingKind) -> str:
 def hidden_mask(shape: tuple[int, ...], findings: Sequence[Finding],
                 of_family: str | None = None) -> np.ndarray:
     h, w = shape[:2]
-    return shape_mask([f.outline for f in findings if f.action in HIDING
+    return shape_mask([f.outline for f in findings if f.hidden
                        and (of_family is None or family(f.kind) == of_family)], w, h)
 
 
@@ -53,7 +52,7 @@ def unchanged(original: np.ndarray, redacted: np.ndarray,
     h, w = original.shape[:2]
     out = []
     for f in decided:
-        if f.action not in HIDING:
+        if not f.hidden:
             continue
         c = covered(f.outline, w, h)
         if c is None:

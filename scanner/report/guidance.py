@@ -194,7 +194,6 @@ MESSAGES: dict[str, dict[str, str]] = {
 # Plural categories (CLDR) per language; anything not listed uses the English rule.
 _CY_PLURALS = {0: "zero", 1: "one", 2: "two", 3: "few", 6: "many"}
 
-HIDDEN_ACTIONS = frozenset({Action.MOSAIC, Action.BLUR, Action.FILL})
 CONFIDENTIAL_KINDS = frozenset(
     {FindingKind.DOCUMENT, FindingKind.SCREEN, FindingKind.TEXT, FindingKind.CODE}
 )
@@ -280,7 +279,7 @@ def _reason(text: str | None) -> str:
 
 
 def _is_hidden(finding: Finding) -> bool:
-    return finding.action in HIDDEN_ACTIONS
+    return finding.hidden
 
 
 def verdict(result: ScanResult, lang: str = DEFAULT_LANG) -> str:

@@ -487,9 +487,9 @@ def _card(
     if status is Status.ERROR:
         details.append(f"<h4>{esc(t('html.error.heading', lang))}</h4>")
         details.append(f'<p class="error-reason">{esc(result.error or "")}</p>')
-    if status in (Status.CLEAN, Status.REDACTED) or result.findings:
+    if status.done or result.findings:
         details.append(_findings_html(result, lang))
-    if status in (Status.CLEAN, Status.REDACTED) or result.metadata_removed:
+    if status.done or result.metadata_removed:
         details.append(_metadata_html(result, labels, lang))
     if result.notes:
         notes = "".join(f"<li>{esc(note)}</li>" for note in result.notes)

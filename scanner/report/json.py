@@ -69,9 +69,9 @@ def result_dict(r: ScanResult, out_root: Path | None = None) -> dict[str, Any]:
         "verified": r.verified,
         "error": r.error,
         "elapsed_s": r.elapsed_s,
-        "source_sha256": r.extra.get("source_sha256"),
-        "output_sha256": r.extra.get("output_sha256"),
-        "resumed": bool(r.extra.get("resumed", False)),
+        "source_sha256": r.source_sha256,
+        "output_sha256": r.output_sha256,
+        "resumed": r.resumed,
     }
 
 
@@ -88,14 +88,14 @@ def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanRes
     output = d.get("output")
     if output is not None and out_root is not None:
         output = str((out_root / output).resolve())
-    extra = {k: d[k] for k in ("source_sha256", "output_sha256", "resumed") if d.get(k)}
     return ScanResult(
         source=str(d["source"]), status=Status(d["status"]), output=output,
         width=d.get("width"), height=d.get("height"), format=d.get("format"),
         output_format=d.get("output_format"), findings=findings,
         metadata_removed=tuple(d.get("metadata_removed") or ()),
         notes=tuple(d.get("notes") or ()), error=d.get("error"), verified=d.get("verified"),
-        elapsed_s=d.get("elapsed_s"), extra=extra,
+        elapsed_s=d.get("elapsed_s"), source_sha256=d.get("source_sha256") or None,
+        output_sha256=d.get("output_sha256") or None, resumed=bool(d.get("resumed")),
     )
 
 

@@ -11,5 +11,5 @@ def summarise(results: Sequence[ScanResult]) -> dict[str, int]:
     counts = {s.value: 0 for s in Status}
     for r in results:
         counts[r.status.value] += 1
-    counts["photos"] = sum(counts[s] for s in ("clean", "redacted", "error"))
+    counts["photos"] = sum(counts[s] for s in Status if s is not Status.SKIPPED)
     return counts

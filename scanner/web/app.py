@@ -48,7 +48,6 @@ from scanner.fsio import atomic_file
 from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
 from scanner.pipeline import review
 from scanner.pipeline.process import Pipeline
-from scanner.pipeline.verify import HIDING
 from scanner.report import guidance
 from scanner.types import Finding, FindingKind, Region, ScanResult, Shape, Status
 from scanner.web.i18n import LANGS, UI
@@ -250,11 +249,11 @@ def _lang(value: str | None) -> str:
 def _decided(photo: Photo, face_style: FaceStyle) -> ScanResult:
     """The scan with the person's decisions applied (no pixels needed: for the words)."""
     s = photo.scanned
-    if s.status not in (Status.CLEAN, Status.REDACTED) or not s.width or not s.height:
+    if not s.status.done or not s.width or not s.height:
         return s
     findings = review.apply(s.findings, photo.decisions, s.width, s.height,
                             face_style=face_style)
-    hidden = any(f.action in HIDING for f in findings)
+    hidden = any(f.hidden for f in findings)
     return replace(s, findings=tuple(findings),
                    status=Status.REDACTED if hidden else Status.CLEAN)
 
@@ -264,7 +263,7 @@ def _capital(text: str) -> str:
 
 
 def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, Any]:
-    auto = f.action in HIDING
+    auto = f.hidden
     d = photo.decisions
     hidden = (auto and index not in d.keep) or (not auto and index in d.hide)
     return {
@@ -325,13 +324,15 @@ def parse_decisions(body: Any, photo: Photo) -> review.Decisions:
             raise HTTPException(422, "keep and hide must list finding ids")
     if not isinstance(boxes_raw, list) or len(boxes_raw) > MAX_BOXES:
         raise HTTPException(422, f"boxes must be a list of at most {MAX_BOXES}")
-    boxes: list[Region] = []
+    corners: list[list[float]] = []
     for b in boxes_raw:
         if (not isinstance(b, list) or len(b) != 4
                 or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in b)):
             raise HTTPException(422, "each box must be [x1, y1, x2, y2]")
-        boxes.append(Region(*(float(v) for v in b)))
+        corners.append([float(v) for v in b])
     try:
+        # Corners in any order (a box dragged leftwards); non-finite ones are refused here.
+        boxes = [Region.spanning(*c) for c in corners]
         w, h = photo.scanned.width or 0, photo.scanned.height or 0
         clipped = review.manual_boxes(boxes, w, h)
     except ScannerError as exc:
@@ -603,7 +604,7 @@ def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> 
     with session.lock:
         photo = Photo(pid, name, path, output_name(name, fmt, session.names), scanned)
         session.photos[pid] = photo
-    if scanned.status not in (Status.CLEAN, Status.REDACTED):
+    if not scanned.status.done:
         path.unlink(missing_ok=True)  # nothing more will be made from it
     return photo
 
@@ -611,7 +612,7 @@ def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> 
 def _pixels(server: Server, photo: Photo) -> Any:
     from scanner.image.codec import load
 
-    if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
+    if not photo.scanned.status.done:
         raise HTTPException(422, photo.scanned.error or "this photo was not processed")
     try:
         return load(photo.upload, server.config).pixels
@@ -623,7 +624,7 @@ def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
     """The photo's copy with the current decisions, written to the session's out folder
     (rendered, verified and encoded again whenever the decisions changed)."""
     decisions = photo.decisions
-    if photo.scanned.status not in (Status.CLEAN, Status.REDACTED):
+    if not photo.scanned.status.done:
         return photo.scanned
     target = session.folder / "out" / photo.out_name
     # Check, delete and write under one lock: of two requests at once, one must not delete

@@ -57,15 +57,15 @@ def _process(pipeline: Pipeline, job: Job) -> ScanResult:
     except OSError:
         source_hash = None  # the pipeline reports why it cannot read the file
     result = pipeline.process(job.source, job.output, display=job.display)
-    extra: dict[str, object] = {"source_sha256": source_hash}
+    output_hash: str | None = None
     if result.output is not None:
         try:
-            extra["output_sha256"] = sha256_file(Path(result.output))
+            output_hash = sha256_file(Path(result.output))
         except OSError as exc:
             # Written a moment ago and gone now: this copy cannot be vouched for.
             return replace(result, status=Status.ERROR, output=None, findings=(),
                            error=f"the safe copy could not be read back ({exc.strerror or exc})")
-    return replace(result, extra={**result.extra, **extra})
+    return replace(result, source_sha256=source_hash, output_sha256=output_hash)
 
 
 def failed(job: Job, reason: str) -> ScanResult:
