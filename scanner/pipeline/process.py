@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -36,6 +36,22 @@ def build_detectors(config: ScanConfig) -> list[Detector]:
     from scanner.detectors.yolo.builtins import build_added
 
     return [DETECTORS.get(name)(config) for name in config.detectors] + build_added(config)
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    result: ScanResult  # status error (and no pixels, no file) when any stage failed
+    pixels: np.ndarray | None  # the redacted picture
+
+
+def _failure(name: str, exc: Exception) -> str:
+    """The reason a photo failed closed, for its report line."""
+    if isinstance(exc, ScannerError):
+        log.info("%s: failed closed: %s", name, exc)
+        return str(exc)
+    log.debug("%s: unexpected failure", name, exc_info=True)
+    return (f"internal error ({type(exc).__name__}: {str(exc)[:120]}); "
+            "no safe copy was made")
 
 
 class Pipeline:
@@ -81,42 +97,62 @@ class Pipeline:
         # copy of the picture through detection.
         del loaded
         try:
-            findings = self.find(pixels)
-            decided = self.decide(findings, w, h)
+            decided = self.decide(self.find(pixels), w, h)
+        except Exception as exc:  # a detector's failure fails the photo closed
+            return replace(failed, error=_failure(name, exc))
+        done = self.finish(pixels, decided, failed, output=output, started=started)
+        if not done.result.status.done:
+            return done.result
+        # The name the copy is posted under can still say when, or who (scanner.pipeline.names):
+        # the copy's, else the photo's own (its display name: the review page keeps uploads
+        # under random names).
+        named = name_warnings(output.name if output is not None else Path(name).name)
+        return replace(done.result, notes=done.result.notes + named)
+
+    def finish(self, pixels: np.ndarray, decided: Sequence[Finding], scanned: ScanResult, *,
+               output: Path | None = None, check: bool = True,
+               started: float | None = None) -> Finished:
+        """The one way a photo is finished, for the CLI, the batch engines, watch and the
+        review page alike: redact the decided findings, check that every redaction changed its
+        pixels, look again (verification, when configured), then encode a fresh file and write
+        it atomically to ``output``.
+
+        ``scanned`` is the result so far (source, size, format, metadata). Fails closed: any
+        problem gives it status ``error`` with the reason, and no pixels and no file.
+        ``check=False`` is for on-screen previews only: it neither checks nor writes.
+        """
+        started = time.perf_counter() if started is None else started
+        failed = replace(scanned, status=Status.ERROR, output=None)
+        h, w = pixels.shape[:2]
+        decided = list(decided)
+        verified: bool | None = scanned.verified
+        try:
             redacted = self.redact(pixels, decided)
-            verified: bool | None = None
-            if self.config.verify:
+            if check:
+                # Cheap and what makes a copy safe, so it runs even without --verify's second look.
                 missed = verify.unchanged(pixels, redacted, decided)
                 if missed:
                     raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
                                        "the pixels unchanged; no safe copy was made")
-                redacted, decided, verified = self.verify(redacted, decided, w, h)
-            out_fmt = output_format(fmt, self.config)
+                verified = None
+                if self.config.verify:
+                    redacted, decided, verified = self.verify(redacted, decided, w, h)
+            out_fmt = output_format(scanned.format or "JPEG", self.config)
             written: str | None = None
-            if output is not None:
+            if output is not None and check:
                 written = str(self.write(redacted, out_fmt, output).resolve())
-        except ScannerError as exc:
-            log.info("%s: failed closed: %s", name, exc)
-            return replace(failed, error=str(exc))
         except Exception as exc:  # any surprise in a stage must fail closed, not crash a batch
-            log.debug("%s: unexpected failure", name, exc_info=True)
-            reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
-            return replace(failed, error=f"{reason}; no safe copy was made")
-        hidden = any(f.hidden for f in decided)
-        # The name the copy is posted under can still say when, or who (see scanner.pipeline.names):
-        # the copy's, else the photo's own (its display name: the review page keeps uploads
-        # under random names).
-        named = name_warnings(output.name if output is not None else Path(name).name)
-        return replace(
-            failed,
-            notes=failed.notes + named,
-            status=Status.REDACTED if hidden else Status.CLEAN,
+            return Finished(replace(failed, error=_failure(scanned.source, exc)), None)
+        result = replace(
+            scanned,
+            status=Status.REDACTED if any(f.hidden for f in decided) else Status.CLEAN,
             output=written,
             output_format=out_fmt,
             findings=tuple(decided),
             verified=verified,
             elapsed_s=round(time.perf_counter() - started, 3),
         )
+        return Finished(result, redacted)
 
     def find(self, pixels: np.ndarray) -> list[Finding]:
         """Every detector's findings, in the detectors' order (they run concurrently)."""

@@ -2,11 +2,10 @@
 
 The review page (scanner.web) lets someone keep a finding (a consenting colleague's face), add
 an area PostSafe missed, and choose how faces are hidden. This module turns those decisions into
-a result and pixels through the same pipeline stages as the CLI: the scan is
-``Pipeline.process``; a render redacts the source pixels with the decided findings, checks that
-every redaction changed its pixels, runs verification again (the kept areas excepted) and writes
-through ``Pipeline.write`` (fresh encode, decode check, atomic write). Every decision is recorded
-in the findings (``decided_by="user"``), so the report says what the person chose.
+inputs of the pipeline's one finishing path: the scan is ``Pipeline.process``; a render applies
+the decisions to the scanned findings and hands them to ``Pipeline.finish``, the same redact,
+check, verify and write that every other way of using PostSafe goes through. Every decision is
+recorded in the findings (``decided_by="user"``), so the report says what the person chose.
 """
 
 from __future__ import annotations
@@ -16,13 +15,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
-
 from scanner.config import FaceStyle
 from scanner.errors import ScannerError
-from scanner.image.codec import load, output_format
-from scanner.pipeline import verify
-from scanner.pipeline.process import Pipeline
+from scanner.image.codec import load
+from scanner.pipeline.process import Finished, Pipeline
 from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Status
 
 USER = "user"
@@ -35,12 +31,6 @@ class Decisions:
     boxes: tuple[Region, ...] = ()  # areas the person added: filled solid
     face_style: FaceStyle | None = None  # None: the run's configured style
     hide: frozenset[int] = frozenset()  # indices of findings left visible (policy, flagged) to hide
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    result: ScanResult  # with the person's decisions; status error (and no pixels) on failure
-    pixels: np.ndarray | None  # the redacted picture, None when it failed
 
 
 def scan(pipeline: Pipeline, source: Path, *, display: str) -> ScanResult:
@@ -90,17 +80,17 @@ def _hiding_action(f: Finding, face_style: FaceStyle) -> Action:
 
 
 def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Decisions, *,
-           output: Path | None = None, check: bool = True) -> Rendered:
-    """Redact ``source`` as ``scanned`` found it, with ``decisions`` applied.
+           output: Path | None = None, check: bool = True) -> Finished:
+    """Redact ``source`` as ``scanned`` found it, with ``decisions`` applied, through the
+    pipeline's one finishing path (``Pipeline.finish``: redact, check, verify, write).
 
-    ``check=False`` is for on-screen previews only: it skips verification and never writes.
-    With ``output``, the copy is written there exactly as the CLI writes one. Fails closed: any
-    problem gives status ``error`` with a reason, and no pixels and no file.
+    ``check=False`` is for on-screen previews only: it skips the checks and never writes.
+    Fails closed: any problem gives status ``error`` with a reason, and no pixels and no file.
     """
     started = time.perf_counter()
-    failed = replace(scanned, status=Status.ERROR, output=None)
     if not scanned.status.done:
-        return Rendered(failed if scanned.status is Status.ERROR else scanned, None)
+        failed = replace(scanned, status=Status.ERROR, output=None)
+        return Finished(failed if scanned.status is Status.ERROR else scanned, None)
     try:
         pixels = load(source, pipeline.config).pixels
         h, w = pixels.shape[:2]
@@ -108,33 +98,7 @@ def render(pipeline: Pipeline, source: Path, scanned: ScanResult, decisions: Dec
             raise ScannerError("the photo changed since it was scanned")
         decided = apply(scanned.findings, decisions, w, h,
                         face_style=pipeline.config.face_style)
-        redacted = pipeline.redact(pixels, decided)
-        verified: bool | None = None
-        if check:
-            missed = verify.unchanged(pixels, redacted, decided)
-            if missed:
-                raise ScannerError(f"verification failed: {len(missed)} redaction(s) left "
-                                   "the pixels unchanged; no safe copy was made")
-            if pipeline.config.verify:
-                redacted, decided, verified = pipeline.verify(redacted, decided, w, h)
-        del pixels
-        out_fmt = output_format(scanned.format or "JPEG", pipeline.config)
-        written: str | None = None
-        if output is not None and check:
-            written = str(pipeline.write(redacted, out_fmt, output).resolve())
     except ScannerError as exc:
-        return Rendered(replace(failed, error=str(exc)), None)
-    except Exception as exc:  # any surprise must fail closed, never give a "safe" copy
-        reason = f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
-        return Rendered(replace(failed, error=f"{reason}; no safe copy was made"), None)
-    hidden = any(f.hidden for f in decided)
-    result = replace(
-        scanned,
-        status=Status.REDACTED if hidden else Status.CLEAN,
-        output=written,
-        output_format=out_fmt,
-        findings=tuple(decided),
-        verified=verified if check else scanned.verified,
-        elapsed_s=round(time.perf_counter() - started, 3),
-    )
-    return Rendered(result, redacted)
+        return Finished(replace(scanned, status=Status.ERROR, output=None, error=str(exc)), None)
+    return pipeline.finish(pixels, decided, scanned, output=output, check=check,
+                           started=started)
