@@ -244,14 +244,17 @@ def clip_shape(shape: Shape, width: int, height: int) -> Shape | None:
     """The part of ``shape`` inside the picture; None when nothing is. A shape that crosses
     itself (corners in the wrong order) is taken as its convex hull, which covers it."""
     b = shape.bounds
-    if shape.area <= 0:
-        # All on one line: hide the whole pixels it passes through rather than nothing.
+    poly = Polygon(shape.points)
+    crossed = shape.area > 0 and not poly.is_valid
+    if crossed:  # crosses itself: what it covers is its hull
+        poly = poly.convex_hull
+    if shape.area <= 0 or poly.geom_type != "Polygon" or poly.area <= 0:
+        # All on one line (within rounding): hide the whole pixels it passes through rather
+        # than nothing.
         x1, y1, x2, y2 = b.to_int()
         inside = Region(x1, y1, x2, y2).clip(width, height)
         return None if inside.empty else Shape.box(inside)
-    poly = Polygon(shape.points)
-    if not poly.is_valid:  # crosses itself: what it means to cover is its hull
-        poly = poly.convex_hull
+    if crossed:
         shape = Shape.of(list(poly.exterior.coords)[:-1])
     if b.x1 >= 0 and b.y1 >= 0 and b.x2 <= width and b.y2 <= height:
         return shape

@@ -43,19 +43,10 @@ from conftest import (
 from PIL import Image, ImageCms
 
 from scanner import fsio
-from scanner.config import OutputFormat, ScanConfig
+from scanner.config import ScanConfig
 from scanner.errors import TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
-from scanner.image.codec import (
-    IMAGE_SUFFIXES,
-    apply_orientation,
-    check_decodes,
-    decode,
-    encode,
-    load,
-    output_format,
-    sniff,
-)
+from scanner.image.codec import apply_orientation, check_decodes, decode, encode, load
 
 CONFIG = ScanConfig()
 
@@ -584,63 +575,6 @@ def test_multipage_tiff_keeps_page_0() -> None:
     loaded = decode(data, CONFIG)
     np.testing.assert_array_equal(loaded.pixels, first)
     assert loaded.frames == 2 and loaded.notes
-
-
-# ------------------------------------------------------------------------------------------
-# sniff and output_format
-
-
-@pytest.mark.parametrize(
-    ("head", "expected"),
-    [
-        (b"\xff\xd8\xff\xe0", "JPEG"),
-        (b"\x89PNG\r\n\x1a\n", "PNG"),
-        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WEBP"),
-        (b"RIFF\x00\x00\x00\x00WAVEfmt ", None),
-        (b"GIF87a", "GIF"),
-        (b"GIF89a", "GIF"),
-        (b"II*\x00", "TIFF"),
-        (b"MM\x00*", "TIFF"),
-        (b"BM", "BMP"),
-        (b"\x00\x00\x00\x18ftypheic", "HEIF"),
-        (b"\x00\x00\x00\x18ftypmif1", "HEIF"),
-        (b"\x00\x00\x00\x18ftypmp42", None),  # a video is not a photo
-        (b"", None),
-        (b"\xff\xd8", None),
-        (b"hello", None),
-    ],
-)
-def test_sniff(head: bytes, expected: str | None) -> None:
-    assert sniff(head) == expected
-
-
-@pytest.mark.parametrize(
-    ("source", "setting", "expected"),
-    [
-        ("JPEG", OutputFormat.KEEP, "JPEG"),
-        ("PNG", OutputFormat.KEEP, "PNG"),
-        ("WEBP", OutputFormat.KEEP, "WEBP"),
-        ("GIF", OutputFormat.KEEP, "GIF"),
-        ("BMP", OutputFormat.KEEP, "BMP"),
-        ("HEIF", OutputFormat.KEEP, "JPEG"),
-        ("MPO", OutputFormat.KEEP, "JPEG"),
-        ("TIFF", OutputFormat.KEEP, "JPEG"),
-        ("SOMETHING", OutputFormat.KEEP, "JPEG"),
-        ("PNG", OutputFormat.JPEG, "JPEG"),
-        ("HEIF", OutputFormat.JPEG, "JPEG"),
-        ("JPEG", OutputFormat.PNG, "PNG"),
-        ("HEIF", OutputFormat.PNG, "PNG"),
-        ("GIF", OutputFormat.PNG, "PNG"),
-        ("WEBP", OutputFormat.JPEG, "JPEG"),
-    ],
-)
-def test_output_format_table(source: str, setting: OutputFormat, expected: str) -> None:
-    assert output_format(source, ScanConfig(output_format=setting)) == expected
-
-
-def test_image_suffixes_are_lowercase_with_dot() -> None:
-    assert all(s.startswith(".") and s == s.lower() for s in IMAGE_SUFFIXES)
-    assert {".jpg", ".jpeg", ".png", ".heic", ".webp", ".tif", ".gif", ".bmp"} <= IMAGE_SUFFIXES
 
 
 # ------------------------------------------------------------------------------------------

@@ -243,3 +243,13 @@ def test_hull_of_points() -> None:
     shape = hull(np.array([[0, 0], [4, 0], [4, 4], [0, 4], [2, 2], [1, 3]]))
     assert shape.area == pytest.approx(16.0)
     assert len(shape.points) == 4
+
+
+def test_clip_shape_of_a_line_that_rounding_gives_an_area() -> None:
+    """Found by Hypothesis: three points on x=31 whose shoelace area is not exactly 0; its hull
+    is a line, not a polygon. It covers no more than a line does."""
+    line = Shape.of([(31.0, 1.6375698638877054), (31.0, 10.0), (31.0, 0.0)])
+    assert clip_shape(line, 40, 40) is None
+    slanted = Shape.of([(0.0, 0.0), (10.0, 10.0 + 1e-15), (20.0, 20.0)])
+    clipped = clip_shape(slanted, 40, 40)
+    assert clipped is not None and clipped.bounds == Region(0, 0, 20, 20)

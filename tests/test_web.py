@@ -28,6 +28,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from scanner.config import OutputFormat, ScanConfig
+from scanner.image.files import FileKind
 from scanner.pipeline.process import Pipeline
 from scanner.types import FindingKind, Region
 from scanner.web.app import STATIC, create_app, output_name
@@ -212,7 +213,7 @@ HOSTILE = ["../../etc/passwd.jpg", "..\\..\\x.jpg", "/etc/shadow.jpg", "a/../../
 
 @pytest.mark.parametrize("name", HOSTILE)
 def test_output_names_are_plain_file_names(name: str) -> None:
-    out = output_name(name, "JPEG", set())
+    out = output_name(name, FileKind("JPEG", "JPEG"), set())
     assert "/" not in out and "\\" not in out and not out.startswith(".")
     assert re.fullmatch(r"[^<>:\"|?*\x00-\x1f]+\.jpg", out), out
     assert out != "postsafe-report.html"

@@ -16,7 +16,7 @@ from pathlib import Path
 from scanner import fsio
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
-from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.image.files import identify
 from scanner.types import ScanResult, Status
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class WorkList:
     skipped: tuple[ScanResult, ...]
 
 
-def _is_within(path: Path, folder: Path) -> bool:
+def is_within(path: Path, folder: Path) -> bool:
     return path == folder or folder in path.parents
 
 
@@ -50,14 +50,14 @@ def check_output_folder(inputs: Sequence[Path], out_dir: Path) -> None:
         raise UsageError(f"the output path {out_dir} exists and is not a folder")
     for item in inputs:
         resolved = fsio.resolved(item)
-        if item.is_dir() and _is_within(out, resolved):
+        if item.is_dir() and is_within(out, resolved):
             raise UsageError(
                 f"the output folder {out_dir} is inside the input folder {item}; "
                 "choose a folder outside it so originals and copies never mix"
             )
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def walk(folder: Path) -> Iterator[Path]:
     """Files under ``folder``, sorted, not following folder symlinks (no loops)."""
     for root, dirs, files in os.walk(folder, followlinks=False):
         depth = len(Path(root).relative_to(folder).parts)
@@ -66,16 +66,6 @@ def _walk(folder: Path) -> Iterator[Path]:
             if name.startswith(".postsafe-"):
                 continue  # another run's temp file
             yield Path(root) / name
-
-
-def _head(path: Path) -> bytes:
-    try:
-        if not path.is_file():  # opening a named pipe would wait for a writer forever
-            return b""
-        with path.open("rb") as fh:
-            return fh.read(32)
-    except OSError:
-        return b""
 
 
 def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
@@ -98,7 +88,7 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
     for item in inputs:
         if item.is_dir():
             base = Path(item.resolve().name or "input") if prefix_folders else Path()
-            for path in _walk(item):
+            for path in walk(item):
                 rel = path.relative_to(item)
                 candidates.append((path, str(item / rel), base / rel))
         else:
@@ -114,17 +104,16 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
     skipped: list[ScanResult] = []
     width = max(4, len(str(len(candidates))))
     for path, display, rel in candidates:
-        kind = sniff(_head(path))
-        if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
+        kind = identify(path, config)
+        if kind is None:
             skipped.append(ScanResult(source=display, status=Status.SKIPPED,
                                       error="not an image file"))
             continue
         output = None
         if out_dir is not None:
-            fmt = output_format(kind or "JPEG", config)
             if rename:
                 rel = Path(f"photo-{len(jobs) + 1:0{width}d}")
-            output = _unique_output(out_dir, rel, EXTENSIONS[fmt], taken, originals, ours)
+            output = unique_output(out_dir, rel, kind.extension, taken, originals, ours)
         jobs.append(Job(path, display, output))
     return WorkList(tuple(jobs), tuple(skipped))
 
@@ -137,7 +126,7 @@ def previous_outputs(out_dir: Path) -> set[str]:
     return output_keys(read_previous(out_dir, REPORT_JSON), out_dir)
 
 
-def _unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
+def unique_output(out_dir: Path, rel: Path, ext: str, taken: set[str],
                    originals: set[str], ours: set[str] | None = None) -> Path:
     """``out_dir/rel`` with the output extension; disambiguated when two inputs would collide
     (``a.heic`` and ``a.jpg`` both become ``a.jpg``), never an input file, and never an

@@ -52,7 +52,7 @@ class Watcher:
         if not inbox.is_dir():
             raise UsageError(f"{inbox} is not a folder")
         batch.check_output_folder([inbox], outbox)
-        if batch._is_within(inbox.resolve(), outbox.resolve()):
+        if batch.is_within(inbox.resolve(), outbox.resolve()):
             raise UsageError(f"the inbox {inbox} is inside the output folder {outbox}")
         self.inbox, self.outbox = inbox, outbox
         self.config, self.factory, self.options = config, factory, options
@@ -114,7 +114,7 @@ class Watcher:
         present: set[Path] = set()
         ready: list[tuple[Path, str]] = []
         waiting = 0
-        for path in batch._walk(self.inbox):
+        for path in batch.walk(self.inbox):
             if path.name.startswith(".") or path.is_symlink():
                 continue  # hidden partial downloads (".x.jpg.part"), links out of the inbox
             try:
@@ -156,7 +156,7 @@ class Watcher:
 
     def _process(self, engine: Engine, ready: list[tuple[Path, str]], *,
                  final: bool = False) -> None:
-        from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+        from scanner.image.files import identify
 
         pending: dict[str, tuple[batch.Job, str]] = {}  # display name -> job, source sha256
         for path, digest in ready:
@@ -164,8 +164,8 @@ class Watcher:
                 continue  # the same photo twice in one poll
             rel = path.relative_to(self.inbox)
             display = str(path)
-            kind = sniff(batch._head(path))
-            if kind is None and path.suffix.lower() not in IMAGE_SUFFIXES:
+            kind = identify(path, self.config)
+            if kind is None:
                 self._record(ScanResult(source=display, status=Status.SKIPPED,
                                         error="not an image file",
                                         source_sha256=digest))
@@ -173,10 +173,9 @@ class Watcher:
             if self.options.rename:
                 n = sum(1 for r in self.results if r.output) + len(pending) + 1
                 rel = Path(f"photo-{n:04d}")
-            fmt = output_format(kind or "JPEG", self.config)
             # ours=set(): every file already in OUTBOX is kept, including earlier copies.
-            output = batch._unique_output(self.outbox, rel, EXTENSIONS[fmt], self._taken,
-                                          set(), set())
+            output = batch.unique_output(self.outbox, rel, kind.extension, self._taken, set(),
+                                         set())
             pending[display] = (batch.Job(path, display, output), digest)
 
         def record(result: ScanResult) -> None:

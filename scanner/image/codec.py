@@ -19,20 +19,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from scanner.config import OutputFormat, ScanConfig
+from scanner.config import ScanConfig
 from scanner.errors import TooLarge, UnreadableImage, UnsupportedImage, WriteError
+from scanner.image.files import HEAD_BYTES, sniff
 
 log = logging.getLogger(__name__)
 
 # Formats PostSafe decodes (Pillow's names). Anything else is refused, not guessed at.
 SUPPORTED = ("JPEG", "MPO", "PNG", "WEBP", "HEIF", "TIFF", "BMP", "GIF")
-# Social sites do not take these; they become JPEG under --format keep.
-_TO_JPEG = {"HEIF", "MPO", "TIFF"}
-EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
-IMAGE_SUFFIXES = {
-    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".heic", ".heif", ".hif", ".tif",
-    ".tiff", ".bmp", ".dib", ".gif", ".mpo", ".avif",
-}
 
 _heif_ready = False
 
@@ -54,27 +48,6 @@ class LoadedImage:
     notes: tuple[str, ...]
     data: bytes  # the file's bytes, for the metadata inventory
     pil: Image.Image | None = None  # the opened source (not its pixels), for metadata only
-
-
-def sniff(head: bytes) -> str | None:
-    """The image format a file's first bytes announce, or None if they announce none."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "JPEG"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "PNG"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "WEBP"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "GIF"
-    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "TIFF"
-    if head[:2] == b"BM":
-        return "BMP"
-    if head[4:8] == b"ftyp" and head[8:12] in (
-        b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1", b"avif",
-    ):
-        return "HEIF"
-    return None
 
 
 def _open_formats() -> list[str]:
@@ -106,7 +79,7 @@ def load(path: Path, config: ScanConfig) -> LoadedImage:
 
 
 def decode(data: bytes, config: ScanConfig) -> LoadedImage:
-    kind = sniff(data[:32])
+    kind = sniff(data[:HEAD_BYTES])
     if kind is None:
         raise UnreadableImage("not a recognised image (the content is not JPEG, PNG, WebP, "
                               "HEIC, TIFF, BMP or GIF)")
@@ -275,16 +248,6 @@ def _convert_icc(im: Image.Image, icc: bytes | None, notes: list[str]) -> np.nda
     if im.mode == "RGB":  # convert() would copy the whole picture first (12 MP: 23 ms)
         return np.asarray(im, dtype=np.uint8)
     return np.asarray(im.convert("RGB"), dtype=np.uint8)
-
-
-def output_format(source_format: str, config: ScanConfig) -> str:
-    if config.output_format is OutputFormat.JPEG:
-        return "JPEG"
-    if config.output_format is OutputFormat.PNG:
-        return "PNG"
-    if source_format in _TO_JPEG:
-        return "JPEG"
-    return source_format if source_format in EXTENSIONS else "JPEG"
 
 
 def encode(pixels: np.ndarray, fmt: str, config: ScanConfig) -> bytes:

@@ -24,6 +24,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from PIL import Image
 
+from scanner.image.files import HEAD_BYTES, sniff
+
 log = logging.getLogger(__name__)
 
 __all__ = ["CATEGORY_LABELS", "inspect_metadata"]
@@ -1070,34 +1072,10 @@ def _inspect_tiff_tag_names(tags: Iterable[int], found: Found) -> None:
 
 # --------------------------------------------------------------------------- entry point
 
-# fmt: off
-_HEIF_BRANDS = frozenset(
-    {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
-     b"mif2", b"miaf", b"avif", b"avis", b"MiHE", b"MiPr", b"MiHB", b"jpeg", b"avci"}
-)
-# fmt: on
-
-
 def _sniff(buf: bytes) -> str | None:
-    """Container type from magic bytes. The bytes decide, not the extension or Pillow."""
-    if buf.startswith(_SOI):
-        return "jpeg"
-    if buf.startswith(_PNG_SIGNATURE):
-        return "png"
-    if buf[:4] == b"RIFF" and buf[8:12] == b"WEBP":
-        return "webp"
-    if buf[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
-        return "tiff"
-    if buf[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    if buf[4:8] == b"ftyp":
-        brands = {buf[8:12]}
-        size = int.from_bytes(buf[:4], "big")
-        brands.update(buf[i : i + 4] for i in range(16, min(size, 256, len(buf)) - 3, 4))
-        return "heif" if brands & _HEIF_BRANDS else None
-    if buf[:2] == b"BM":
-        return "bmp"
-    return None
+    """Container type from magic bytes (scanner.image.files decides, for every caller)."""
+    fmt = sniff(buf[:HEAD_BYTES])
+    return fmt.lower() if fmt is not None else None
 
 
 _PARSERS: dict[str, Callable[[bytes, Found], None]] = {

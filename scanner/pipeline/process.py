@@ -19,7 +19,8 @@ from scanner.detectors.base import Detector
 from scanner.errors import InvalidShape, ScannerError, TooLarge, UnreadableImage, WriteError
 from scanner.fsio import write_atomic
 from scanner.geometry import clip_shape, covered, shape_mask
-from scanner.image.codec import check_decodes, encode, load, output_format
+from scanner.image.codec import check_decodes, encode, load
+from scanner.image.files import output_format
 from scanner.image.metadata import inspect_metadata
 from scanner.parallel import map_ordered
 from scanner.pipeline import people, verify

@@ -45,7 +45,7 @@ from scanner.batch.run import write_reports
 from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
 from scanner.fsio import atomic_file
-from scanner.image.codec import EXTENSIONS, IMAGE_SUFFIXES, output_format, sniff
+from scanner.image.files import FileKind, identify
 from scanner.pipeline import review
 from scanner.pipeline.process import Pipeline
 from scanner.report import guidance
@@ -214,7 +214,7 @@ def clean_name(raw: str) -> str:
     return name or "photo"
 
 
-def output_name(name: str, fmt: str, taken: set[str]) -> str:
+def output_name(name: str, kind: FileKind, taken: set[str]) -> str:
     """A safe, unique file name for a copy: the last path part of ``name``, no separators,
     controls, leading dots or reserved characters, with the output format's extension."""
     base = re.split(r"[/\\]", name)[-1]
@@ -223,9 +223,8 @@ def output_name(name: str, fmt: str, taken: set[str]) -> str:
     base = _UNSAFE_NAME.sub("_", base).strip(" .")
     stem = base.rsplit(".", 1)[0] if "." in base else base
     stem = stem.strip(" .")[:80] or "photo"
-    ext = EXTENSIONS[fmt]
     for n in range(1, 10_000):
-        candidate = f"{stem}{ext}" if n == 1 else f"{stem}-{n}{ext}"
+        candidate = kind.output_name(stem if n == 1 else f"{stem}-{n}")
         if candidate.casefold() not in taken and candidate not in (REPORT_HTML, REPORT_JSON):
             taken.add(candidate.casefold())
             return candidate
@@ -592,17 +591,15 @@ def _photos(session: Session) -> list[Photo]:
 
 
 def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> Photo:
-    with path.open("rb") as fh:
-        head = fh.read(32)
-    kind = sniff(head)
-    if kind is None and Path(name.replace("\\", "/")).suffix.lower() not in IMAGE_SUFFIXES:
+    kind = identify(path, server.config, name=name)
+    if kind is None:
         scanned = ScanResult(source=name, status=Status.SKIPPED, error="not an image file")
+        kind = FileKind(None, "JPEG")  # named for the list only: nothing is written
     else:
         with server.work:
             scanned = review.scan(server.pipeline, path, display=name)
-    fmt = output_format(scanned.format or kind or "JPEG", server.config)
     with session.lock:
-        photo = Photo(pid, name, path, output_name(name, fmt, session.names), scanned)
+        photo = Photo(pid, name, path, output_name(name, kind, session.names), scanned)
         session.photos[pid] = photo
     if not scanned.status.done:
         path.unlink(missing_ok=True)  # nothing more will be made from it

@@ -1,0 +1,97 @@
+"""What is this file: the one place that sniffs a file's bytes, decides whether PostSafe takes
+it, and names the format (and extension) of its copy. The batch, watch, the web page and the
+decoder all ask here, so they never disagree about a file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from scanner.config import OutputFormat, ScanConfig
+
+HEAD_BYTES = 256  # enough for an ftyp box's compatible brands
+# The copy's extension per output format; formats social sites do not take become JPEG.
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
+_TO_JPEG = {"HEIF", "MPO", "TIFF"}
+# Named like a photo: taken even when the bytes announce no format, so that a damaged photo
+# gets a clear error in the report instead of a silent skip.
+IMAGE_SUFFIXES = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".heic", ".heif", ".hif", ".tif",
+    ".tiff", ".bmp", ".dib", ".gif", ".mpo", ".avif",
+})
+# ISO-BMFF brands of HEIF/AVIF still images (major or compatible: Apple, Samsung, AVIF).
+_HEIF_BRANDS = frozenset({
+    b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
+    b"mif2", b"miaf", b"avif", b"avis", b"MiHE", b"MiPr", b"MiHB", b"jpeg", b"avci",
+})
+
+
+def sniff(head: bytes) -> str | None:
+    """The image format a file's first bytes announce (Pillow's name), or None. The bytes
+    decide, never the name."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "WEBP"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if head[:4] in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
+        return "TIFF"
+    if head[:2] == b"BM":
+        return "BMP"
+    if head[4:8] == b"ftyp":
+        size = int.from_bytes(head[:4], "big")
+        brands = {head[8:12]}
+        brands.update(head[i : i + 4] for i in range(16, min(size, len(head)) - 3, 4))
+        return "HEIF" if brands & _HEIF_BRANDS else None
+    return None
+
+
+def output_format(source_format: str, config: ScanConfig) -> str:
+    """The format a copy of a ``source_format`` file is encoded as."""
+    if config.output_format is OutputFormat.JPEG:
+        return "JPEG"
+    if config.output_format is OutputFormat.PNG:
+        return "PNG"
+    if source_format in _TO_JPEG:
+        return "JPEG"
+    return source_format if source_format in EXTENSIONS else "JPEG"
+
+
+def read_head(path: Path) -> bytes:
+    """A file's first bytes; empty for anything but a readable regular file (opening a named
+    pipe would wait for a writer forever)."""
+    try:
+        if not path.is_file():
+            return b""
+        with path.open("rb") as fh:
+            return fh.read(HEAD_BYTES)
+    except OSError:
+        return b""
+
+
+@dataclass(frozen=True, slots=True)
+class FileKind:
+    format: str | None  # what the bytes announce; None: only its name says photo
+    output_format: str  # what its copy is encoded as
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.output_format]
+
+    def output_name(self, stem: str) -> str:
+        return f"{stem}{self.extension}"
+
+
+def identify(path: Path, config: ScanConfig, *, name: str | None = None) -> FileKind | None:
+    """Whether PostSafe takes this file, as what, and what its copy will be; None: not an
+    image (it is skipped and reported so). ``name`` is the file's own name when ``path`` is a
+    stand-in (an upload kept under a random name)."""
+    fmt = sniff(read_head(path))
+    suffix = Path((name or path.name).replace("\\", "/")).suffix.lower()
+    if fmt is None and suffix not in IMAGE_SUFFIXES:
+        return None
+    return FileKind(fmt, output_format(fmt or "JPEG", config))
