@@ -74,6 +74,24 @@ def test_nhs_number_invalid(digits: str) -> None:
     assert not nhs_number_valid(digits)
 
 
+@pytest.mark.parametrize(
+    ("digits", "valid"),
+    [
+        ("9434765870", True),  # python-stdnum's own example
+        ("9434765871", False),  # ... with the check digit off by one
+        ("4010232137", True),
+        ("4010232138", False),
+        ("9999999999", False),  # repeated digit: check digit fails anyway
+        ("943-476-5870", False),  # separators are the text search's job, not this function's
+        (" 9434765870", False),
+        ("9434765870\n", False),
+        ("94347658７0", False),  # one full-width digit: stdnum would read it, OCR text never has
+    ],
+)
+def test_nhs_number_table(digits: str, valid: bool) -> None:
+    assert nhs_number_valid(digits) is valid
+
+
 def test_nhs_check_digit_10_is_never_valid() -> None:
     first9 = _check_10()
     assert not any(nhs_number_valid(first9 + str(d)) for d in range(10))
@@ -130,6 +148,25 @@ def test_nhs_positive(text: str) -> None:
 )
 def test_nhs_negative(text: str) -> None:
     _none_of("nhs_number", [text])
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("943 476 5870", 1),
+        ("943-476-5870", 1),
+        ("NHS: 9434765870", 1),
+        ("NHS No 401 023 2137.", 1),
+        ("943 476 5870 and 401 023 2137", 2),
+        ("943 476 5871", 0),  # wrong check digit
+        ("401 023 2138", 0),
+        ("943 476 587", 0),  # 9 digits
+        ("9434765870 1", 1),  # a stray digit after a whole number does not hide it
+        ("", 0),
+    ],
+)
+def test_nhs_text_table(text: str, count: int) -> None:
+    assert classify([text]).get("nhs_number", 0) == count
 
 
 def test_nhs_with_check_10_is_not_an_nhs_number() -> None:
@@ -280,6 +317,55 @@ def test_phone_positive(text: str) -> None:
 )
 def test_phone_negative(text: str) -> None:
     _none_of("phone", [text])
+
+
+# Validity comes from phonenumbers (libphonenumber's UK ranges); the numbers below are its
+# example numbers or Ofcom's drama ranges.
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("0121 234 5678", 1),  # landline
+        ("029 2018 0123", 1),
+        ("01970 123456", 1),  # five-digit area code
+        ("07400 123456", 1),  # mobile
+        ("07400123456", 1),
+        ("0740 0123 456", 1),  # OCR grouped it oddly
+        ("+44 7400 123456", 1),
+        ("+447400123456", 1),
+        ("+44 (0) 7400 123456", 1),
+        ("0044 7400 123456", 1),
+        ("0800 123 4567", 1),  # freephone
+        ("0300 123 4567", 1),  # UK-wide
+        ("07624 123456", 1),  # Isle of Man: +44 too
+        ("07700 900000", 1),  # drama ranges libphonenumber calls unallocated
+        ("01632 960999", 1),
+        ("0115 496 0123", 1),
+        ("Tel02920180123", 1),  # OCR dropped the separator
+        ("07400 123456 07400 123457", 2),  # two numbers side by side
+        ("Mob: O7400 I23456", 1),  # O and I read as digits
+        ("", 0),
+        ("07400", 0),
+        ("+44", 0),
+        ("0740 012 345", 0),  # a mobile one digit short
+        ("+44 7400 12345", 0),
+        ("01632 96099", 0),
+        ("074001234567", 0),  # one digit too many
+        ("07700 9001234", 0),
+        ("7400 123456", 0),  # no trunk 0 or +44
+        ("1212 345678", 0),
+        ("0500 123456", 0),  # range withdrawn in 2017
+        ("04400 123456", 0),  # no 04 or 06 numbers in the UK
+        ("06123 456789", 0),
+        ("0987 654 3210", 0),  # unallocated 09 range
+        ("+33 1 23 45 67 89", 0),  # France
+        ("+353 1 234 5678", 0),  # Ireland
+        ("0033 1 23 45 67 89", 0),  # France, dialled from the UK
+        ("001 202 555 0143", 0),
+        ("0000 000 0000", 0),
+    ],
+)
+def test_phone_table(text: str, count: int) -> None:
+    assert classify([text]).get("phone", 0) == count
 
 
 def test_nhs_number_is_not_also_a_phone_number() -> None:

@@ -7,19 +7,23 @@ confusions, spaces inserted or dropped, and a label and its value split into sep
 uses bounded or unambiguous repetition, so the work is linear in the length of the text: a
 page of garbage costs milliseconds, not minutes.
 
-Categories (keys of :data:`PII_LABELS`): ``nhs_number`` (modulus-11 checked), ``ni_number``
-(prefix rules applied), ``postcode``, ``phone`` (UK), ``email``, ``date_of_birth``, ``date``,
-``name`` and ``address``.
+Categories (keys of :data:`PII_LABELS`): ``nhs_number`` (modulus-11 checked by python-stdnum),
+``ni_number`` (prefix rules applied), ``postcode``, ``phone`` (UK, validated by phonenumbers),
+``email``, ``date_of_birth``, ``date``, ``name`` and ``address``.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+import phonenumbers
+from stdnum.gb import nhs
 
 log = logging.getLogger(__name__)
 
@@ -268,20 +272,16 @@ _TITLE_GAP = re.compile(r"\.?[ \t]{1,3}")
 
 
 def nhs_number_valid(digits: str) -> bool:
-    """True for 10 digits whose last is the modulus-11 check digit of the first nine.
+    """True for 10 ASCII digits whose last is the modulus-11 check digit of the first nine.
 
-    Weights 10..2 on the first nine digits; check = 11 - (sum % 11), 11 -> 0, 10 -> invalid.
-    Numbers of one repeated digit (0000000000, ...) are rejected.
+    The check is python-stdnum's ``stdnum.gb.nhs``. Numbers of one repeated digit
+    (0000000000, ...) pass its arithmetic but are never issued, so they are rejected here.
     """
+    # stdnum also strips spaces and dashes and reads full-width digits; this function takes
+    # bare ASCII digits because the caller decides which OCR digit groups form one number.
     if len(digits) != 10 or not digits.isascii() or not digits.isdigit():
         return False
-    if len(set(digits)) == 1:
-        return False
-    total = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True))
-    check = 11 - total % 11
-    if check == 11:
-        check = 0
-    return check != 10 and check == int(digits[9])
+    return len(set(digits)) > 1 and nhs.is_valid(digits)
 
 
 def classify(texts: Sequence[str]) -> dict[str, int]:
@@ -477,21 +477,37 @@ def _count_ni(text: str) -> int:
     return n
 
 
+# Ofcom's drama ranges (07700 900xxx, 01632 960xxx, 0115 496 0xxx) that libphonenumber treats
+# as unallocated. It accepts the other 17 drama ranges, and demos, training material and this
+# project's sample images print these in place of real numbers: they read as phone numbers.
+_DRAMA_RANGES = ("7700900", "1632960", "1154960")
+
+
 def _uk_phone(plus: bool, digits: str) -> bool:
-    """A UK number: 0 + 9 or 10 digits, or the same after +44 / 0044 (with an optional (0))."""
-    if plus or digits.startswith("0044"):
-        prefix = "44" if plus else "0044"
-        if not digits.startswith(prefix):
+    """A UK number written the UK way: 0..., +44... or 0044..., then a number libphonenumber
+    finds valid (an allocated range, of the right length for it)."""
+    if plus:
+        if not digits.startswith("44"):
             return False
-        rest = digits[len(prefix) :]
-        if rest.startswith("0"):  # +44 (0)29 ...
-            rest = rest[1:]
-        national = "0" + rest
-    elif digits.startswith("0"):
-        national = digits
-    else:
+        return _valid_uk_number("+" + digits)
+    # Without a trunk 0 or +44, digits are some other number ("1234 567890"), even though
+    # libphonenumber would read them as a national number.
+    return digits.startswith("0") and _valid_uk_number(digits)
+
+
+@functools.lru_cache(maxsize=4096)
+def _valid_uk_number(written: str) -> bool:
+    # Cached: OCR garbage repeats the same candidates, and parsing costs ~20 us each.
+    try:
+        number = phonenumbers.parse(written, "GB")  # also reads 0044 and +44 (0)
+    except phonenumbers.NumberParseException:
         return False
-    return len(national) in (10, 11) and national[1] in "1235789" and len(set(national)) > 2
+    if number.country_code != 44:  # "0012025550143" is a US number dialled from the UK
+        return False
+    national = str(number.national_number)
+    return phonenumbers.is_valid_number(number) or (
+        len(national) == 10 and national.startswith(_DRAMA_RANGES)
+    )
 
 
 def _nhs_candidate(plus: bool, digits: str, sizes: list[int]) -> bool:
