@@ -343,3 +343,21 @@ def test_redact_report_language(photos: Path, tmp_path: Path,
     html = (out / REPORT_HTML).read_text(encoding="utf-8")
     assert '<html lang="cy"' in html and "Crynodeb" in html
     assert invoke("redact", photos, "--out", tmp_path / "o2", "--lang", "fr").exit_code == 2
+
+
+def test_debug_logs_never_carry_tag_values(tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """At -vv Pillow's TIFF reader would log every tag's value (the artist, GPS): the CLI
+    keeps that logger above DEBUG."""
+    import io
+    import logging
+
+    from conftest import tiff_bytes
+
+    monkeypatch.setattr(logging.getLogger("PIL.TiffImagePlugin"), "level", logging.NOTSET)
+    invoke("-vv", "scan", tmp_path / "missing.jpg")
+    caplog.set_level(logging.DEBUG)
+    with Image.open(io.BytesIO(tiff_bytes(gradient(16, 16)))) as im:
+        im.load()
+        im.getexif()
+    assert SECRET_ARTIST not in caplog.text

@@ -58,6 +58,8 @@ def main_options(
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s",
                         stream=sys.stderr)
+    # At DEBUG, Pillow's TIFF reader logs tag values (names, GPS coordinates): never those.
+    logging.getLogger("PIL.TiffImagePlugin").setLevel(logging.INFO)
 
 
 def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
