@@ -28,6 +28,14 @@ class FaceStyle(StrEnum):
     FILL = "fill"
 
 
+class EngineChoice(StrEnum):
+    """The batch engines a person picks from (``inprocess`` is chosen for them: --jobs 1 with
+    no time limit)."""
+
+    LOCAL = "local"  # worker processes on this machine
+    RAY = "ray"  # Ray tasks on a cluster
+
+
 @dataclass(frozen=True, slots=True)
 class ScanConfig:
     detectors: tuple[str, ...] = ("faces", "documents", "displays", "codes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -17,14 +18,13 @@ from typer.testing import CliRunner
 from scanner.batch.journal import JOURNAL
 from scanner.batch.lock import LOCK_NAME, OutputLock
 from scanner.batch.plan import REPORT_HTML, REPORT_JSON
-from scanner.batch.run import BatchOptions, run_redact
-from scanner.cli.main import _settings, app
-from scanner.config import ScanConfig
+from scanner.batch.run import BatchOptions, Run, run_redact
+from scanner.cli.main import app
+from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import FolderBusy
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
-SETTINGS = {"face_style": "mosaic"}
 CONFIG = ScanConfig(time_limit_s=0)
 FACTORY = FakeFactory(REGIONS)
 
@@ -44,7 +44,7 @@ def _report(out: Path) -> dict:
 
 
 def _redact(root: Path, out: Path, *, resume: bool = False, stop_after: int | None = None,
-            jobs: int = 1, settings: dict | None = None, rename: bool = False,
+            jobs: int = 1, rename: bool = False,
             config: ScanConfig = CONFIG) -> list[ScanResult]:
     done: list[ScanResult] = []
 
@@ -53,9 +53,9 @@ def _redact(root: Path, out: Path, *, resume: bool = False, stop_after: int | No
         if stop_after is not None and len(done) >= stop_after:
             raise Interrupt  # as Ctrl-C would, mid-batch
 
-    return run_redact([root], out, config, FACTORY,
-                      BatchOptions(jobs=jobs, resume=resume, rename=rename),
-                      settings or SETTINGS, on_result=on_result)
+    return run_redact([root], out, Run(config, FACTORY,
+                                       BatchOptions(jobs=jobs, resume=resume, rename=rename)),
+                      on_result=on_result)
 
 
 # ------------------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
     out = tmp_path / "out"
     _redact(root, out)
     target = root / "sub0" / "IMG_000.jpg"
-    settings = SETTINGS
+    config = CONFIG
     if change == "source":
         target.write_bytes(jpeg_bytes(gradient(64, 48)))
     elif change == "output":
@@ -129,7 +129,7 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
     elif change == "output-deleted":
         (out / "sub0" / "IMG_000.jpg").unlink()
     elif change == "settings":
-        settings = {"face_style": "blur"}
+        config = dataclasses.replace(CONFIG, face_style=FaceStyle.BLUR)
     elif change == "failed-before":
         report = _report(out)
         for r in report["results"]:
@@ -140,9 +140,9 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
         (out / REPORT_JSON).write_text("{not json")
     elif change == "journal-cut":
         (out / REPORT_JSON).unlink()
-        header = json.dumps({"journal": 1, "settings": SETTINGS})
+        header = json.dumps({"journal": 1, "settings": settings(CONFIG)})
         (out / JOURNAL).write_text(header + "\n" + '{"source": "x", "out')
-    results = _redact(root, out, resume=True, settings=settings)
+    results = _redact(root, out, resume=True, config=config)
     resumed = {Path(r.source).name for r in results if r.resumed}
     expected_redone = {
         "settings": 4, "report-garbage": 4, "journal-cut": 4,
@@ -320,15 +320,14 @@ def test_a_killed_batch_resumes(tmp_path: Path) -> None:
     time.sleep(0.5)  # its workers die with it
     before = done()
     assert 8 <= before < 30
-    cli_settings = _settings(ScanConfig())  # what the killed CLI run recorded
-    results = _redact(root, out, resume=True, jobs=2, config=ScanConfig(time_limit_s=60),
-                      settings=cli_settings)
+    # The killed CLI run recorded ScanConfig()'s settings; a time limit is not one of them.
+    results = _redact(root, out, resume=True, jobs=2, config=ScanConfig(time_limit_s=60))
     assert sum(bool(r.resumed) for r in results) >= before
     assert all(r.status is Status.REDACTED for r in results) and len(results) == 30
     names = sorted(p.name for p in out.rglob("*.jpg"))
     assert len(names) == 30 and not any(n.endswith("-2.jpg") for n in names)
     assert not list(out.rglob(".postsafe-*"))
-    again = _redact(root, out, resume=True, settings=cli_settings)
+    again = _redact(root, out, resume=True, config=ScanConfig())
     assert sum(bool(r.resumed) for r in again) == 30
 
 
@@ -346,14 +345,14 @@ def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyP
     asked: list[int] = []
     real = batchrun.engine_for
 
-    def spy(config: ScanConfig, factory: FakeFactory, options: BatchOptions) -> Any:
-        asked.append(options.jobs)
-        return real(config, factory, options)
+    def spy(run: Run) -> Any:
+        asked.append(run.options.jobs)
+        return real(run)
 
     monkeypatch.setattr(batchrun, "engine_for", spy)
     root = _photos(tmp_path / "in", 2)
     _redact(root, tmp_path / "out", jobs=8)
-    batchrun.run_scan([root], CONFIG, FACTORY, BatchOptions(jobs=8))
+    batchrun.run_scan([root], Run(CONFIG, FACTORY, BatchOptions(jobs=8)))
     assert asked == [2, 2]
 
 

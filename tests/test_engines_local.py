@@ -16,14 +16,13 @@ from typer.testing import CliRunner
 from scanner.batch.engines.inprocess import InProcessEngine
 from scanner.batch.engines.local import ProcessEngine
 from scanner.batch.plan import REPORT_JSON, plan
-from scanner.batch.run import BatchOptions, engine_for, run_redact
+from scanner.batch.run import BatchOptions, Run, engine_for, run_redact
 from scanner.cli.main import app
-from scanner.config import ScanConfig
+from scanner.config import EngineChoice, ScanConfig
 from scanner.errors import EngineError
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
-SETTINGS = {"test": True}
 
 
 def _photos(root: Path, n: int = 5, odd_width: int | None = None) -> Path:
@@ -46,7 +45,8 @@ def _leftovers(out: Path) -> list[str]:
     ("inprocess", 1, 0.0), ("local", 1, 60.0), ("local", 2, 0.0), ("local", 2, 60.0)])
 def test_engine_choice(engine: str, jobs: int, limit: float) -> None:
     config = ScanConfig(time_limit_s=limit)
-    chosen = engine_for(config, FakeFactory(), BatchOptions(engine="local", jobs=jobs))
+    chosen = engine_for(Run(config, FakeFactory(),
+                            BatchOptions(engine=EngineChoice.LOCAL, jobs=jobs)))
     assert chosen.name == engine
     if jobs > 1:
         assert isinstance(chosen, ProcessEngine) and chosen.config.threads >= 1
@@ -60,8 +60,8 @@ def test_workers_give_the_same_results_as_in_process(tmp_path: Path) -> None:
     for name, jobs, limit in (("a", 1, 0.0), ("b", 2, 120.0)):
         out = tmp_path / name
         config = ScanConfig(time_limit_s=limit)
-        results = run_redact([root], out, config, FakeFactory(REGIONS),
-                             BatchOptions(jobs=jobs), SETTINGS)
+        results = run_redact([root], out,
+                             Run(config, FakeFactory(REGIONS), BatchOptions(jobs=jobs)))
         assert [r.status for r in results] == [Status.REDACTED] * 6
         report = _report(out)
         for r in report["results"]:
@@ -81,8 +81,8 @@ def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
     root = _photos(tmp_path / "in", 3, odd_width=77)
     out = tmp_path / "out"
     factory = FakeFactory(REGIONS, sleep_s=600, sleep_width=77)
-    results = run_redact([root], out, ScanConfig(time_limit_s=2), factory,
-                         BatchOptions(jobs=jobs), SETTINGS)
+    results = run_redact([root], out,
+                         Run(ScanConfig(time_limit_s=2), factory, BatchOptions(jobs=jobs)))
     by_name = {Path(r.source).name: r for r in results}
     odd = by_name.pop("odd.png")
     assert odd.status is Status.ERROR
@@ -98,8 +98,8 @@ def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
 def test_a_crashed_worker_is_replaced(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 4, odd_width=77)
     out = tmp_path / "out"
-    results = run_redact([root], out, ScanConfig(time_limit_s=60),
-                         FakeFactory(REGIONS, die_width=77), BatchOptions(jobs=2), SETTINGS)
+    results = run_redact([root], out, Run(ScanConfig(time_limit_s=60),
+                                          FakeFactory(REGIONS, die_width=77), BatchOptions(jobs=2)))
     by_name = {Path(r.source).name: r for r in results}
     odd = by_name.pop("odd.png")
     assert odd.status is Status.ERROR
@@ -113,9 +113,9 @@ def test_models_that_cannot_load_stop_the_run_before_anything_is_written(
     root = _photos(tmp_path / "in", 2)
     out = tmp_path / "out"
     with pytest.raises(EngineError, match="manifest"):
-        run_redact([root], out, ScanConfig(time_limit_s=60),
-                   FakeFactory(fail="model x does not match the manifest"),
-                   BatchOptions(jobs=2), SETTINGS)
+        run_redact([root], out, Run(ScanConfig(time_limit_s=60),
+                                    FakeFactory(fail="model x does not match the manifest"),
+                                    BatchOptions(jobs=2)))
     assert not out.exists() or list(out.iterdir()) == []
 
 

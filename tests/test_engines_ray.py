@@ -18,13 +18,12 @@ from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.plan import REPORT_JSON
-from scanner.batch.run import BatchOptions, run_redact
+from scanner.batch.run import BatchOptions, Run, run_redact
 from scanner.cli.main import app
-from scanner.config import ScanConfig
+from scanner.config import EngineChoice, ScanConfig
 from scanner.types import Region, Status
 
 REGIONS = (Region(4, 4, 40, 30), Region(50, 10, 60, 40))
-SETTINGS = {"face_style": "mosaic"}
 RUN_FIELDS = ("created", "run")  # may differ between runs
 RESULT_RUN_FIELDS = ("elapsed_s",)
 
@@ -73,8 +72,8 @@ def test_ray_and_local_engines_give_identical_reports(tmp_path: Path, ray_local)
     reports = {}
     for engine, jobs in (("local", 2), ("ray", 0)):
         out = tmp_path / engine
-        results = run_redact([root], out, config, FakeFactory(REGIONS),
-                             BatchOptions(engine=engine, jobs=jobs), SETTINGS)
+        results = run_redact([root], out, Run(config, FakeFactory(REGIONS),
+                                              BatchOptions(engine=EngineChoice(engine), jobs=jobs)))
         assert sum(r.status is Status.ERROR for r in results) == 1
         reports[engine] = _normalised(out)
         raw = json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
@@ -89,9 +88,10 @@ def test_ray_time_limit(tmp_path: Path, ray_local) -> None:
     root = tmp_path / "in"
     write(root / "slow.png", png_bytes(gradient(77, 40)))
     write(root / "fast.jpg", jpeg_bytes(gradient(64, 40)))
-    results = run_redact([root], tmp_path / "out", ScanConfig(time_limit_s=15),
-                         FakeFactory(REGIONS, sleep_s=600, sleep_width=77),
-                         BatchOptions(engine="ray"), SETTINGS)
+    results = run_redact([root], tmp_path / "out",
+                         Run(ScanConfig(time_limit_s=15),
+                             FakeFactory(REGIONS, sleep_s=600, sleep_width=77),
+                             BatchOptions(engine=EngineChoice.RAY)))
     by_name = {Path(r.source).name: r for r in results}
     assert by_name["slow.png"].status is Status.ERROR
     assert by_name["slow.png"].error == "took longer than 15 s; no safe copy was made"

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from scanner.batch.engines.base import Engine
 from scanner.batch.engines.builtins import ENGINES
 from scanner.batch.plan import Job
-from scanner.batch.run import BatchOptions
+from scanner.batch.run import BatchOptions, Run
 from scanner.batch.watch import Watcher
 from scanner.cli.main import app
 from scanner.config import OutputFormat, ScanConfig
@@ -74,8 +74,8 @@ def test_the_inprocess_engine_finishes_through_it(finishes: list[str], photo: Pa
 
 
 def test_watch_finishes_through_it(finishes: list[str], photo: Path, tmp_path: Path) -> None:
-    watcher = Watcher(photo.parent, tmp_path / "outbox", ScanConfig(time_limit_s=0),
-                      FakeFactory((FACE,)), BatchOptions(jobs=1), {})
+    watcher = Watcher(photo.parent, tmp_path / "outbox",
+                      Run(ScanConfig(time_limit_s=0), FakeFactory((FACE,)), BatchOptions(jobs=1)))
     results = watcher.watch(0.01, once=True)
     assert [r.status for r in results] == [Status.REDACTED]
     assert finishes == ["a.png"]

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from scanner.batch.journal import JOURNAL
 from scanner.batch.lock import LOCK_NAME
 from scanner.batch.plan import REPORT_HTML, REPORT_JSON
-from scanner.batch.run import BatchOptions
+from scanner.batch.run import BatchOptions, Run
 from scanner.batch.watch import Watcher
 from scanner.cli.main import app
 from scanner.config import ScanConfig
@@ -28,14 +28,13 @@ from scanner.errors import UsageError
 from scanner.types import Region, ScanResult, Status
 
 REGIONS = (Region(4, 4, 40, 30),)
-SETTINGS = {"face_style": "mosaic"}
 INTERVAL = 0.05
 
 
 def _watcher(inbox: Path, outbox: Path, **kwargs: object) -> Watcher:
     inbox.mkdir(parents=True, exist_ok=True)
-    return Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
-                   BatchOptions(jobs=1), SETTINGS, **kwargs)  # type: ignore[arg-type]
+    return Watcher(inbox, outbox, Run(ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
+                                      BatchOptions(jobs=1)), **kwargs)  # type: ignore[arg-type]
 
 
 def _report(out: Path) -> dict:
@@ -149,12 +148,12 @@ def test_existing_files_in_the_outbox_are_never_replaced(tmp_path: Path) -> None
 def test_rename_in_watch(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     write(inbox / "Sam 2023-07-14.jpg", jpeg_bytes(gradient(64, 48)))
-    w = Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
-                BatchOptions(jobs=1, rename=True), SETTINGS)
+    renaming = Run(ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
+                   BatchOptions(jobs=1, rename=True))
+    w = Watcher(inbox, outbox, renaming)
     w.watch(INTERVAL, once=True)
     write(inbox / "Jo 2023-07-15.jpg", jpeg_bytes(noise(64, 48)))
-    w2 = Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
-                 BatchOptions(jobs=1, rename=True), SETTINGS)
+    w2 = Watcher(inbox, outbox, renaming)
     w2.watch(INTERVAL, once=True)
     assert sorted(p.name for p in outbox.glob("*.jpg")) == ["photo-0001.jpg", "photo-0002.jpg"]
 
@@ -326,8 +325,8 @@ def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None
     'does not decode' reaches the watch, which waits instead of reporting."""
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     photo = HalfWritten(inbox)
-    watcher = Watcher(inbox, outbox, ScanConfig(time_limit_s=60), FakeFactory(REGIONS),
-                      BatchOptions(jobs=1), SETTINGS, broken_after_s=60)
+    watcher = Watcher(inbox, outbox, Run(ScanConfig(time_limit_s=60), FakeFactory(REGIONS),
+                                         BatchOptions(jobs=1)), broken_after_s=60)
     with Running(watcher) as run:
         _wait_for(lambda: watcher._seen.get(photo.path) is not None
                   and watcher._seen[photo.path].broken_since is not None)
@@ -336,3 +335,28 @@ def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None
         photo.finish()
         _wait_for(lambda: len(run.results) == 1)
     _one_copy_named(run.results, "slow.jpg")
+
+
+@pytest.mark.parametrize(("args", "models", "people"), [
+    ([], None, False),
+    (["--no-models"], (), False),
+    (["--models", "a, b,a", "--redact-people"], ("a", "b"), True),
+])
+def test_watch_takes_the_model_options_redact_has(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  args: list[str], models: tuple[str, ...] | None,
+                                                  people: bool) -> None:
+    seen: list[Run] = []
+
+    class Stub:
+        def __init__(self, inbox: Path, out: Path, run: Run, **kwargs: object) -> None:
+            seen.append(run)
+
+        def watch(self, interval: float, *, once: bool = False) -> list[ScanResult]:
+            return []
+
+    monkeypatch.setattr("scanner.batch.watch.Watcher", Stub)
+    (tmp_path / "in").mkdir()
+    result = CliRunner().invoke(app, ["watch", str(tmp_path / "in"), "--out",
+                                      str(tmp_path / "out"), "--once", *args])
+    assert result.exit_code == 0, result.output
+    assert [(r.config.models, r.config.redact_people) for r in seen] == [(models, people)]

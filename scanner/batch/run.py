@@ -10,13 +10,13 @@ import contextlib
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scanner import fsio
 from scanner.batch import plan as batch
-from scanner.config import ScanConfig
+from scanner.config import EngineChoice, ScanConfig, settings
 from scanner.errors import UsageError
 from scanner.types import ScanResult
 
@@ -25,16 +25,24 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ENGINES = ("local", "ray")
-
-
 @dataclass(frozen=True, slots=True)
 class BatchOptions:
-    engine: str = "local"  # local | ray
+    engine: EngineChoice = EngineChoice.LOCAL
     jobs: int = 1  # worker processes (local) or concurrent tasks (ray)
     resume: bool = False
     rename: bool = False
     lang: str = "en"  # of the HTML report
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """Everything a batch is told, as one value: what to find and how to hide it (``config``),
+    how each worker builds its detectors (``factory``), and how to run (``options``). The
+    settings a report records are derived from ``config`` where they are recorded."""
+
+    config: ScanConfig
+    factory: DetectorFactory
+    options: BatchOptions = field(default_factory=BatchOptions)
 
 
 def cores() -> int:
@@ -76,36 +84,37 @@ def default_jobs() -> int:
     return jobs
 
 
-def engine_for(config: ScanConfig, factory: DetectorFactory, options: BatchOptions) -> Engine:
+def engine_for(run: Run) -> Engine:
     """The engine a run uses. ``--jobs 1`` with no time limit stays in this process (a photo
     running here cannot be stopped, so any time limit needs a worker process)."""
     from scanner.batch.engines.builtins import ENGINES
-    name = options.engine
+
+    config, options = run.config, run.options
+    name = options.engine.value
     if name == "local" and options.jobs <= 1 and config.time_limit_s <= 0:
         name = "inprocess"
     if name == "local" and options.jobs > 1 and config.threads <= 0:
         # N workers each with every core would fight over them: share the cores out.
         config = replace(config, threads=max(1, cores() // options.jobs))
-    return ENGINES.get(name)(config, factory, options.jobs)
+    return ENGINES.get(name)(config, run.factory, options.jobs)
 
 
-def _capped(options: BatchOptions, photos: int) -> BatchOptions:
+def _capped(run: Run, photos: int) -> Run:
     """No more workers than photos: each one loads every model (see WORKER_BYTES). 0 stays 0
     (Ray: every CPU)."""
-    if options.jobs > 0 and photos > 0:
-        return replace(options, jobs=min(options.jobs, photos))
-    return options
+    if run.options.jobs > 0 and photos > 0:
+        return replace(run, options=replace(run.options, jobs=min(run.options.jobs, photos)))
+    return run
 
 
 def run_info(options: BatchOptions) -> dict[str, Any]:
-    return {"engine": options.engine, "jobs": options.jobs}
+    return {"engine": options.engine.value, "jobs": options.jobs}
 
 
-def run_scan(paths: list[Path], config: ScanConfig, factory: DetectorFactory,
-             options: BatchOptions, on_start: Callable[[int], None] | None = None,
+def run_scan(paths: list[Path], run: Run, on_start: Callable[[int], None] | None = None,
              on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Analyse only: no outputs, no lock, no journal."""
-    work = batch.plan(paths, None, config)
+    work = batch.plan(paths, None, run.config)
     done: list[ScanResult] = []
 
     def record(result: ScanResult) -> None:
@@ -116,13 +125,12 @@ def run_scan(paths: list[Path], config: ScanConfig, factory: DetectorFactory,
     if on_start is not None:
         on_start(len(work.jobs))
     if work.jobs:
-        with engine_for(config, factory, _capped(options, len(work.jobs))) as engine:
+        with engine_for(_capped(run, len(work.jobs))) as engine:
             engine.run(work.jobs, record)
     return sorted([*work.skipped, *done], key=lambda r: r.source)
 
 
-def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: DetectorFactory,
-               options: BatchOptions, settings: dict[str, Any],
+def run_redact(paths: list[Path], out: Path, run: Run,
                on_start: Callable[[int], None] | None = None,
                on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
@@ -137,20 +145,20 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
     lock = OutputLock(out)
     with lock:
         try:
-            work = batch.plan(paths, out, config, rename=options.rename)
+            work = batch.plan(paths, out, run.config, rename=run.options.rename)
         except UsageError:
             lock.release()
             lock.remove_folder_if_unused()
             raise
         sweep_temp_files(out)
-        carried, todo = _resume(work, out, settings) if options.resume else ([], work.jobs)
+        carried, todo = (_resume(work, out, run.config) if run.options.resume
+                         else ([], work.jobs))
         if carried:
             log.info("resuming: %d photo(s) already done, %d to do", len(carried), len(todo))
         if on_start is not None:
             on_start(len(todo))
         try:
-            results = _run_journalled(work, carried, list(todo), out, config, factory, options,
-                                      settings, on_result)
+            results = _run_journalled(work, carried, list(todo), out, run, on_result)
         except EngineError:
             # The models could not load, so nothing was written: leave no empty folder behind.
             lock.release()
@@ -160,8 +168,7 @@ def run_redact(paths: list[Path], out: Path, config: ScanConfig, factory: Detect
 
 
 def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[batch.Job],
-                    out: Path, config: ScanConfig, factory: DetectorFactory,
-                    options: BatchOptions, settings: dict[str, Any],
+                    out: Path, run: Run,
                     on_result: Callable[[ScanResult], None] | None) -> list[ScanResult]:
     from scanner.batch.journal import Journal
     from scanner.report.json import result_dict
@@ -171,10 +178,10 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
         # Models load before anything is written: a run that cannot start leaves no journal.
         if todo:
             engine: Engine | None = stack.enter_context(
-                engine_for(config, factory, _capped(options, len(todo))))
+                engine_for(_capped(run, len(todo))))
         else:
             engine = None
-        journal = Journal(out, mode="redact", settings=settings,
+        journal = Journal(out, mode="redact", settings=settings(run.config),
                           carried=[result_dict(r, out) for r in carried])
         try:
             def record(result: ScanResult) -> None:
@@ -186,7 +193,8 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
             if engine is not None:
                 engine.run(todo, record)
             results = sorted([*work.skipped, *carried, *done], key=lambda r: r.source)
-            write_reports(results, out, settings, run_info(options), options.lang)
+            write_reports(results, out, settings(run.config), run_info(run.options),
+                          run.options.lang)
         except BaseException:
             journal.close()  # kept: --resume picks up from it
             raise
@@ -224,11 +232,11 @@ def write_reports(results: list[ScanResult], out: Path, settings: dict[str, Any]
 
 
 def _resume(work: batch.WorkList, out: Path,
-            settings: dict[str, Any]) -> tuple[list[ScanResult], list[batch.Job]]:
+            config: ScanConfig) -> tuple[list[ScanResult], list[batch.Job]]:
     from scanner.batch.journal import carry_over, read_previous, resumable, still_valid
 
     records = read_previous(out, batch.REPORT_JSON)
-    index = resumable(records, out, settings)
+    index = resumable(records, out, settings(config))
     if records and not index:
         log.warning("--resume: no finished photo from an earlier run with these settings; "
                     "doing every photo")

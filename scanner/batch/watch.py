@@ -24,14 +24,14 @@ from typing import TYPE_CHECKING, Any
 
 from scanner import fsio
 from scanner.batch import plan as batch
-from scanner.config import ScanConfig
+from scanner.config import settings
 from scanner.errors import ScannerError, UsageError
 from scanner.types import ScanResult, Status
 
 if TYPE_CHECKING:
-    from scanner.batch.engines.base import DetectorFactory, Engine
+    from scanner.batch.engines.base import Engine
     from scanner.batch.journal import Journal
-    from scanner.batch.run import BatchOptions
+    from scanner.batch.run import Run
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +45,7 @@ class _Seen:
 
 
 class Watcher:
-    def __init__(self, inbox: Path, outbox: Path, config: ScanConfig, factory: DetectorFactory,
-                 options: BatchOptions, settings: dict[str, Any], *,
+    def __init__(self, inbox: Path, outbox: Path, run: Run, *,
                  broken_after_s: float = 120.0,
                  on_result: Callable[[ScanResult], None] | None = None) -> None:
         if not inbox.is_dir():
@@ -55,8 +54,7 @@ class Watcher:
         if batch.is_within(inbox.resolve(), outbox.resolve()):
             raise UsageError(f"the inbox {inbox} is inside the output folder {outbox}")
         self.inbox, self.outbox = inbox, outbox
-        self.config, self.factory, self.options = config, factory, options
-        self.settings = settings
+        self.run = run
         self.broken_after_s = broken_after_s
         self.on_result = on_result
         self.results: list[ScanResult] = []  # everything OUTBOX's report lists
@@ -84,8 +82,8 @@ class Watcher:
         with OutputLock(self.outbox), contextlib.ExitStack() as stack:
             sweep_temp_files(self.outbox)  # left by a killed run; we hold the lock
             self._load_state()
-            engine = stack.enter_context(engine_for(self.config, self.factory, self.options))
-            self._journal = Journal(self.outbox, mode="redact", settings=self.settings,
+            engine = stack.enter_context(engine_for(self.run))
+            self._journal = Journal(self.outbox, mode="redact", settings=settings(self.run.config),
                                     carried=[result_dict(r, self.outbox) for r in self.results])
             stopped = False
             try:
@@ -164,13 +162,13 @@ class Watcher:
                 continue  # the same photo twice in one poll
             rel = path.relative_to(self.inbox)
             display = str(path)
-            kind = identify(path, self.config)
+            kind = identify(path, self.run.config)
             if kind is None:
                 self._record(ScanResult(source=display, status=Status.SKIPPED,
                                         error="not an image file",
                                         source_sha256=digest))
                 continue
-            if self.options.rename:
+            if self.run.options.rename:
                 n = sum(1 for r in self.results if r.output) + len(pending) + 1
                 rel = Path(f"photo-{n:04d}")
             # ours=set(): every file already in OUTBOX is kept, including earlier copies.
@@ -248,5 +246,5 @@ class Watcher:
         from scanner.batch.run import run_info, write_reports
 
         results = sorted(self.results, key=lambda r: r.source)
-        write_reports(results, self.outbox, self.settings, run_info(self.options),
-                      self.options.lang)
+        write_reports(results, self.outbox, settings(self.run.config), run_info(self.run.options),
+                      self.run.options.lang)

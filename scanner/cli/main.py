@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scanner.config import settings as _settings  # shared with the review page; stdlib only
+# Stdlib only: the choices on the command line are the enums themselves.
+from scanner.config import EngineChoice, FaceStyle, OutputFormat, Policy, TextStyle, settings
 
 if TYPE_CHECKING:
-    from scanner.batch.run import BatchOptions
+    from scanner.batch.run import BatchOptions, Run
     from scanner.config import ScanConfig
     from scanner.types import ScanResult
 
@@ -33,12 +34,6 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-
-FORMATS = ("keep", "jpeg", "png")
-FACE_STYLES = ("mosaic", "blur", "fill")
-TEXT_STYLES = ("fill", "mosaic")
-POLICIES = ("strict", "balanced")
-
 
 def _version(value: bool) -> None:
     if value:
@@ -62,21 +57,13 @@ def main_options(
     logging.getLogger("PIL.TiffImagePlugin").setLevel(logging.INFO)
 
 
-def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
-            face_threshold: float | None = None, policy: str = "strict",
-            text_style: str = "fill", time_limit: float | None = None,
-            models: str | None = None, no_models: bool = False,
-            redact_people: bool = False) -> ScanConfig:
-    from scanner.config import FaceStyle, OutputFormat, Policy, ScanConfig, TextStyle
+def _config(face_style: FaceStyle = FaceStyle.MOSAIC, fmt: OutputFormat = OutputFormat.KEEP,
+            quality: int = 92, face_threshold: float | None = None,
+            policy: Policy = Policy.STRICT, text_style: TextStyle = TextStyle.FILL,
+            time_limit: float | None = None, models: str | None = None,
+            no_models: bool = False, redact_people: bool = False) -> ScanConfig:
+    from scanner.config import ScanConfig
 
-    if policy not in POLICIES:
-        raise typer.BadParameter(f"--policy must be one of {', '.join(POLICIES)}")
-    if text_style not in TEXT_STYLES:
-        raise typer.BadParameter(f"--text-style must be one of {', '.join(TEXT_STYLES)}")
-    if fmt not in FORMATS:
-        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
-    if face_style not in FACE_STYLES:
-        raise typer.BadParameter(f"--face-style must be one of {', '.join(FACE_STYLES)}")
     if not 1 <= quality <= 100:
         raise typer.BadParameter("--quality must be between 1 and 100")
     extra: dict[str, object] = {} if face_threshold is None else {
@@ -86,9 +73,8 @@ def _config(face_style: str = "mosaic", fmt: str = "keep", quality: int = 92,
             raise typer.BadParameter("--time-limit must be 0 (no limit) or more seconds")
         extra["time_limit_s"] = time_limit
     extra.update(_model_options(models, no_models, redact_people))
-    return ScanConfig(face_style=FaceStyle(face_style), output_format=OutputFormat(fmt),
-                      jpeg_quality=quality, policy=Policy(policy),
-                      text_style=TextStyle(text_style), **extra)  # type: ignore[arg-type]
+    return ScanConfig(face_style=face_style, output_format=fmt, jpeg_quality=quality,
+                      policy=policy, text_style=text_style, **extra)  # type: ignore[arg-type]
 
 
 def _model_options(models: str | None, no_models: bool,
@@ -106,17 +92,17 @@ def _model_options(models: str | None, no_models: bool,
     return {"models": chosen, "redact_people": redact_people}
 
 
-def _run(paths: list[Path], out: Path | None, config: ScanConfig,
-         options: BatchOptions | None = None,
-         settings: dict[str, object] | None = None) -> list[ScanResult]:
-    """Run a batch with a progress bar; ``out`` set: redact into it and write its reports."""
-    from scanner.batch import run as batchrun
-    from scanner.errors import ScannerError
+def _batch(config: ScanConfig, options: BatchOptions) -> Run:
+    """The one value a batch is told (scanner.batch.run.Run)."""
+    from scanner.batch.run import Run
     from scanner.pipeline import process as pipeline_module
 
-    options = options or batchrun.BatchOptions()
     # Looked up now, not imported by name: tests swap in fake detectors here.
-    factory = pipeline_module.build_detectors
+    return Run(config, pipeline_module.build_detectors, options)
+
+
+def _run(paths: list[Path], out: Path | None, run: Run) -> list[ScanResult]:
+    """Run a batch with a progress bar; ``out`` set: redact into it and write its reports."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -127,6 +113,9 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
         TimeRemainingColumn,
     )
 
+    from scanner.batch import run as batchrun
+    from scanner.errors import ScannerError
+
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
@@ -135,12 +124,10 @@ def _run(paths: list[Path], out: Path | None, config: ScanConfig,
         try:
             if out is None:
                 return batchrun.run_scan(
-                    paths, config, factory, options,
-                    on_start=lambda n: progress.update(task, total=n),
+                    paths, run, on_start=lambda n: progress.update(task, total=n),
                     on_result=lambda r: progress.advance(task))
             return batchrun.run_redact(
-                paths, out, config, factory, options, settings or _settings(config),
-                on_start=lambda n: progress.update(task, total=n),
+                paths, out, run, on_start=lambda n: progress.update(task, total=n),
                 on_result=lambda r: progress.advance(task))
         except ScannerError as exc:
             raise typer.Exit(_run_error(exc)) from exc
@@ -190,16 +177,15 @@ def _summary(results: list[ScanResult], out: Path | None) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _options(jobs: int | None, engine: str = "local", resume: bool = False,
+def _options(jobs: int | None, engine: EngineChoice = EngineChoice.LOCAL, resume: bool = False,
              rename: bool = False, lang: str = "en") -> BatchOptions:
-    from scanner.batch.run import ENGINES, BatchOptions, default_jobs
+    from scanner.batch.run import BatchOptions, default_jobs
 
-    if engine not in ENGINES:
-        raise typer.BadParameter(f"--engine must be one of {', '.join(ENGINES)}")
     if jobs is not None and jobs < 1:
         raise typer.BadParameter("--jobs must be 1 or more")
     if jobs is None:
-        jobs = 0 if engine == "ray" else default_jobs()  # ray: as many as the cluster has CPUs
+        # Ray: as many as the cluster has CPUs.
+        jobs = 0 if engine is EngineChoice.RAY else default_jobs()
     return BatchOptions(engine=engine, jobs=jobs, resume=resume, rename=rename, lang=lang)
 
 
@@ -221,7 +207,7 @@ TimeLimitOpt = Annotated[float, typer.Option(
     "--time-limit", envvar="POSTSAFE_TIME_LIMIT",
     help="Seconds one photo may take; a photo over it fails closed (no copy) and its worker "
     "is replaced. 0: no limit.")]
-EngineOpt = Annotated[str, typer.Option(
+EngineOpt = Annotated[EngineChoice, typer.Option(
     help="local: worker processes on this machine; ray: Ray tasks on the cluster in "
     "RAY_ADDRESS (or a local one), with shared storage (needs postsafe[ray]).")]
 
@@ -252,15 +238,16 @@ RedactPeopleOpt = Annotated[bool, typer.Option("--redact-people", help="Fill peo
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
                                                  show_default=False)]
-PolicyOpt = Annotated[str, typer.Option(help=POLICY_HELP)]
+PolicyOpt = Annotated[Policy, typer.Option(help=POLICY_HELP)]
 FaceThresholdOpt = Annotated[float | None, typer.Option(
     help="Face score to accept on one pass (lower finds more).")]
 # The commands share these options, so each spells them the same way.
-FormatOpt = Annotated[str, typer.Option("--format", help="Output format: keep (HEIC, MPO and "
-                                        "TIFF become JPEG), jpeg or png.")]
-FaceStyleOpt = Annotated[str, typer.Option(help="How faces are hidden: mosaic, blur or fill.")]
-TextStyleOpt = Annotated[str, typer.Option(help="How text, documents, screens and codes are "
-                                           "hidden: fill (irreversible) or mosaic.")]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", help="Output format: keep (HEIC, "
+                                                 "MPO and TIFF become JPEG), jpeg or png.")]
+FaceStyleOpt = Annotated[FaceStyle, typer.Option(help="How faces are hidden: mosaic, blur or "
+                                                 "fill.")]
+TextStyleOpt = Annotated[TextStyle, typer.Option(help="How text, documents, screens and codes "
+                                                 "are hidden: fill (irreversible) or mosaic.")]
 QualityOpt = Annotated[int, typer.Option(help="JPEG/WebP quality.")]
 
 
@@ -270,10 +257,10 @@ def scan(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the JSON report here.",
                                                   dir_okay=False)] = None,
     face_threshold: FaceThresholdOpt = None,
-    policy: PolicyOpt = "strict",
+    policy: PolicyOpt = Policy.STRICT,
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
-    engine: EngineOpt = "local",
+    engine: EngineOpt = EngineChoice.LOCAL,
     models: ModelsOpt = None,
     no_models: NoModelsOpt = False,
     redact_people: RedactPeopleOpt = False,
@@ -281,14 +268,14 @@ def scan(
     """Analyse photos and report what they carry. Writes no images."""
     config = _config(face_threshold=face_threshold, policy=policy, time_limit=time_limit,
                      models=models, no_models=no_models, redact_people=redact_people)
-    results = _run(paths, None, config, _options(jobs, engine))
+    results = _run(paths, None, _batch(config, _options(jobs, engine)))
     if json_out is not None:
         from scanner.errors import ScannerError
         from scanner.report.json import write_json_report
 
         try:
             write_json_report(results, json_out, out_root=None, mode="scan",
-                              settings=_settings(config))
+                              settings=settings(config))
         except ScannerError as exc:
             typer.echo(f"postsafe: {exc}", err=True)
             raise typer.Exit(EXIT_FAILED) from exc
@@ -301,15 +288,15 @@ def redact(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the safe copies and the "
                                       "report (must not be inside an input folder).",
                                       file_okay=False)],
-    fmt: FormatOpt = "keep",
-    face_style: FaceStyleOpt = "mosaic",
-    text_style: TextStyleOpt = "fill",
-    policy: PolicyOpt = "strict",
+    fmt: FormatOpt = OutputFormat.KEEP,
+    face_style: FaceStyleOpt = FaceStyle.MOSAIC,
+    text_style: TextStyleOpt = TextStyle.FILL,
+    policy: PolicyOpt = Policy.STRICT,
     quality: QualityOpt = 92,
     face_threshold: FaceThresholdOpt = None,
     jobs: JobsOpt = None,
     time_limit: TimeLimitOpt = 300.0,
-    engine: EngineOpt = "local",
+    engine: EngineOpt = EngineChoice.LOCAL,
     resume: Annotated[bool, typer.Option(
         "--resume", help="Keep photos an earlier run into OUT finished and verified (same "
         "settings, same source and output sha256); do the rest.")] = False,
@@ -325,8 +312,7 @@ def redact(
     _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
                      models, no_models, redact_people)
-    options = _options(jobs, engine, resume, rename, lang)
-    results = _run(paths, out, config, options, _settings(config))
+    results = _run(paths, out, _batch(config, _options(jobs, engine, resume, rename, lang)))
     raise typer.Exit(_summary(results, out))
 
 
@@ -340,10 +326,10 @@ def watch(
     interval: Annotated[float, typer.Option(help="Seconds between looks at the inbox.")] = 2.0,
     once: Annotated[bool, typer.Option("--once", help="Process what is in the inbox (waiting "
                                        "for files still being written), then exit.")] = False,
-    fmt: FormatOpt = "keep",
-    face_style: FaceStyleOpt = "mosaic",
-    text_style: TextStyleOpt = "fill",
-    policy: PolicyOpt = "strict",
+    fmt: FormatOpt = OutputFormat.KEEP,
+    face_style: FaceStyleOpt = FaceStyle.MOSAIC,
+    text_style: TextStyleOpt = TextStyle.FILL,
+    policy: PolicyOpt = Policy.STRICT,
     quality: QualityOpt = 92,
     face_threshold: FaceThresholdOpt = None,
     jobs: JobsOpt = None,
@@ -351,17 +337,20 @@ def watch(
     rename: Annotated[bool, typer.Option("--rename", help="Name the copies photo-0001.jpg, "
                                          "...; the report maps each source to its copy.")
                       ] = False,
+    models: ModelsOpt = None,
+    no_models: NoModelsOpt = False,
+    redact_people: RedactPeopleOpt = False,
     lang: LangOpt = "en",
 ) -> None:
     """Redact photos as they are dropped into INBOX, each once, into OUT. Ctrl-C stops."""
     _check_lang(lang)
-    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit)
+    config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
+                     models, no_models, redact_people)
     if not interval > 0:
         raise typer.BadParameter("--interval must be more than 0 seconds")
-    options = _options(jobs, "local", False, rename, lang)
+    run = _batch(config, _options(jobs, EngineChoice.LOCAL, False, rename, lang))
     from scanner.batch.watch import Watcher
     from scanner.errors import ScannerError
-    from scanner.pipeline import process as pipeline_module
 
     def progress(result: ScanResult) -> None:
         # Plain echo, no Rich markup to escape; but a dropped file's name is anyone's.
@@ -372,8 +361,7 @@ def watch(
             typer.echo(f"{result.status.value} {name}", err=True)
 
     try:
-        watcher = Watcher(inbox, out, config, pipeline_module.build_detectors, options,
-                          _settings(config), on_result=progress)
+        watcher = Watcher(inbox, out, run, on_result=progress)
         if not once:
             typer.echo(f"Watching {inbox} (Ctrl-C to stop); safe copies go to {out}", err=True)
         _stop_on_sigterm()
@@ -411,8 +399,8 @@ def serve(
                                              "just print the address.")] = False,
     lang: Annotated[str, typer.Option("--lang", help="First language of the page: en or cy "
                                       "(the page has a switch).")] = "en",
-    fmt: FormatOpt = "keep",
-    policy: PolicyOpt = "strict",
+    fmt: FormatOpt = OutputFormat.KEEP,
+    policy: PolicyOpt = Policy.STRICT,
 ) -> None:
     """Open the review page: drop photos, see what will be hidden, change it, download safe
     copies. Runs on 127.0.0.1 only; nothing leaves this computer. Ctrl-C stops it and deletes
