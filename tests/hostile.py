@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import piexif
-from conftest import (
+from helpers import (
     MP4_TRAILER,
     cmyk_jpeg_bytes,
     exif_bytes,

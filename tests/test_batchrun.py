@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, write
+from helpers import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, write
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
@@ -247,7 +247,7 @@ def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import scanner.pipeline.process
-        from conftest import FakeFactory
+        from helpers import FakeFactory
         from scanner.types import Region
         scanner.pipeline.process.build_detectors = FakeFactory((Region(4, 4, 40, 30),),
                                                        sleep_s={sleep_s!r})

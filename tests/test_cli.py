@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import (
     SECRET_ARTIST,
     FakeDetector,
     dirty_jpeg,

@@ -1,6 +1,6 @@
 """scanner.batch.engines.local: worker processes, the per-photo time limit, crashed workers.
 
-The detectors are picklable fakes (conftest.FakeFactory), so workers start fast and a test
+The detectors are picklable fakes (helpers.FakeFactory), so workers start fast and a test
 can make one photo hang or crash its worker. No timing is asserted beyond "it ended".
 """
 
@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.engines import EngineError

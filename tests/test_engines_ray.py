@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.plan import REPORT_JSON
@@ -33,7 +33,7 @@ RESULT_RUN_FIELDS = ("elapsed_s",)
 def ray_local():
     import ray
 
-    # Ray workers must be able to import the fakes in tests/conftest.py.
+    # Ray workers must be able to import the fakes in tests/helpers.py.
     tests = str(Path(__file__).parent)
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (tests, old) if p)

@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from conftest import FakeDetector, dirty_jpeg, gradient, noise, png_bytes, write
+from helpers import FakeDetector, dirty_jpeg, gradient, noise, png_bytes, write
 from hostile import picture
 from typer.testing import CliRunner
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import piexif
 import pytest
-from conftest import (
+from helpers import (
     COUNTS,
     exif_bytes,
     gif_bytes,

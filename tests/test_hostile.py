@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     COUNTS,
     HAS_EXIFTOOL,
     FakeDetector,

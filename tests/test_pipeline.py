@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     GPS_DECIMALS,
     SECRET_ARTIST,
     SECRET_COMMENT,

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 import piexif
 import pytest
-from conftest import GPS_DECIMALS, exif_bytes, jpeg_bytes, write
+from helpers import GPS_DECIMALS, exif_bytes, jpeg_bytes, write
 from PIL import Image
 from test_documents import desk, page, warp_onto
 from typer.testing import CliRunner

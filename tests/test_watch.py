@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
@@ -209,7 +209,7 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import scanner.pipeline.process
-        from conftest import FakeFactory
+        from helpers import FakeFactory
         scanner.pipeline.process.build_detectors = FakeFactory()
         from scanner.cli.main import main
         sys.argv = ["postsafe", "watch", {str(inbox)!r}, "--out", {str(outbox)!r},

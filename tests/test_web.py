@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from fastapi.testclient import TestClient
+from helpers import (
     HAS_EXIFTOOL,
     SECRET_ARTIST,
     FakeDetector,
@@ -24,7 +25,6 @@ from conftest import (
     rotated_square,
     save,
 )
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from scanner.config import OutputFormat, ScanConfig

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HAS_EXIFTOOL
+from helpers import HAS_EXIFTOOL
 from PIL import Image
 from playwright.sync_api import expect, sync_playwright
 

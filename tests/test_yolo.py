@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import gradient, noise, png_bytes, write
+from helpers import gradient, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.cli.main import app
