@@ -6,12 +6,12 @@ no user-added models.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import COUNTS, HAS_EXIFTOOL, FakeDetector, PipelineFactory
+from helpers import COUNTS, HAS_EXIFTOOL, FakeDetector, PipelineFactory, clear_model_caches
 from PIL import Image
 
 from scanner.config import ScanConfig
@@ -71,6 +71,17 @@ def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPat
     """Tests never see models the developer added (``postsafe models add`` writes to
     ~/.local/share/postsafe/models); tests about added models point this elsewhere."""
     monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))
+
+
+@pytest.fixture
+def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty models folder for ``postsafe models add``/``fetch`` (not created yet), with the
+    manifest and session caches cleared before and after."""
+    folder = tmp_path / "user-models"
+    monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(folder))
+    clear_model_caches()
+    yield folder
+    clear_model_caches()
 
 
 # ------------------------------------------------------------------------------------------

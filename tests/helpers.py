@@ -11,7 +11,9 @@ importable without pytest's fixtures.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import io
+import json
 import math
 import shutil
 import struct
@@ -21,12 +23,14 @@ import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+import cv2
 import numpy as np
 import piexif
 import pillow_heif
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageDraw, ImageFont, PngImagePlugin
 
+from scanner.batch.plan import REPORT_JSON
 from scanner.config import ScanConfig
 from scanner.pipeline.process import Pipeline
 from scanner.types import Finding, FindingKind, Region, Shape
@@ -123,8 +127,10 @@ def save(img: Image.Image | np.ndarray, fmt: str, **params: object) -> bytes:
     return buf.getvalue()
 
 
-def thumbnail_jpeg() -> bytes:
-    return save(Image.new("RGB", (32, 24), (0, 160, 0)), "JPEG", quality=80)
+def thumbnail_jpeg(size: tuple[int, int] = (32, 24), colour: object = (0, 160, 0),
+                   quality: int = 80) -> bytes:
+    """A small flat JPEG, as cameras embed for a preview."""
+    return save(Image.new("RGB", size, colour), "JPEG", quality=quality)  # type: ignore[arg-type]
 
 
 def exif_bytes(
@@ -196,8 +202,13 @@ def canon_exif_bytes() -> bytes:
     )
 
 
+def ifd0_exif(ifd0: dict[int, object]) -> bytes:
+    """An EXIF block with only these IFD0 tags."""
+    return piexif.dump({"0th": ifd0})
+
+
 def orientation_exif(value: int) -> bytes:
-    return piexif.dump({"0th": {piexif.ImageIFD.Orientation: value}})
+    return ifd0_exif({piexif.ImageIFD.Orientation: value})
 
 
 XMP_PACKET = (
@@ -217,23 +228,35 @@ def xmp_app1_payload(packet: bytes = XMP_PACKET) -> bytes:
     return b"http://ns.adobe.com/xap/1.0/\x00" + packet
 
 
+def iptc_record(record: int, dataset: int, value: bytes) -> bytes:
+    """One IPTC-IIM dataset (2:80 By-line, 2:90 City, ...)."""
+    return bytes([0x1C, record, dataset]) + struct.pack(">H", len(value)) + value
+
+
+def photoshop_irb(resource_id: int, body: bytes) -> bytes:
+    """One Photoshop image resource block (0x0404: IPTC), padded to even length."""
+    pad = b"\x00" if len(body) % 2 else b""
+    head = b"8BIM" + struct.pack(">H", resource_id) + b"\x00\x00" + struct.pack(">I", len(body))
+    return head + body + pad
+
+
+def app13_payload(*resources: bytes) -> bytes:
+    return b"Photoshop 3.0\x00" + b"".join(resources)
+
+
 def iptc_app13_payload() -> bytes:
     """Photoshop 3.0 APP13 with an IPTC IRB (By-line and City)."""
-
-    def record(dataset: int, value: bytes) -> bytes:
-        return bytes([0x1C, 2, dataset]) + struct.pack(">H", len(value)) + value
-
-    body = record(80, SECRET_ARTIST.encode()) + record(90, SECRET_IPTC.encode())
-    pad = b"\x00" if len(body) % 2 else b""
-    irb = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(body))
-    return b"Photoshop 3.0\x00" + irb + body + pad
+    body = iptc_record(2, 80, SECRET_ARTIST.encode()) + iptc_record(2, 90, SECRET_IPTC.encode())
+    return app13_payload(photoshop_irb(0x0404, body))
 
 
-def insert_jpeg_segment(jpeg: bytes, marker: int, payload: bytes) -> bytes:
-    """Insert a marker segment straight after SOI (and after APP0/APP1 if present)."""
+def insert_jpeg_segment(jpeg: bytes, marker: int, payload: bytes, *,
+                        after_soi: bool = False) -> bytes:
+    """Insert a marker segment straight after SOI (and, unless ``after_soi``, after APP0/APP1
+    if present)."""
     assert jpeg[:2] == b"\xff\xd8"
     pos = 2
-    while jpeg[pos] == 0xFF and jpeg[pos + 1] in (0xE0, 0xE1):
+    while not after_soi and jpeg[pos] == 0xFF and jpeg[pos + 1] in (0xE0, 0xE1):
         pos += 2 + struct.unpack(">H", jpeg[pos + 2 : pos + 4])[0]
     segment = bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload
     return jpeg[:pos] + segment + jpeg[pos:]
@@ -453,6 +476,113 @@ def riff_chunks(data: bytes) -> list[bytes]:
     return fourccs
 
 
+def assert_one_clean_picture(data: bytes, fmt: str) -> None:
+    """Exactly one frame, nothing after the format's end marker, no second image."""
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.format == fmt, im.format  # an MPO would open as "MPO"
+        assert getattr(im, "n_frames", 1) == 1
+        assert not getattr(im, "is_animated", False)
+    if fmt == "JPEG":
+        markers, end = jpeg_segments(data)
+        assert end == len(data), f"{len(data) - end} bytes after EOI"
+        assert 0xE2 not in markers and 0xE1 not in markers, "APP1/APP2 (EXIF, MPF) present"
+        assert markers.count(0xD8) == 1
+    elif fmt == "PNG":
+        types, end = png_chunks(data)
+        assert end == len(data), f"{len(data) - end} bytes after IEND"
+        assert set(types) <= {b"IHDR", b"PLTE", b"IDAT", b"IEND"}, types
+    elif fmt == "WEBP":
+        assert set(riff_chunks(data)) <= {b"VP8 ", b"VP8L", b"VP8X"}
+    elif fmt == "GIF":
+        assert data.endswith(b";")
+        assert data.count(b"NETSCAPE2.0") == 0
+    elif fmt == "BMP":
+        assert int.from_bytes(data[2:6], "little") == len(data)
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------
+# drawn scenes: a care-plan page warped in perspective onto a wooden desk (every identifier
+# on them is fictional)
+
+
+def default_font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def page(lines: list[str], size: tuple[int, int] = (620, 820)) -> np.ndarray:
+    """A "CARE PLAN" sheet with ``lines`` of text."""
+    im = Image.new("RGB", size, (250, 250, 246))
+    d = ImageDraw.Draw(im)
+    d.text((40, 30), "CARE PLAN", fill=(10, 10, 10), font=default_font(40))
+    y = 110
+    for line in lines:
+        d.text((40, y), line, fill=(20, 20, 20), font=default_font(26))
+        y += 44
+    return np.asarray(im)
+
+
+def desk(width: int = 1400, height: int = 1000, seed: int = 0) -> np.ndarray:
+    """Wood grain: a textured background without text."""
+    rng = np.random.default_rng(seed)
+    base = np.zeros((height, width, 3), np.float32)
+    grain = np.sin(np.linspace(0, 60, width))[None, :] * 12 + rng.normal(0, 5, (height, width))
+    base[..., 0] = 140 + grain
+    base[..., 1] = 95 + grain * 0.8
+    base[..., 2] = 55 + grain * 0.5
+    return np.clip(base, 0, 255).astype(np.uint8)
+
+
+def sheet_transform(sheet: np.ndarray, corners: Sequence[tuple[float, float]]) -> np.ndarray:
+    """The perspective matrix that takes ``sheet``'s corners to ``corners``."""
+    h, w = sheet.shape[:2]
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])  # type: ignore[arg-type]
+    return cv2.getPerspectiveTransform(src, np.float32(corners))  # type: ignore[arg-type]
+
+
+def warp_onto(background: np.ndarray, sheet: np.ndarray,
+              corners: Sequence[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """Paste ``sheet`` into ``background`` at the quad ``corners``; returns image and mask."""
+    h, w = sheet.shape[:2]
+    m = sheet_transform(sheet, corners)
+    size = (background.shape[1], background.shape[0])
+    warped = cv2.warpPerspective(sheet, m, size)
+    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size) > 127
+    out = background.copy()
+    out[mask] = warped[mask]
+    return out, mask
+
+
+# ------------------------------------------------------------------------------------------
+# the CLI in this process, and what it wrote
+
+
+def invoke(*args: str | Path):  # type: ignore[no-untyped-def]
+    """``postsafe ARGS`` through typer's CliRunner (exceptions propagate)."""
+    from typer.testing import CliRunner
+
+    from scanner.cli.main import app
+
+    return CliRunner().invoke(app, [str(a) for a in args], catch_exceptions=False)
+
+
+def clear_model_caches() -> None:
+    """Forget manifests and sessions, as a fresh process would (after the models folder
+    changed)."""
+    from scanner.models import manifest, onnx
+
+    manifest.clear_caches()
+    onnx.session.cache_clear()
+
+
+def read_report(out: Path, name: str = REPORT_JSON) -> dict:
+    """The JSON report a run wrote into ``out``."""
+    return json.loads((out / name).read_text(encoding="utf-8"))
+
+
 # ------------------------------------------------------------------------------------------
 # fake detectors and a pipeline built on them
 
@@ -547,6 +677,20 @@ class NoneDetector(FakeDetector):
     def detect(self, image: np.ndarray) -> list[Finding]:  # type: ignore[override]
         super().detect(image)
         return None  # type: ignore[return-value]
+
+
+class CentreFace(FakeDetector):
+    """Reports a face over the middle of any picture with fine detail there (a mosaic of flat
+    areas changes nothing, and the pipeline rightly refuses a redaction that changed nothing)."""
+
+    def detect(self, image: np.ndarray) -> list:  # type: ignore[override]
+        h, w = image.shape[:2]
+        box = (int(w * 0.3), int(h * 0.3), max(int(w * 0.7), int(w * 0.3) + 1),
+               max(int(h * 0.7), int(h * 0.3) + 1))
+        patch = image[box[1] : box[3], box[0] : box[2]]
+        steps = np.abs(np.diff(patch.astype(np.int16), axis=1)).max(axis=-1)
+        self.regions = [Region(*box)] if steps.size and (steps > 4).mean() > 0.5 else []
+        return super().detect(image)
 
 
 # ``fake_pipeline(regions=(), config=None, detector=None)`` (the conftest fixture) builds these.

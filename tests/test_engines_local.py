@@ -6,17 +6,16 @@ can make one photo hang or crash its worker. No timing is asserted beyond "it en
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from helpers import FakeFactory, gradient, jpeg_bytes, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, png_bytes, read_report, write
 from typer.testing import CliRunner
 
 from scanner.batch.engines import EngineError
 from scanner.batch.engines.inprocess import InProcessEngine
 from scanner.batch.engines.local import ProcessEngine
-from scanner.batch.plan import REPORT_JSON, plan
+from scanner.batch.plan import plan
 from scanner.batch.run import BatchOptions, engine_for, run_redact
 from scanner.cli.main import app
 from scanner.config import ScanConfig
@@ -32,10 +31,6 @@ def _photos(root: Path, n: int = 5, odd_width: int | None = None) -> Path:
     if odd_width is not None:
         write(root / "odd.png", png_bytes(gradient(odd_width, 64)))
     return root
-
-
-def _report(out: Path) -> dict:
-    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -63,7 +58,7 @@ def test_workers_give_the_same_results_as_in_process(tmp_path: Path) -> None:
         results = run_redact([root], out, config, FakeFactory(REGIONS),
                              BatchOptions(jobs=jobs), SETTINGS)
         assert [r.status for r in results] == [Status.REDACTED] * 6
-        report = _report(out)
+        report = read_report(out)
         for r in report["results"]:
             r.pop("elapsed_s")
         reports[name] = report
@@ -91,7 +86,7 @@ def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
     assert all(r.status is Status.REDACTED for r in by_name.values())
     assert not (out / "odd.png").exists()
     assert _leftovers(out) == []
-    report = _report(out)
+    report = read_report(out)
     assert report["summary"]["error"] == 1 and report["summary"]["redacted"] == 3
 
 
@@ -146,7 +141,7 @@ def test_cli_jobs_and_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                       "--time-limit", "2"], catch_exceptions=False)
     assert result.exit_code == 1, result.output
     assert "took longer than 2 s" in result.output
-    statuses = sorted(r["status"] for r in _report(out)["results"])
+    statuses = sorted(r["status"] for r in read_report(out)["results"])
     assert statuses == ["error", "redacted", "redacted"]
 
 

@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from helpers import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, read_report, write
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
 from scanner.batch.lock import LOCK_NAME
-from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.batch.plan import REPORT_HTML
 from scanner.batch.run import BatchOptions
 from scanner.batch.watch import Watcher
 from scanner.cli.main import app
@@ -36,10 +36,6 @@ def _watcher(inbox: Path, outbox: Path, **kwargs: object) -> Watcher:
     inbox.mkdir(parents=True, exist_ok=True)
     return Watcher(inbox, outbox, ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
                    BatchOptions(jobs=1), SETTINGS, **kwargs)  # type: ignore[arg-type]
-
-
-def _report(out: Path) -> dict:
-    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -87,7 +83,7 @@ def test_once_processes_what_is_there(tmp_path: Path) -> None:
     assert sorted((Path(r.source).name, r.status.value) for r in results) == [
         ("a.jpg", "redacted"), ("b.png", "redacted"), ("notes.txt", "skipped")]
     assert (outbox / "a.jpg").is_file() and (outbox / "day" / "b.png").is_file()
-    assert _report(outbox)["summary"]["photos"] == 2
+    assert read_report(outbox)["summary"]["photos"] == 2
     assert (outbox / REPORT_HTML).is_file()
     assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
 
@@ -104,7 +100,7 @@ def test_each_photo_once_across_restarts_and_renames(tmp_path: Path) -> None:
     write(inbox / "c.jpg", jpeg_bytes(noise(64, 48)))
     again = _watcher(inbox, outbox).watch(INTERVAL, once=True)
     assert [Path(r.source).name for r in again] == ["c.jpg"]
-    sources = sorted(Path(r["source"]).name for r in _report(outbox)["results"])
+    sources = sorted(Path(r["source"]).name for r in read_report(outbox)["results"])
     assert sources == ["a.jpg", "c.jpg"]
 
 
@@ -234,7 +230,7 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert _report(outbox)["summary"]["clean"] == 1
+    assert read_report(outbox)["summary"]["clean"] == 1
     assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
 
 

@@ -107,20 +107,6 @@ def yolo_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
         yield pt, Path(exported)
 
 
-def _clear() -> None:
-    models.clear_caches()
-    onnx_mod.session.cache_clear()
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "user-models"
-    monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(folder))
-    _clear()
-    yield folder
-    _clear()
-
-
 ALL = dict.fromkeys(NAMES, "screen")
 
 
