@@ -22,6 +22,7 @@ import sys
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from types import ModuleType
 
 import cv2
 import numpy as np
@@ -42,6 +43,17 @@ pillow_heif.register_heif_opener()
 
 HAS_EXIFTOOL = shutil.which("exiftool") is not None
 needs_exiftool = pytest.mark.skipif(not HAS_EXIFTOOL, reason="exiftool is not installed")
+
+YOLO_EXTRA = "the yolo extra: pip install 'postsafe[yolo]'"
+RAY_EXTRA = "the ray extra: pip install 'postsafe[ray]'"
+DEV_EXTRA = "the dev extra: pip install 'postsafe[dev]'"
+
+
+def need(module: str, provider: str) -> ModuleType:
+    """``module``, imported; or the test (or every test of a module-scoped fixture, or of the
+    module when called at import) is skipped, saying what to install. Call it where the module
+    is needed, not at the top of a module the fast lane collects: torch alone takes seconds."""
+    return pytest.importorskip(module, reason=f"{module} is not installed ({provider})")
 
 # Counts the hostile-input and fuzz tests record (case count, fuzz executions); conftest prints
 # them at the end of the run so the figures are visible in plain `make test` output.

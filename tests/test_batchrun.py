@@ -254,6 +254,7 @@ def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
     """)
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
     """Two real processes: one redacts, the other refuses with a clear message (exit 2);
     every output and the report stay whole."""
@@ -286,6 +287,7 @@ def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
     assert not list(out.rglob(".postsafe-*"))
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_a_killed_batch_resumes(tmp_path: Path) -> None:
     """SIGKILL the whole run mid-way (no clean-up code runs), then --resume."""
     root = _photos(tmp_path / "in", 30)
@@ -334,6 +336,7 @@ def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     assert not stale.exists()
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import scanner.batch.run as batchrun
 

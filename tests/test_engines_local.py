@@ -70,6 +70,7 @@ def test_workers_give_the_same_results_as_in_process(tmp_path: Path) -> None:
     assert reports["b"]["run"] == {"engine": "local", "jobs": 2}
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
         tmp_path: Path, jobs: int) -> None:
@@ -90,6 +91,7 @@ def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
     assert report["summary"]["error"] == 1 and report["summary"]["redacted"] == 3
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_a_crashed_worker_is_replaced(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 4, odd_width=77)
     out = tmp_path / "out"
@@ -103,6 +105,7 @@ def test_a_crashed_worker_is_replaced(tmp_path: Path) -> None:
     assert len(by_name) == 4
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_models_that_cannot_load_stop_the_run_before_anything_is_written(
         tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 2)
@@ -121,6 +124,7 @@ def test_an_unpicklable_factory_is_a_clear_error(tmp_path: Path) -> None:
         engine.run(work.jobs, lambda r: None)
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_results_come_back_in_a_deterministic_order(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 8)
     work = plan([root], tmp_path / "out", ScanConfig())
@@ -132,6 +136,7 @@ def test_results_come_back_in_a_deterministic_order(tmp_path: Path) -> None:
     assert {r.source for r in seen} == {j.display for j in work.jobs}
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_cli_jobs_and_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _photos(tmp_path / "in", 2, odd_width=77)
     monkeypatch.setattr("scanner.pipeline.process.build_detectors",

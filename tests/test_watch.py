@@ -104,6 +104,7 @@ def test_each_photo_once_across_restarts_and_renames(tmp_path: Path) -> None:
     assert sources == ["a.jpg", "c.jpg"]
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_a_file_written_in_pieces_is_taken_only_when_complete(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     data = jpeg_bytes(noise(320, 240))
@@ -198,6 +199,7 @@ def test_cli_watch_shows_hostile_names_inert(tmp_path: Path, fake_detectors: lis
     assert f"failed {inbox}/bad\\x1b[31m.jpg: not a recognised image" in result.output
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
@@ -317,6 +319,7 @@ def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
     assert f"\"{UNDECODABLE}\"" not in json.dumps(result_dict(result, tmp_path))
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None:
     """The same with the default engine (a worker process under a time limit): the worker's
     'does not decode' reaches the watch, which waits instead of reporting."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import gradient, noise, png_bytes, write
+from helpers import YOLO_EXTRA, gradient, need, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.cli.main import app
@@ -79,7 +79,8 @@ def yolo_files(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path,
         # Building from the yaml, saving, exporting and predicting must not touch the network.
         mp.setattr(socket, "getaddrinfo", _no_network)
         mp.setattr(socket.socket, "connect", _no_network)
-        import torch
+        torch = need("torch", YOLO_EXTRA)
+        need("ultralytics", YOLO_EXTRA)
         from ultralytics import YOLO
         from ultralytics.nn.tasks import DetectionModel
 
@@ -142,6 +143,7 @@ def _assert_same(ours, theirs, near_threshold_ok: bool = False) -> None:
                 assert near_threshold_ok and score - CONF <= SCORE_TOL, (box, score, cls)
 
 
+@pytest.mark.integration
 def test_onnx_decoding_matches_ultralytics_predict(onnx_detector: YoloOnnxDetector,
                                                    yolo_files: tuple[Path, Path]) -> None:
     from ultralytics import YOLO
@@ -170,6 +172,7 @@ def test_onnx_decoding_matches_ultralytics_predict(onnx_detector: YoloOnnxDetect
     assert set(np.concatenate([onnx_detector.predict(im)[2] for im in _images()])) == {0, 1, 2, 3}
 
 
+@pytest.mark.integration
 def test_pt_and_onnx_detectors_agree(onnx_detector: YoloOnnxDetector,
                                      yolo_files: tuple[Path, Path]) -> None:
     add_model(yolo_files[0], {"person": "person", "tv": "screen"}, name="rand_pt",
@@ -185,6 +188,7 @@ def test_pt_and_onnx_detectors_agree(onnx_detector: YoloOnnxDetector,
         assert len(found) == len(theirs[0])
 
 
+@pytest.mark.integration
 def test_detectors_keep_no_cached_copy_of_the_model_bytes(
         onnx_detector: YoloOnnxDetector, yolo_files: tuple[Path, Path]) -> None:
     # Regression: session() and the .pt detector read through the lru_cache, so each process
@@ -195,6 +199,7 @@ def test_detectors_keep_no_cached_copy_of_the_model_bytes(
     assert models.load_verified_bytes.cache_info().currsize == 0
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("shape", [(512, 512), (400, 600), (600, 400), (90, 120), (40, 512),
                                    (1, 3000), (3000, 1), (1, 1), (320, 320), (333, 517)])
 def test_letterbox_and_scale_back_match_ultralytics(yolo_files: tuple[Path, Path],
@@ -221,6 +226,7 @@ def _raw(n: int, nc: int, seed: int) -> np.ndarray:
     return pred
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize(
     ("n", "nc", "conf", "iou", "classes"),
     [
@@ -270,6 +276,7 @@ def test_offline_settings_override_the_environment(monkeypatch: pytest.MonkeyPat
     assert "YOLO_OFFLINE" not in os.environ and os.environ["YOLO_AUTOINSTALL"] == "False"
 
 
+@pytest.mark.integration
 def test_cli_add_pt_and_scan(user_dir: Path, yolo_files: tuple[Path, Path], tmp_path: Path,
                              monkeypatch: pytest.MonkeyPatch) -> None:
     res = runner.invoke(app, ["models", "add", str(yolo_files[0]), "--kind", "person",
@@ -298,11 +305,13 @@ def _fetch(user_dir: Path) -> None:
     assert not user_dir.exists() or not any(user_dir.iterdir())
 
 
+@pytest.mark.integration
 def test_fetch_without_internet_says_so(user_dir: Path, yolo_files: tuple[Path, Path]) -> None:
     # No patching: here (and on CI) the machine cannot reach ultralytics' downloads.
     _fetch(user_dir)
 
 
+@pytest.mark.integration
 def test_fetch_with_no_network_at_all(user_dir: Path, yolo_files: tuple[Path, Path],
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # The same on any machine: name lookups fail as they do offline.
@@ -316,6 +325,7 @@ def test_fetch_with_no_network_at_all(user_dir: Path, yolo_files: tuple[Path, Pa
     assert not user_dir.exists() or not any(user_dir.iterdir())
 
 
+@pytest.mark.integration
 def test_fetch_exports_and_adds_with_coco_mappings(user_dir: Path, tmp_path: Path,
                                                    yolo_files: tuple[Path, Path],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
