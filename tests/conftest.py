@@ -184,6 +184,7 @@ class _CurrentTest:
         self.nodeid = ""
         self.models_allowed = True  # outside tests (collection)
         self.caught: list[str] = []
+        self.expected_network: list[str] | None = None  # see the network_attempts fixture
         self.built_in_cached = False  # a built-in session sits in scanner.models.onnx's cache
         self.pending = threading.local()  # a built-in model's bytes read, its session not built
 
@@ -191,6 +192,7 @@ class _CurrentTest:
         self.nodeid = item.nodeid
         self.models_allowed = item.get_closest_marker("integration") is not None
         self.caught = []
+        self.expected_network = None
         self.pending = threading.local()
         if not self.models_allowed and self.built_in_cached:
             # A cached session would let an unmarked test get a real model without loading
@@ -208,7 +210,10 @@ class _CurrentTest:
 
     def network_used(self, what: str) -> None:
         message = f"{self.nodeid} tried to reach the network: {what}"
-        self.caught.append(message)
+        if self.expected_network is not None:
+            self.expected_network.append(what)
+        else:
+            self.caught.append(message)
         raise NetworkUsed(message)
 
 
@@ -223,6 +228,16 @@ def _guards() -> Iterator[None]:
         _guard_real_models(mp)
         _guard_network(mp)
         yield
+
+
+@pytest.fixture
+def network_attempts() -> Iterator[list[str]]:
+    """For a test of how code behaves offline: the guard still refuses every lookup and
+    connection beyond this machine, but lists them here instead of failing the test."""
+    attempts: list[str] = []
+    _TEST.expected_network = attempts
+    yield attempts
+    _TEST.expected_network = None
 
 
 @pytest.fixture(autouse=True)

@@ -251,13 +251,19 @@ def test_region_basic_properties() -> None:
 
 
 @pytest.mark.parametrize(
-    "region",
-    [Region(5, 5, 5, 10), Region(5, 5, 10, 5), Region(10, 10, 0, 0), Region(0, 0, 0, 0)],
+    ("region", "width", "height"),
+    [
+        (Region(5, 5, 5, 10), 0, 5),  # no width, the height it has
+        (Region(5, 5, 10, 5), 5, 0),
+        (Region(10, 10, 0, 0), 0, 0),  # inverted: clamped to 0, never negative
+        (Region(20, 5, 10, 25), 0, 20),  # inverted across only
+        (Region(0, 0, 0, 0), 0, 0),
+    ],
 )
-def test_region_empty_and_inverted(region: Region) -> None:
+def test_region_empty_and_inverted(region: Region, width: float, height: float) -> None:
     assert region.empty
     assert region.area == 0
-    assert region.width >= 0 and region.height >= 0
+    assert (region.width, region.height) == (width, height)
 
 
 @pytest.mark.parametrize(
