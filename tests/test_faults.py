@@ -226,7 +226,8 @@ def _wrong_sum(text: str, folder: Path) -> str:
 @pytest.mark.parametrize(("edit", "message"), [
     (_altered, "does not match the manifest"),
     (_missing, "cannot read"),
-    (_wrong_sum, "does not match the manifest"),
+    # The child loads CenterFace for real before it refuses the text model.
+    pytest.param(_wrong_sum, "does not match the manifest", marks=pytest.mark.integration),
 ], ids=["altered_file", "missing_file", "manifest_sum_changed"])
 def test_bad_model_fails_closed_and_writes_nothing(tmp_path: Path, edit, message: str) -> None:  # type: ignore[no-untyped-def]
     manifest = _manifest_copy(tmp_path, edit)
