@@ -55,6 +55,7 @@ def need(module: str, provider: str) -> ModuleType:
     is needed, not at the top of a module the fast lane collects: torch alone takes seconds."""
     return pytest.importorskip(module, reason=f"{module} is not installed ({provider})")
 
+
 # Counts the hostile-input and fuzz tests record (case count, fuzz executions); conftest prints
 # them at the end of the run so the figures are visible in plain `make test` output.
 COUNTS: dict[str, int] = {}
