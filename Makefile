@@ -1,11 +1,12 @@
 # Two commands do everything on a fresh machine:
 #   make demo   create .venv, install PostSafe, redact sample_images/ into out/ (with reports)
 #   make test   install the dev extras and system judges, lint, type-check, run the whole suite
+# While working: make test-fast (under a minute) leaves out the tests marked integration.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test lint bench sysdeps samples clean
+.PHONY: demo test test-fast lint bench sysdeps samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +35,10 @@ lint: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed sysdeps lint
 	$(BIN)/python -m pytest -q
+
+# Everything but the real models, Ray, Chromium, torch, child processes and 12 MP photos.
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -q -m "not integration"
 
 bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/faces_eval.py

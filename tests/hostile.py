@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import piexif
-from conftest import (
+from helpers import (
     MP4_TRAILER,
     cmyk_jpeg_bytes,
     exif_bytes,
@@ -36,6 +35,7 @@ from conftest import (
     la_png_bytes,
     mpo_bytes,
     noise,
+    orientation_exif,
     palette_png_transparent_bytes,
     png_bytes,
     png_chunk,
@@ -118,7 +118,7 @@ def exif_truncated_block() -> bytes:
 
 
 def jpeg_orientation(value: int) -> bytes:
-    return jpeg_bytes(picture(), exif=piexif.dump({"0th": {piexif.ImageIFD.Orientation: value}}))
+    return jpeg_bytes(picture(), exif=orientation_exif(value))
 
 
 def jpeg_orientation_wrong_type() -> bytes:
@@ -350,7 +350,7 @@ CASES: dict[str, Case] = {
     "webp_exif_garbage": Case("exif.webp", lambda: webp_bytes(
         picture(), exif=b"Exif\x00\x00MM\x00*\xff\xff\xff\xff"), "ok"),
     "heic_orientation_9": Case("orient-9.heic", lambda: heic_bytes(
-        picture(), exif=piexif.dump({"0th": {piexif.ImageIFD.Orientation: 9}})), "ok"),
+        picture(), exif=orientation_exif(9)), "ok"),
     # colour models and depths
     "cmyk_jpeg": Case("cmyk.jpg", cmyk_jpeg_bytes, "ok"),
     "ycck_jpeg": Case("ycck.jpg", ycck_jpeg, "ok"),

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import gradient, heic_bytes, jpeg_bytes, png_bytes, tiff_bytes, webp_bytes, write
+from helpers import gradient, heic_bytes, jpeg_bytes, png_bytes, tiff_bytes, webp_bytes, write
 
 from scanner.batch.plan import Job, WorkList, check_output_folder, plan, run
 from scanner.config import OutputFormat, ScanConfig

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, write
+from helpers import FakeFactory, gradient, jpeg_bytes, modules_after_help, noise, read_report, write
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
@@ -37,10 +37,6 @@ def _photos(root: Path, n: int) -> Path:
     for i in range(n):
         write(root / f"sub{i % 3}" / f"IMG_{i:03d}.jpg", jpeg_bytes(noise(64 + i, 48, seed=i)))
     return root
-
-
-def _report(out: Path) -> dict:
-    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def _redact(root: Path, out: Path, *, resume: bool = False, stop_after: int | None = None,
@@ -80,7 +76,7 @@ def test_interrupted_batch_resumes_and_then_skips_everything(tmp_path: Path) -> 
     resumed = [r for r in results if r.resumed]
     assert len(resumed) == 12
     assert {r.source for r in resumed} == {d["source"] for d in done}
-    report = _report(out)
+    report = read_report(out)
     assert report["summary"]["redacted"] == 30
     assert sum(r["resumed"] for r in report["results"]) == 12
     assert not (out / JOURNAL).exists()
@@ -88,7 +84,7 @@ def test_interrupted_batch_resumes_and_then_skips_everything(tmp_path: Path) -> 
 
     again = _redact(root, out, resume=True)
     assert sum(bool(r.resumed) for r in again) == 30
-    assert _report(out)["summary"]["redacted"] == 30
+    assert read_report(out)["summary"]["redacted"] == 30
     outputs = sorted(p.name for p in out.rglob("*.jpg"))
     assert len(outputs) == 30 and not any("-2" in name for name in outputs)
 
@@ -97,9 +93,9 @@ def test_resumed_records_equal_the_original_ones(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 4)
     out = tmp_path / "out"
     _redact(root, out)
-    first = _report(out)["results"]
+    first = read_report(out)["results"]
     _redact(root, out, resume=True)
-    second = _report(out)["results"]
+    second = read_report(out)["results"]
     for a, b in zip(first, second, strict=True):
         assert b.pop("resumed") is True and a.pop("resumed") is False
         assert a == b
@@ -131,7 +127,7 @@ def test_resume_redoes_what_it_cannot_vouch_for(tmp_path: Path, change: str) -> 
     elif change == "settings":
         config = dataclasses.replace(CONFIG, face_style=FaceStyle.BLUR)
     elif change == "failed-before":
-        report = _report(out)
+        report = read_report(out)
         for r in report["results"]:
             if r["source"].endswith("IMG_000.jpg"):
                 r["status"], r["error"] = "error", "boom"
@@ -165,7 +161,7 @@ def test_cli_resume_flag(tmp_path: Path, fake_detectors: list) -> None:
     assert runner.invoke(app, ["redact", str(root), "--out", str(out)]).exit_code == 0
     result = runner.invoke(app, ["redact", str(root), "--out", str(out), "--resume"])
     assert result.exit_code == 0, result.output
-    assert all(r["resumed"] for r in _report(out)["results"])
+    assert all(r["resumed"] for r in read_report(out)["results"])
 
 
 # ------------------------------------------------------------------------------------------
@@ -181,7 +177,7 @@ def test_rename_gives_neutral_names_and_the_report_maps_them(tmp_path: Path) -> 
     _redact(root, out, rename=True)
     names = sorted(p.name for p in out.iterdir() if not p.name.startswith("postsafe-"))
     assert names == ["photo-0001.jpg", "photo-0002.jpg"]
-    mapping = {Path(r["source"]).name: r["output"] for r in _report(out)["results"]}
+    mapping = {Path(r["source"]).name: r["output"] for r in read_report(out)["results"]}
     # Plan order: a folder's own files, then its subfolders.
     assert mapping == {"Sam at the beach 2023-07-14.jpg": "photo-0001.jpg",
                        "IMG_20230714_Llandudno.jpg": "photo-0002.jpg", "notes.txt": None}
@@ -249,7 +245,7 @@ def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import scanner.pipeline.process
-        from conftest import FakeFactory
+        from helpers import FakeFactory
         from scanner.types import Region
         scanner.pipeline.process.build_detectors = FakeFactory((Region(4, 4, 40, 30),),
                                                        sleep_s={sleep_s!r})
@@ -260,6 +256,7 @@ def _redact_script(root: Path, out: Path, *, sleep_s: float, jobs: int,
     """)
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
     """Two real processes: one redacts, the other refuses with a clear message (exit 2);
     every output and the report stay whole."""
@@ -286,12 +283,13 @@ def test_two_runs_into_one_folder_at_once(tmp_path: Path) -> None:
     assert first.returncode == 0, stderr
     assert second.returncode == 2, second.stderr
     assert "another PostSafe run" in second.stderr and "is writing into" in second.stderr
-    report = _report(out)
+    report = read_report(out)
     assert report["summary"]["redacted"] == 6
     assert len(list(out.rglob("*.jpg"))) == 6
     assert not list(out.rglob(".postsafe-*"))
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_a_killed_batch_resumes(tmp_path: Path) -> None:
     """SIGKILL the whole run mid-way (no clean-up code runs), then --resume."""
     root = _photos(tmp_path / "in", 30)
@@ -339,6 +337,7 @@ def test_temp_files_of_a_killed_run_are_swept(tmp_path: Path) -> None:
     assert not stale.exists()
 
 
+@pytest.mark.integration  # child processes killed and raced: seconds each
 def test_no_more_workers_than_photos(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import scanner.batch.run as batchrun
 

@@ -2,36 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import (
     SECRET_ARTIST,
     FakeDetector,
     dirty_jpeg,
     gradient,
     heic_bytes,
+    invoke,
     modules_after_help,
     noise,
     png_bytes,
+    read_report,
     write,
 )
 from PIL import Image
-from typer.testing import CliRunner
 
 from scanner.batch.plan import REPORT_HTML, REPORT_JSON
-from scanner.cli.main import app
 from scanner.errors import ModelError
 from scanner.types import Region
-
-runner = CliRunner()
-
-
-def invoke(*args: str | Path):
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 @pytest.fixture
@@ -42,10 +35,6 @@ def photos(tmp_path: Path) -> Path:
     write(root / "sub" / "c.heic", heic_bytes(gradient(96, 64)))
     write(root / "notes.txt", b"not a photo")
     return root
-
-
-def _report(path: Path) -> dict:
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _images(folder: Path) -> list[str]:
@@ -72,7 +61,7 @@ def test_redact_writes_mirrored_copies_and_reports(photos: Path, tmp_path: Path,
     assert (out / REPORT_JSON).is_file()
     html = (out / REPORT_HTML).read_text(encoding="utf-8")
     assert html.lstrip().lower().startswith("<!doctype html")
-    report = _report(out / REPORT_JSON)
+    report = read_report(out)
     assert report["version"] == 2
     assert report["mode"] == "redact"
     statuses = {Path(r["source"]).name: r["status"] for r in report["results"]}
@@ -102,7 +91,7 @@ def test_corrupt_file_exit_1_others_written(photos: Path, tmp_path: Path,
     assert result.exit_code == 1, result.output
     assert "broken.jpg" in result.output
     assert _images(out) == ["a.jpg", "sub/b.png", "sub/c.jpg"]
-    report = _report(out / REPORT_JSON)
+    report = read_report(out)
     (bad,) = [r for r in report["results"] if r["source"].endswith("broken.jpg")]
     assert bad["status"] == "error"
     assert bad["error"] and "\n" not in bad["error"]
@@ -122,7 +111,7 @@ def test_detector_crash_exit_1_and_no_copies(photos: Path, tmp_path: Path,
     result = invoke("redact", photos, "--out", out)
     assert result.exit_code == 1
     assert _images(out) == []
-    assert all(r["status"] in ("error", "skipped") for r in _report(out / REPORT_JSON)["results"])
+    assert all(r["status"] in ("error", "skipped") for r in read_report(out)["results"])
 
 
 def test_model_failure_at_start_exit_1(photos: Path, tmp_path: Path,
@@ -209,7 +198,7 @@ def test_face_threshold_reaches_the_config(photos: Path, tmp_path: Path,
     (config,) = seen
     assert (config.face_threshold, config.face_style.value, config.jpeg_quality) == (
         0.25, "blur", 70)
-    settings = _report(out / REPORT_JSON)["settings"]
+    settings = read_report(out)["settings"]
     assert settings["face_threshold"] == 0.25 and settings["jpeg_quality"] == 70
 
 
@@ -240,7 +229,7 @@ def test_empty_folder(tmp_path: Path, fake_detectors: list[FakeDetector]) -> Non
     out = tmp_path / "out"
     result = invoke("redact", tmp_path / "empty", "--out", out)
     assert result.exit_code == 0
-    assert _report(out / REPORT_JSON)["summary"]["photos"] == 0
+    assert read_report(out)["summary"]["photos"] == 0
 
 
 # ------------------------------------------------------------------------------------------
@@ -256,7 +245,7 @@ def test_scan_writes_only_the_json_report(photos: Path, tmp_path: Path,
     assert result.exit_code == 0, result.output
     after = sorted(p for p in tmp_path.rglob("*"))
     assert after == sorted([*before, report_path])
-    report = _report(report_path)
+    report = read_report(report_path.parent, report_path.name)
     assert report["version"] == 2
     assert report["tool"] == "postsafe"
     assert report["mode"] == "scan"
@@ -352,7 +341,7 @@ def test_debug_logs_never_carry_tag_values(tmp_path: Path, caplog: pytest.LogCap
     import io
     import logging
 
-    from conftest import tiff_bytes
+    from helpers import tiff_bytes
 
     monkeypatch.setattr(logging.getLogger("PIL.TiffImagePlugin"), "level", logging.NOTSET)
     invoke("-vv", "scan", tmp_path / "missing.jpg")

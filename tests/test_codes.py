@@ -245,12 +245,14 @@ def test_qr_perspective_warped(detector: CodeDetector) -> None:
     find_one(detector, image, box, min_cover=0.98)
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_small_qr_in_a_12mp_photo_is_found_by_the_tiles(detector: CodeDetector) -> None:
     image = photo_like(4000, 3000, seed=9)
     box = paste(image, qr_code(px=64), 2900, 2100)
     find_one(detector, image, box)
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_large_qr_in_a_12mp_photo_is_found_by_the_coarse_pass(detector: CodeDetector) -> None:
     image = photo_like(4000, 3000, seed=10)
     box = paste(image, qr_code(px=1400), 1300, 800)
@@ -346,6 +348,7 @@ def test_barcode_box_covers_every_bar(detector: CodeDetector, bars: np.ndarray,
     assert covered(findings[0], bars_box) == 1.0
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_small_barcode_in_a_12mp_photo(detector: CodeDetector) -> None:
     """~1.9 px a module, 220 px wide: found by the full-resolution tiles."""
     image = photo_like(4000, 3000, seed=13)
@@ -478,12 +481,14 @@ def test_coloured_code(detector: CodeDetector) -> None:
     find_one(detector, image, (300, 200, 600, 500))
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_classic_detector_in_the_tiles_too() -> None:
     image = photo_like(3000, 2000, seed=22)
     box = paste(image, qr_code("Room 12", 64), 2100, 1300)
     find_one(CodeDetector(ScanConfig(), tile_classic=True), image, box)
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_single_worker_gives_the_same_answer() -> None:
     image = photo_like(3000, 2000, seed=21)
     paste(image, qr_code(px=70), 2500, 1500)
@@ -494,6 +499,7 @@ def test_single_worker_gives_the_same_answer() -> None:
     assert len(one) == 2
 
 
+@pytest.mark.integration  # 12-megapixel photos: seconds each
 def test_runtime_on_a_12mp_photo(detector: CodeDetector) -> None:
     """Budget is ~0.3 s on 2 idle cores; asserted loosely (shared CI machines are noisy)."""
     image = photo_like(4000, 3000, seed=5)

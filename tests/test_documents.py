@@ -12,7 +12,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from helpers import default_font, desk, page, warp_onto
+from PIL import Image, ImageDraw
 
 from scanner.config import Policy, ScanConfig
 from scanner.detectors.documents import DocumentDetector
@@ -26,45 +27,6 @@ pytestmark = pytest.mark.integration
 
 VALID_NHS = "943 476 5919"
 INVALID_NHS = "943 476 5918"  # same number, wrong check digit
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
-
-
-def page(lines: list[str], size: tuple[int, int] = (620, 820)) -> np.ndarray:
-    im = Image.new("RGB", size, (250, 250, 246))
-    d = ImageDraw.Draw(im)
-    d.text((40, 30), "CARE PLAN", fill=(10, 10, 10), font=_font(40))
-    y = 110
-    for line in lines:
-        d.text((40, y), line, fill=(20, 20, 20), font=_font(26))
-        y += 44
-    return np.asarray(im)
-
-
-def desk(width: int = 1400, height: int = 1000, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    base = np.zeros((height, width, 3), np.float32)
-    grain = np.sin(np.linspace(0, 60, width))[None, :] * 12 + rng.normal(0, 5, (height, width))
-    base[..., 0] = 140 + grain
-    base[..., 1] = 95 + grain * 0.8
-    base[..., 2] = 55 + grain * 0.5
-    return np.clip(base, 0, 255).astype(np.uint8)
-
-
-def warp_onto(background: np.ndarray, sheet: np.ndarray,
-              corners: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Paste ``sheet`` into ``background`` at the quad ``corners``; returns image and mask."""
-    h, w = sheet.shape[:2]
-    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
-    m = cv2.getPerspectiveTransform(src, np.float32(corners))
-    size = (background.shape[1], background.shape[0])
-    warped = cv2.warpPerspective(sheet, m, size)
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size) > 127
-    out = background.copy()
-    out[mask] = warped[mask]
-    return out, mask
 
 
 def document_scene(nhs: str) -> tuple[np.ndarray, np.ndarray]:
@@ -124,10 +86,11 @@ def screen_scene() -> tuple[np.ndarray, np.ndarray]:
     ui = Image.new("RGB", (700, 420), (245, 247, 250))
     d = ImageDraw.Draw(ui)
     d.rectangle([0, 0, 700, 50], fill=(30, 80, 160))
-    d.text((16, 10), "CareRecord - EVANS-FAKE, Margaret", fill=(255, 255, 255), font=_font(24))
+    d.text((16, 10), "CareRecord - EVANS-FAKE, Margaret", fill=(255, 255, 255),
+           font=default_font(24))
     for i, line in enumerate(["NHS: 943 476 5919", "DOB 12-Mar-1941", "Note: slept well",
                               "Note: ate lunch", "Tel 029 2018 0123"]):
-        d.text((20, 80 + 60 * i), line, fill=(20, 20, 20), font=_font(26))
+        d.text((20, 80 + 60 * i), line, fill=(20, 20, 20), font=default_font(26))
     screen = np.asarray(ui)
     bezel = np.full((460, 740, 3), 18, np.uint8)
     bezel[20:440, 20:720] = screen
@@ -180,7 +143,7 @@ def sign_scene() -> np.ndarray:
     im = Image.fromarray(wall)
     d = ImageDraw.Draw(im)
     d.rectangle([420, 380, 780, 470], fill=(20, 110, 50))
-    d.text((450, 398), "FIRE EXIT", fill=(255, 255, 255), font=_font(52))
+    d.text((450, 398), "FIRE EXIT", fill=(255, 255, 255), font=default_font(52))
     return np.asarray(im)
 
 
@@ -261,7 +224,7 @@ def crowd_with_a_sign(astronaut: np.ndarray) -> tuple[np.ndarray, tuple[int, int
     sign = Image.new("RGB", (420, 260), (250, 250, 245))
     d = ImageDraw.Draw(sign)
     for k, text in enumerate(["SAVE OUR", "LOCAL", "LIBRARY"]):
-        d.text((30, 25 + 75 * k), text, fill=(200, 20, 20), font=_font(60))
+        d.text((30, 25 + 75 * k), text, fill=(200, 20, 20), font=default_font(60))
     x, y = 490, 320
     scene[y : y + 260, x : x + 420] = np.asarray(sign)
     return scene, (x, y, x + 420, y + 260)

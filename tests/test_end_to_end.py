@@ -12,7 +12,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     ASTRONAUT_FACE,
     GPS_DECIMALS,
     HAS_EXIFTOOL,

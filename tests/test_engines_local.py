@@ -1,21 +1,20 @@
 """scanner.batch.engines.local: worker processes, the per-photo time limit, crashed workers.
 
-The detectors are picklable fakes (conftest.FakeFactory), so workers start fast and a test
+The detectors are picklable fakes (helpers.FakeFactory), so workers start fast and a test
 can make one photo hang or crash its worker. No timing is asserted beyond "it ended".
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, png_bytes, read_report, write
 from typer.testing import CliRunner
 
 from scanner.batch.engines.inprocess import InProcessEngine
 from scanner.batch.engines.local import ProcessEngine
-from scanner.batch.plan import REPORT_JSON, plan
+from scanner.batch.plan import plan
 from scanner.batch.run import BatchOptions, Run, engine_for, run_redact
 from scanner.cli.main import app
 from scanner.config import EngineChoice, ScanConfig
@@ -31,10 +30,6 @@ def _photos(root: Path, n: int = 5, odd_width: int | None = None) -> Path:
     if odd_width is not None:
         write(root / "odd.png", png_bytes(gradient(odd_width, 64)))
     return root
-
-
-def _report(out: Path) -> dict:
-    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def _leftovers(out: Path) -> list[str]:
@@ -63,7 +58,7 @@ def test_workers_give_the_same_results_as_in_process(tmp_path: Path) -> None:
         results = run_redact([root], out,
                              Run(config, FakeFactory(REGIONS), BatchOptions(jobs=jobs)))
         assert [r.status for r in results] == [Status.REDACTED] * 6
-        report = _report(out)
+        report = read_report(out)
         for r in report["results"]:
             r.pop("elapsed_s")
         reports[name] = report
@@ -75,6 +70,7 @@ def test_workers_give_the_same_results_as_in_process(tmp_path: Path) -> None:
     assert reports["b"]["run"] == {"engine": "local", "jobs": 2}
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
         tmp_path: Path, jobs: int) -> None:
@@ -91,10 +87,11 @@ def test_a_photo_over_the_time_limit_fails_closed_and_the_batch_goes_on(
     assert all(r.status is Status.REDACTED for r in by_name.values())
     assert not (out / "odd.png").exists()
     assert _leftovers(out) == []
-    report = _report(out)
+    report = read_report(out)
     assert report["summary"]["error"] == 1 and report["summary"]["redacted"] == 3
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_a_crashed_worker_is_replaced(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 4, odd_width=77)
     out = tmp_path / "out"
@@ -108,6 +105,7 @@ def test_a_crashed_worker_is_replaced(tmp_path: Path) -> None:
     assert len(by_name) == 4
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_models_that_cannot_load_stop_the_run_before_anything_is_written(
         tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 2)
@@ -126,6 +124,7 @@ def test_an_unpicklable_factory_is_a_clear_error(tmp_path: Path) -> None:
         engine.run(work.jobs, lambda r: None)
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_results_come_back_in_a_deterministic_order(tmp_path: Path) -> None:
     root = _photos(tmp_path / "in", 8)
     work = plan([root], tmp_path / "out", ScanConfig())
@@ -137,6 +136,7 @@ def test_results_come_back_in_a_deterministic_order(tmp_path: Path) -> None:
     assert {r.source for r in seen} == {j.display for j in work.jobs}
 
 
+@pytest.mark.integration  # worker processes and time limits: seconds each
 def test_cli_jobs_and_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     root = _photos(tmp_path / "in", 2, odd_width=77)
     monkeypatch.setattr("scanner.pipeline.process.build_detectors",
@@ -146,7 +146,7 @@ def test_cli_jobs_and_time_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
                                       "--time-limit", "2"], catch_exceptions=False)
     assert result.exit_code == 1, result.output
     assert "took longer than 2 s" in result.output
-    statuses = sorted(r["status"] for r in _report(out)["results"])
+    statuses = sorted(r["status"] for r in read_report(out)["results"])
     assert statuses == ["error", "redacted", "redacted"]
 
 

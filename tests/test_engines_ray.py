@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from helpers import RAY_EXTRA, FakeFactory, gradient, jpeg_bytes, need, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.plan import REPORT_JSON
@@ -30,9 +30,9 @@ RESULT_RUN_FIELDS = ("elapsed_s",)
 
 @pytest.fixture(scope="module")
 def ray_local():
-    import ray
+    ray = need("ray", RAY_EXTRA)
 
-    # Ray workers must be able to import the fakes in tests/conftest.py.
+    # Ray workers must be able to import the fakes in tests/helpers.py.
     tests = str(Path(__file__).parent)
     old = os.environ.get("PYTHONPATH")
     os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (tests, old) if p)
@@ -66,6 +66,7 @@ def _normalised(out: Path) -> dict:
     return report
 
 
+@pytest.mark.integration
 def test_ray_and_local_engines_give_identical_reports(tmp_path: Path, ray_local) -> None:
     root = _photos(tmp_path / "in")
     config = ScanConfig(time_limit_s=120)
@@ -84,6 +85,7 @@ def test_ray_and_local_engines_give_identical_reports(tmp_path: Path, ray_local)
         assert (tmp_path / "local" / name).read_bytes() == (tmp_path / "ray" / name).read_bytes()
 
 
+@pytest.mark.integration
 def test_ray_time_limit(tmp_path: Path, ray_local) -> None:
     root = tmp_path / "in"
     write(root / "slow.png", png_bytes(gradient(77, 40)))
@@ -99,6 +101,7 @@ def test_ray_time_limit(tmp_path: Path, ray_local) -> None:
     assert not (tmp_path / "out" / "slow.png").exists()
 
 
+@pytest.mark.integration
 def test_cli_engine_ray(tmp_path: Path, ray_local, fake_detectors: list) -> None:
     fake_detectors[0].regions = list(REGIONS)
     root = _photos(tmp_path / "in")

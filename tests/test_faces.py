@@ -11,7 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from conftest import ASTRONAUT_FACE, noise
+from helpers import ASTRONAUT_FACE, noise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

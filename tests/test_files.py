@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import jpeg_bytes, noise, png_bytes, write
+from helpers import jpeg_bytes, noise, png_bytes, write
 
 from scanner.config import OutputFormat, ScanConfig
 from scanner.image.files import IMAGE_SUFFIXES, FileKind, identify, output_format, sniff

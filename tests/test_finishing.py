@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FakeDetector, FakeFactory, noise, png_bytes, write
+from helpers import FakeDetector, FakeFactory, noise, png_bytes, write
 from typer.testing import CliRunner
 
 from scanner.batch.engines.base import Engine

@@ -23,15 +23,17 @@ import struct
 import time
 from pathlib import Path
 
-import piexif
 import pytest
-from conftest import (
+from helpers import (
     COUNTS,
+    CentreFace,
+    assert_one_clean_picture,
     exif_bytes,
     gif_bytes,
     heic_bytes,
     jpeg_bytes,
     mpo_bytes,
+    orientation_exif,
     png_bytes,
     save,
     tiff_bytes,
@@ -40,7 +42,6 @@ from conftest import (
 from hostile import other_frame, picture
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_hostile import CentreFace, assert_one_clean_picture
 
 from scanner.config import ScanConfig
 from scanner.pipeline.process import Pipeline
@@ -75,7 +76,7 @@ SEEDS = _seeds()
 NAMES = sorted(SEEDS)
 EXIF_POOL = [
     exif_bytes(),
-    piexif.dump({"0th": {piexif.ImageIFD.Orientation: 6}}),
+    orientation_exif(6),
     b"Exif\x00\x00II*\x00\x08\x00\x00\x00\x01\x00\x12\x01\x03\x00\x01\x00\x00\x00\x06\x00",
 ]
 

@@ -251,10 +251,18 @@ def test_region_basic_properties() -> None:
     assert r.as_list() == [10, 20, 40, 60]
 
 
-@pytest.mark.parametrize("region", [Region(5, 5, 5, 10), Region(5, 5, 10, 5), Region(0, 0, 0, 0)])
-def test_region_empty(region: Region) -> None:
+@pytest.mark.parametrize(
+    ("region", "width", "height"),
+    [
+        (Region(5, 5, 5, 10), 0, 5),  # no width, the height it has
+        (Region(5, 5, 10, 5), 5, 0),
+        (Region(0, 0, 0, 0), 0, 0),
+    ],
+)
+def test_region_empty(region: Region, width: float, height: float) -> None:
     assert region.empty
     assert region.area == 0
+    assert (region.width, region.height) == (width, height)
 
 
 @pytest.mark.parametrize(
@@ -492,9 +500,13 @@ def _photo_like(h: int, w: int) -> np.ndarray:
     return base.astype(np.uint8)
 
 
+TWELVE_MP = pytest.mark.integration  # 12-megapixel photos: seconds each
+
+
 @pytest.mark.parametrize(("shape", "scales"), [
-    ((3024, 4032), (0.159, 0.238, 0.357, 0.508)),  # the face plan of a 12 MP photo
-    ((3024, 4032), (0.508, 0.159)),  # any order
+    # the face plan of a 12 MP photo
+    pytest.param((3024, 4032), (0.159, 0.238, 0.357, 0.508), marks=TWELVE_MP),
+    pytest.param((3024, 4032), (0.508, 0.159), marks=TWELVE_MP),  # any order
     ((400, 300), (0.5, 0.75, 1.125, 1.6875, 2.53, 3.0)),  # small photo: upscales too
     ((480, 640), (1.0, 0.5, 0.5)),  # itself, and a repeated level
     ((1, 1), (0.1, 3.0)),

@@ -8,8 +8,6 @@ not redacted; originals keep their sha256.
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -20,14 +18,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     COUNTS,
     HAS_EXIFTOOL,
-    FakeDetector,
+    CentreFace,
+    assert_one_clean_picture,
     jpeg_bytes,
-    jpeg_segments,
-    png_chunks,
-    riff_chunks,
+    sha256_of,
 )
 from hostile import AWKWARD_NAMES, CASES, build_folder, count, other_frame, picture
 from PIL import Image
@@ -36,29 +33,11 @@ from scanner.batch import plan as batch
 from scanner.batch.plan import REPORT_JSON
 from scanner.config import ScanConfig
 from scanner.pipeline.process import Pipeline
-from scanner.types import Region, ScanResult, Status
-
-
-class CentreFace(FakeDetector):
-    """Reports a face over the middle of any picture with fine detail there (a mosaic of flat
-    areas changes nothing, and the pipeline rightly refuses a redaction that changed nothing)."""
-
-    def detect(self, image: np.ndarray) -> list:  # type: ignore[override]
-        h, w = image.shape[:2]
-        box = (int(w * 0.3), int(h * 0.3), max(int(w * 0.7), int(w * 0.3) + 1),
-               max(int(h * 0.7), int(h * 0.3) + 1))
-        patch = image[box[1] : box[3], box[0] : box[2]]
-        steps = np.abs(np.diff(patch.astype(np.int16), axis=1)).max(axis=-1)
-        self.regions = [Region(*box)] if steps.size and (steps > 4).mean() > 0.5 else []
-        return super().detect(image)
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+from scanner.types import ScanResult, Status
 
 
 def _files(root: Path) -> dict[Path, str]:
-    return {p: _sha(p) for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
+    return {p: sha256_of(p) for p in sorted(root.rglob("*")) if p.is_file() and not p.is_symlink()}
 
 
 def _run_with_timeout(fn, seconds: float):  # type: ignore[no-untyped-def]
@@ -102,30 +81,6 @@ def corpus_run(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-unt
 def _result_for(corpus_run, name: str) -> ScanResult:  # type: ignore[no-untyped-def]
     paths, by_source, *_ = corpus_run
     return by_source[str(paths[name])]
-
-
-def assert_one_clean_picture(data: bytes, fmt: str) -> None:
-    """Exactly one frame, nothing after the format's end marker, no second image."""
-    with Image.open(io.BytesIO(data)) as im:
-        assert im.format == fmt, im.format  # an MPO would open as "MPO"
-        assert getattr(im, "n_frames", 1) == 1
-        assert not getattr(im, "is_animated", False)
-    if fmt == "JPEG":
-        markers, end = jpeg_segments(data)
-        assert end == len(data), f"{len(data) - end} bytes after EOI"
-        assert 0xE2 not in markers and 0xE1 not in markers, "APP1/APP2 (EXIF, MPF) present"
-        assert markers.count(0xD8) == 1
-    elif fmt == "PNG":
-        types, end = png_chunks(data)
-        assert end == len(data), f"{len(data) - end} bytes after IEND"
-        assert set(types) <= {b"IHDR", b"PLTE", b"IDAT", b"IEND"}, types
-    elif fmt == "WEBP":
-        assert set(riff_chunks(data)) <= {b"VP8 ", b"VP8L", b"VP8X"}
-    elif fmt == "GIF":
-        assert data.endswith(b";")
-        assert data.count(b"NETSCAPE2.0") == 0
-    elif fmt == "BMP":
-        assert int.from_bytes(data[2:6], "little") == len(data)
 
 
 # ------------------------------------------------------------------------------------------
@@ -289,7 +244,7 @@ def test_real_cli_on_hostile_files(tmp_path: Path) -> None:
     dash = paths["name:-rf.jpg"]
     broken = root / "names" / "[red]broken\x1b[2J.jpg"  # must be listed as it is named
     broken.write_bytes(b"\xff\xd8\xff\xe0 not really")
-    before[broken] = _sha(broken)
+    before[broken] = sha256_of(broken)
     # A folder, plus a file whose name starts with a dash given on the command line itself.
     proc = subprocess.run(
         [sys.executable, "-m", "scanner", "redact", "--out", str(out), "--", str(root),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     GPS_DECIMALS,
     SECRET_ARTIST,
     cmyk_jpeg_bytes,

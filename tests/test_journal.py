@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import stat
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -56,12 +59,42 @@ def test_a_line_cut_short_by_a_crash_is_ignored(tmp_path: Path) -> None:
     assert journal_outputs(tmp_path) == {str((tmp_path / "a.jpg").resolve()).casefold()}
 
 
-def test_append_after_a_write_failure_does_not_stop_the_batch(tmp_path: Path) -> None:
+class _FullDisk:
+    """The journal's file on a disk that has just filled up: every write fails."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+@pytest.mark.parametrize("failure", ["disk full", "file closed under it"])
+def test_append_after_a_write_failure_does_not_stop_the_batch(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, failure: str) -> None:
     journal = Journal(tmp_path, mode="redact", settings=SETTINGS)
+    journal.append(_record(source="in/a.jpg", output="a.jpg"))
+    before = (tmp_path / JOURNAL).read_text(encoding="utf-8")
     assert journal._fh is not None
-    journal._fh.close()  # the next write fails, as on a full disk
-    journal.append(_record())
-    journal.append(_record())
+    if failure == "disk full":
+        journal._fh = _FullDisk(journal._fh)  # type: ignore[assignment]
+    else:
+        journal._fh.close()
+    with caplog.at_level(logging.WARNING, logger="scanner.batch.journal"):
+        journal.append(_record(source="in/b.jpg", output="b.jpg"))  # does not raise
+        journal.append(_record(source="in/c.jpg", output="c.jpg"))
+    # Said once, then the journal stands aside: later photos are only in the final report.
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1, warnings
+    assert warnings[0].startswith(f"cannot write {JOURNAL}")
+    assert "only in the final report" in warnings[0]
+    assert journal._fh is None
+    # What was on disk stays there, readable for --resume.
+    assert (tmp_path / JOURNAL).read_text(encoding="utf-8") == before
+    assert [p.record["output"] for p in read_previous(tmp_path, "none.json")] == ["a.jpg"]
     journal.close()
 
 

@@ -6,18 +6,27 @@ copied. The optional eval-set test only reads files in place.
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import struct
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 
 import piexif
 import pillow_heif
 import pytest
+from helpers import (
+    app13_payload,
+    ifd0_exif,
+    insert_jpeg_segment,
+    iptc_record,
+    photoshop_irb,
+    png_chunk,
+    save,
+    thumbnail_jpeg,
+    xmp_app1_payload,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageCms, PngImagePlugin
@@ -37,18 +46,17 @@ def _image(colour: str = "red") -> Image.Image:
     return Image.new("RGB", (64, 48), colour)
 
 
-def _save(img: Image.Image, fmt: str, **params: object) -> bytes:
-    buf = io.BytesIO()
-    img.save(buf, fmt, **params)
-    return buf.getvalue()
-
-
 def _jpeg(**params: object) -> bytes:
-    return _save(_image(), "JPEG", **params)
+    return save(_image(), "JPEG", **params)
 
 
-def _thumbnail_jpeg() -> bytes:
-    return _save(Image.new("RGB", (16, 12), "green"), "JPEG")
+def _first_segment(jpeg: bytes, marker: int, payload: bytes) -> bytes:
+    """The segment straight after SOI, before JFIF."""
+    return insert_jpeg_segment(jpeg, marker, payload, after_soi=True)
+
+
+def _jpeg_xmp(packet: bytes) -> bytes:
+    return _first_segment(_jpeg(), 0xE1, xmp_app1_payload(packet))
 
 
 def _exif_rich() -> bytes:
@@ -71,20 +79,8 @@ def _exif_rich() -> bytes:
                 piexif.GPSIFD.GPSLongitude: ((0, 1), (7, 1), (0, 1)),
             },
             "1st": {piexif.ImageIFD.XResolution: (72, 1)},
-            "thumbnail": _thumbnail_jpeg(),
+            "thumbnail": thumbnail_jpeg((16, 12), "green", quality=75),
         }
-    )
-
-
-def _exif(ifd0: dict[int, object]) -> bytes:
-    return piexif.dump({"0th": ifd0})
-
-
-def _insert_jpeg_segment(jpeg: bytes, marker: int, payload: bytes) -> bytes:
-    """Insert a marker segment straight after SOI."""
-    assert jpeg[:2] == b"\xff\xd8"
-    return (
-        jpeg[:2] + bytes([0xFF, marker]) + struct.pack(">H", len(payload) + 2) + payload + jpeg[2:]
     )
 
 
@@ -117,34 +113,6 @@ XMP_ULTRA_HDR = b"""<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF
  </rdf:RDF></x:xmpmeta>"""
 
 
-def _xmp_app1(packet: bytes) -> bytes:
-    return b"http://ns.adobe.com/xap/1.0/\x00" + packet
-
-
-def _iptc_record(record: int, dataset: int, value: bytes) -> bytes:
-    return bytes([0x1C, record, dataset]) + struct.pack(">H", len(value)) + value
-
-
-def _irb(resource_id: int, body: bytes) -> bytes:
-    pad = b"\x00" if len(body) % 2 else b""
-    return (
-        b"8BIM"
-        + struct.pack(">H", resource_id)
-        + b"\x00\x00"
-        + struct.pack(">I", len(body))
-        + (body + pad)
-    )
-
-
-def _app13(*resources: bytes) -> bytes:
-    return b"Photoshop 3.0\x00" + b"".join(resources)
-
-
-def _png_chunk(ctype: bytes, body: bytes) -> bytes:
-    crc = zlib.crc32(ctype + body) & 0xFFFFFFFF
-    return struct.pack(">I", len(body)) + ctype + body + struct.pack(">I", crc)
-
-
 def _png_insert_before_iend(png: bytes, chunk: bytes) -> bytes:
     iend = png.rindex(b"IEND") - 4
     return png[:iend] + chunk + png[iend:]
@@ -156,7 +124,7 @@ def _srgb_icc() -> bytes:
 
 
 def _mpo(extra: bytes = b"") -> bytes:
-    img = _save(_image(), "MPO", save_all=True, append_images=[_image("blue")])
+    img = save(_image(), "MPO", save_all=True, append_images=[_image("blue")])
     return img + extra
 
 
@@ -194,22 +162,23 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     # JPEG
     "jpeg_plain": _jpeg,
     "jpeg_rich_exif": lambda: _jpeg(exif=_exif_rich()),
-    "jpeg_orientation_6": lambda: _jpeg(exif=_exif({piexif.ImageIFD.Orientation: 6})),
-    "jpeg_orientation_1": lambda: _jpeg(exif=_exif({piexif.ImageIFD.Orientation: 1})),
-    "jpeg_software_only": lambda: _jpeg(exif=_exif({piexif.ImageIFD.Software: b"GIMP"})),
-    "jpeg_blank_artist": lambda: _jpeg(exif=_exif({piexif.ImageIFD.Artist: b"    "})),
-    "jpeg_xmp_regions": lambda: _insert_jpeg_segment(_jpeg(), 0xE1, _xmp_app1(XMP_REGIONS)),
-    "jpeg_xmp_history_gps": lambda: _insert_jpeg_segment(_jpeg(), 0xE1, _xmp_app1(XMP_HISTORY_GPS)),
-    "jpeg_xmp_empty_props": lambda: _insert_jpeg_segment(_jpeg(), 0xE1, _xmp_app1(XMP_EMPTY_PROPS)),
+    "jpeg_orientation_6": lambda: _jpeg(exif=ifd0_exif({piexif.ImageIFD.Orientation: 6})),
+    "jpeg_orientation_1": lambda: _jpeg(exif=ifd0_exif({piexif.ImageIFD.Orientation: 1})),
+    "jpeg_software_only": lambda: _jpeg(exif=ifd0_exif({piexif.ImageIFD.Software: b"GIMP"})),
+    "jpeg_blank_artist": lambda: _jpeg(exif=ifd0_exif({piexif.ImageIFD.Artist: b"    "})),
+    "jpeg_xmp_regions": lambda: _jpeg_xmp(XMP_REGIONS),
+    "jpeg_xmp_history_gps": lambda: _jpeg_xmp(XMP_HISTORY_GPS),
+    "jpeg_xmp_empty_props": lambda: _jpeg_xmp(XMP_EMPTY_PROPS),
     "jpeg_com": lambda: _jpeg(comment=b"shot from my balcony"),
     "jpeg_icc": lambda: _jpeg(icc_profile=_srgb_icc()),
-    "jpeg_iptc": lambda: _insert_jpeg_segment(
+    "jpeg_iptc": lambda: _first_segment(
         _jpeg(),
         0xED,
-        _app13(_irb(0x0404, _iptc_record(2, 80, b"Jane Doe") + _iptc_record(2, 90, b"Paris"))),
+        app13_payload(photoshop_irb(0x0404, iptc_record(2, 80, b"Jane Doe")
+                                    + iptc_record(2, 90, b"Paris"))),
     ),
-    "jpeg_photoshop_irb": lambda: _insert_jpeg_segment(
-        _jpeg(), 0xED, _app13(_irb(0x03ED, b"\x00\x48\x00\x00\x00\x01\x00\x01" * 2))
+    "jpeg_photoshop_irb": lambda: _first_segment(
+        _jpeg(), 0xED, app13_payload(photoshop_irb(0x03ED, b"\x00\x48\x00\x00\x00\x01\x00\x01" * 2))
     ),
     "jpeg_motion_photo_trailer": lambda: (
         _jpeg() + b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
@@ -217,40 +186,40 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
     "jpeg_junk_trailer": lambda: _jpeg() + b"hidden",
     "jpeg_padding_only": lambda: _jpeg() + b"\x00" * 8 + b"\xff" * 4,
     "jpeg_appended_gain_map": lambda: (
-        _insert_jpeg_segment(_jpeg(), 0xE1, _xmp_app1(XMP_ULTRA_HDR))
-        + _save(_image("gray"), "JPEG")
+        _first_segment(_jpeg(), 0xE1, xmp_app1_payload(XMP_ULTRA_HDR))
+        + save(_image("gray"), "JPEG")
     ),
     "jpeg_truncated": lambda: _jpeg(exif=_exif_rich())[:-200],
     "mpo": _mpo,
     "mpo_with_trailer": lambda: _mpo(b"appended-after-last-frame"),
     # PNG
-    "png_plain": lambda: _save(_image(), "PNG"),
+    "png_plain": lambda: save(_image(), "PNG"),
     "png_text_exif_trailer": lambda: _png_text_exif() + b"leftover IDAT bytes",
     "png_xmp_itxt": lambda: _png_with_info(lambda i: i.add_itxt("XML:com.adobe.xmp", XMP_REGIONS)),
     "png_ztxt": lambda: _png_with_info(lambda i: i.add_text("Comment", "hello", zip=True)),
     "png_time": lambda: _png_insert_before_iend(
-        _save(_image(), "PNG"), _png_chunk(b"tIME", b"\x07\xe4\x01\x02\x03\x04\x05")
+        save(_image(), "PNG"), png_chunk(b"tIME", b"\x07\xe4\x01\x02\x03\x04\x05")
     ),
-    "png_icc": lambda: _save(_image(), "PNG", icc_profile=_srgb_icc()),
+    "png_icc": lambda: save(_image(), "PNG", icc_profile=_srgb_icc()),
     # WebP
-    "webp_plain": lambda: _save(_image(), "WEBP"),
-    "webp_exif": lambda: _save(_image(), "WEBP", exif=_exif({piexif.ImageIFD.Make: b"Sony"})),
-    "webp_xmp": lambda: _save(_image(), "WEBP", xmp=XMP_HISTORY_GPS),
-    "webp_icc": lambda: _save(_image(), "WEBP", icc_profile=_srgb_icc()),
-    "webp_trailer": lambda: _save(_image(), "WEBP") + b"appended data",
+    "webp_plain": lambda: save(_image(), "WEBP"),
+    "webp_exif": lambda: save(_image(), "WEBP", exif=ifd0_exif({piexif.ImageIFD.Make: b"Sony"})),
+    "webp_xmp": lambda: save(_image(), "WEBP", xmp=XMP_HISTORY_GPS),
+    "webp_icc": lambda: save(_image(), "WEBP", icc_profile=_srgb_icc()),
+    "webp_trailer": lambda: save(_image(), "WEBP") + b"appended data",
     # TIFF
-    "tiff_plain": lambda: _save(_image(), "TIFF"),
-    "tiff_artist": lambda: _save(_image(), "TIFF", tiffinfo={315: SECRET_NAME}),
-    "tiff_icc": lambda: _save(_image(), "TIFF", icc_profile=_srgb_icc()),
-    "tiff_multipage": lambda: _save(_image(), "TIFF", save_all=True, append_images=[_image()]),
+    "tiff_plain": lambda: save(_image(), "TIFF"),
+    "tiff_artist": lambda: save(_image(), "TIFF", tiffinfo={315: SECRET_NAME}),
+    "tiff_icc": lambda: save(_image(), "TIFF", icc_profile=_srgb_icc()),
+    "tiff_multipage": lambda: save(_image(), "TIFF", save_all=True, append_images=[_image()]),
     # GIF
-    "gif_plain": lambda: _save(_image(), "GIF"),
-    "gif_comment": lambda: _save(_image(), "GIF", comment=b"a comment"),
-    "gif_trailer": lambda: _save(_image(), "GIF") + b"after the trailer",
+    "gif_plain": lambda: save(_image(), "GIF"),
+    "gif_comment": lambda: save(_image(), "GIF", comment=b"a comment"),
+    "gif_trailer": lambda: save(_image(), "GIF") + b"after the trailer",
     "gif_xmp": lambda: _gif_with_xmp(XMP_REGIONS),
     # HEIF
-    "heic_plain": lambda: _save(_image(), "HEIF"),
-    "heic_exif": lambda: _save(
+    "heic_plain": lambda: save(_image(), "HEIF"),
+    "heic_exif": lambda: save(
         _image(),
         "HEIF",
         exif=piexif.dump(
@@ -260,13 +229,13 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
             }
         ),
     ),
-    "heic_xmp": lambda: _save(_image(), "HEIF", xmp=XMP_HISTORY_GPS),
-    "heic_icc": lambda: _save(_image(), "HEIF", icc_profile=_srgb_icc()),
-    "heic_orientation_6": lambda: _save(
-        _image(), "HEIF", exif=_exif({piexif.ImageIFD.Orientation: 6})
+    "heic_xmp": lambda: save(_image(), "HEIF", xmp=XMP_HISTORY_GPS),
+    "heic_icc": lambda: save(_image(), "HEIF", icc_profile=_srgb_icc()),
+    "heic_orientation_6": lambda: save(
+        _image(), "HEIF", exif=ifd0_exif({piexif.ImageIFD.Orientation: 6})
     ),
     # BMP
-    "bmp_plain": lambda: _save(_image(), "BMP"),
+    "bmp_plain": lambda: save(_image(), "BMP"),
     # Not images
     "empty": lambda: b"",
     "garbage": lambda: b"this is not an image at all" * 10,
@@ -281,7 +250,7 @@ BUILDERS: dict[str, Callable[[], bytes]] = {
 def _gif_with_xmp(packet: bytes) -> bytes:
     """GIF XMP application extension: raw packet plus the 258-byte "magic trailer" that lets
     sub-block readers skip the text."""
-    gif = _save(_image(), "GIF")
+    gif = save(_image(), "GIF")
     magic = b"\x01" + bytes(range(255, -1, -1)) + b"\x00"
     extension = b"\x21\xff\x0bXMP DataXMP" + packet + magic
     return gif[:-1] + extension + gif[-1:]
@@ -290,13 +259,14 @@ def _gif_with_xmp(packet: bytes) -> bytes:
 def _png_with_info(add: Callable[[PngImagePlugin.PngInfo], None]) -> bytes:
     info = PngImagePlugin.PngInfo()
     add(info)
-    return _save(_image(), "PNG", pnginfo=info)
+    return save(_image(), "PNG", pnginfo=info)
 
 
 def _png_text_exif() -> bytes:
     info = PngImagePlugin.PngInfo()
     info.add_text("Comment", "holiday")
-    return _save(_image(), "PNG", pnginfo=info, exif=_exif({piexif.ImageIFD.XResolution: (72, 1)}))
+    exif = ifd0_exif({piexif.ImageIFD.XResolution: (72, 1)})
+    return save(_image(), "PNG", pnginfo=info, exif=exif)
 
 
 EXPECTED: list[tuple[str, set[str]]] = [
@@ -443,11 +413,11 @@ def test_mpo_is_detected_by_pillow_and_not_trailer(tmp_path: Path) -> None:
 def test_corrupt_exif_never_raises(tmp_path: Path, case: str, container: str) -> None:
     tiff = CORRUPT_EXIF[case]
     if container == "jpeg":
-        data = _insert_jpeg_segment(_jpeg(), 0xE1, _exif_app1(tiff))
+        data = _first_segment(_jpeg(), 0xE1, _exif_app1(tiff))
     elif container == "png":
-        data = _png_insert_before_iend(_save(_image(), "PNG"), _png_chunk(b"eXIf", tiff))
+        data = _png_insert_before_iend(save(_image(), "PNG"), png_chunk(b"eXIf", tiff))
     elif container == "webp":
-        data = _save(_image(), "WEBP", exif=_exif_app1(tiff))
+        data = save(_image(), "WEBP", exif=_exif_app1(tiff))
     else:
         data = tiff
     path = _write(tmp_path, f"{case}.{container}", data)
@@ -461,10 +431,10 @@ def test_corrupt_exif_never_raises(tmp_path: Path, case: str, container: str) ->
 
 def test_corrupt_exif_keeps_what_it_could_read() -> None:
     # The GPS pointer is garbage, but the GPS IFD was declared: still a location leak.
-    data = _insert_jpeg_segment(_jpeg(), 0xE1, _exif_app1(CORRUPT_EXIF["gps_pointer_garbage"]))
+    data = _first_segment(_jpeg(), 0xE1, _exif_app1(CORRUPT_EXIF["gps_pointer_garbage"]))
     assert "location" in inspect_metadata(data)
     # Orientation survives an IFD chain that loops back onto itself.
-    data = _insert_jpeg_segment(_jpeg(), 0xE1, _exif_app1(CORRUPT_EXIF["next_ifd_loop"]))
+    data = _first_segment(_jpeg(), 0xE1, _exif_app1(CORRUPT_EXIF["next_ifd_loop"]))
     assert "orientation" in inspect_metadata(data)
 
 
@@ -497,7 +467,7 @@ def test_values_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="scanner.image.metadata")
     rich = _jpeg(exif=_exif_rich())
     # Truncate inside the EXIF block so parsers hit their failure paths and log.
-    for data in (rich, rich[:300], rich[:120], _save(_image(), "TIFF", tiffinfo={315: "x"})[:50]):
+    for data in (rich, rich[:300], rich[:120], save(_image(), "TIFF", tiffinfo={315: "x"})[:50]):
         inspect_metadata(data)
     assert SECRET_NAME not in caplog.text
     assert "Canon" not in caplog.text

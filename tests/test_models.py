@@ -13,14 +13,12 @@ from pathlib import Path
 import numpy as np
 import onnx
 import pytest
-from conftest import FakeDetector, noise, png_bytes, write
+from helpers import FakeDetector, clear_model_caches, invoke, noise, png_bytes, write
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from onnx import TensorProto, helper, numpy_helper
 from PIL import Image
-from typer.testing import CliRunner
 
-from scanner.cli.main import app
 from scanner.config import ScanConfig
 from scanner.detectors.yolo import base as yolo
 from scanner.detectors.yolo import builtins as yolo_models
@@ -28,12 +26,10 @@ from scanner.detectors.yolo.onnx import YoloOnnxDetector
 from scanner.detectors.yolo.store import add_model, dump_manifest, parse_kinds
 from scanner.errors import ModelError, UsageError
 from scanner.models import manifest as models
-from scanner.models import onnx as onnx_mod
 from scanner.pipeline.process import Pipeline
 from scanner.report.guidance import guidance_keys, kind_label, t
 from scanner.types import Action, FindingKind, Region, Status
 
-runner = CliRunner()
 NAMES = ["person", "tv", "book", "cat"]
 SIZE = 320
 # (cx, cy, w, h, class, score) in the model's 320x320 input = image pixels for a 320x320 photo
@@ -83,20 +79,6 @@ def synthetic_yolo(path: Path, boxes=BOXES, names=NAMES, size: int = SIZE,
     return path
 
 
-def _clear() -> None:
-    models.clear_caches()
-    onnx_mod.session.cache_clear()
-
-
-@pytest.fixture
-def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    folder = tmp_path / "user-models"
-    monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(folder))
-    _clear()
-    yield folder
-    _clear()
-
-
 @pytest.fixture
 def model_file(tmp_path: Path) -> Path:
     (tmp_path / "src").mkdir()
@@ -109,10 +91,6 @@ KINDS = {"tv": "screen", "person": "person", "book": "document"}
 @pytest.fixture
 def added(user_dir: Path, model_file: Path) -> models.ModelSpec:
     return add_model(model_file, KINDS, name="coco_like", licence="CC0 (test)")
-
-
-def invoke(*args: str | Path):
-    return runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
 
 
 # ------------------------------------------------------------------------------------------
@@ -206,7 +184,7 @@ def test_user_models_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Non
 def _write_user_manifest(folder: Path, body: str) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "manifest.toml").write_text(body, encoding="utf-8")
-    _clear()
+    clear_model_caches()
 
 
 def test_broken_user_entry_fails_closed_only_when_used(user_dir: Path) -> None:
@@ -230,7 +208,7 @@ def test_broken_added_entry_in_project_manifest_fails_closed(
     path = tmp_path / "manifest.toml"
     path.write_text(body, encoding="utf-8")
     monkeypatch.setenv(models.MANIFEST_ENV, str(path))
-    _clear()
+    clear_model_caches()
     spec = models.load_manifest()["telly"]
     assert spec.problem and spec.added and spec.enabled
     with pytest.raises(ModelError, match="unknown finding kind"):
@@ -544,7 +522,7 @@ def test_cli_tampered_model_fails_closed(added: models.ModelSpec, user_dir: Path
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
     path.write_bytes(bytes(data))
-    _clear()
+    clear_model_caches()
     res = invoke("redact", _photo(tmp_path), "--out", tmp_path / "out")
     assert res.exit_code == 1
     assert "does not match the manifest" in res.output

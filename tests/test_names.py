@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PipelineFactory, jpeg_bytes, noise, write
+from helpers import PipelineFactory, jpeg_bytes, noise, write
 
 from scanner.pipeline.names import DATE_NOTE, PERSON_NOTE, has_date, has_person, name_warnings
 from scanner.report.html import render_html

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import math
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from helpers import (
     GPS_DECIMALS,
     SECRET_ARTIST,
     SECRET_COMMENT,
@@ -25,6 +24,7 @@ from conftest import (
     PipelineFactory,
     RaisingDetector,
     ShapedDetector,
+    SleepyDetector,
     dirty_jpeg,
     dirty_png,
     gradient,
@@ -35,6 +35,7 @@ from conftest import (
     png_bytes,
     rotated_square,
     save,
+    sha256_of,
     stored_for_orientation,
     write,
 )
@@ -46,10 +47,6 @@ from scanner.geometry import shape_mask
 from scanner.pipeline.process import Pipeline
 from scanner.report.json import report_dict
 from scanner.types import Action, Finding, FindingKind, Region, Shape, Status
-
-
-def _sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _pixels(path: Path | str) -> np.ndarray:
@@ -598,11 +595,11 @@ def test_output_folder_is_created(fake_pipeline: PipelineFactory, noisy_png: Pat
 
 def test_original_file_is_never_modified(fake_pipeline: PipelineFactory, tmp_path: Path) -> None:
     src = write(tmp_path / "in" / "dirty.jpg", dirty_jpeg(noise(160, 120)))
-    before = _sha(src)
+    before = sha256_of(src)
     mtime = src.stat().st_mtime_ns
     result = fake_pipeline([Region(20, 20, 80, 80)]).process(src, tmp_path / "out" / "d.jpg")
     assert result.status is Status.REDACTED
-    assert _sha(src) == before
+    assert sha256_of(src) == before
     assert src.stat().st_mtime_ns == mtime
     assert sorted(p.name for p in src.parent.iterdir()) == ["dirty.jpg"]
 
@@ -689,27 +686,14 @@ def test_output_name_too_long_is_a_write_error_not_an_internal_one(
 # detectors run concurrently (ScanConfig.parallel_detectors)
 
 
-class _SlowDetector(FakeDetector):
-    """Finishes after the detectors listed after it, when they run at the same time."""
-
-    def __init__(self, delay: float, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(*args, **kwargs)
-        self.delay = delay
-
-    def detect(self, image: np.ndarray) -> list[Finding]:
-        import time
-
-        time.sleep(self.delay)
-        return super().detect(image)
-
-
 @pytest.mark.parametrize("workers", [1, 2, 4])
 def test_findings_keep_the_detectors_order_whatever_finishes_first(
         noisy_png: Path, workers: int) -> None:
     dets = [
-        _SlowDetector(0.1, [Region(10, 10, 50, 50)], name="slow"),
-        _SlowDetector(0.0, [Region(200, 100, 260, 160), Region(60, 60, 90, 90)], name="fast"),
-        _SlowDetector(0.05, [Region(300, 200, 340, 240)], name="middle"),
+        SleepyDetector(0.1, regions=[Region(10, 10, 50, 50)], name="slow"),
+        SleepyDetector(0.0, regions=[Region(200, 100, 260, 160), Region(60, 60, 90, 90)],
+                       name="fast"),
+        SleepyDetector(0.05, regions=[Region(300, 200, 340, 240)], name="middle"),
     ]
     config = ScanConfig(parallel_detectors=workers)
     result = Pipeline(config, dets).process(noisy_png)
@@ -724,7 +708,7 @@ def test_findings_keep_the_detectors_order_whatever_finishes_first(
                          ids=["raises", "returns_none"])
 def test_a_failing_detector_among_concurrent_ones_fails_closed(
         noisy_png: Path, tmp_path: Path, broken: FakeDetector) -> None:
-    ok = _SlowDetector(0.05, [Region(10, 10, 50, 50)], name="ok")
+    ok = SleepyDetector(0.05, regions=[Region(10, 10, 50, 50)], name="ok")
     out = tmp_path / "o.png"
     result = Pipeline(ScanConfig(parallel_detectors=2), [ok, broken]).process(noisy_png, out)
     assert result.status is Status.ERROR

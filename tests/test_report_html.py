@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import rotated_square
+from helpers import rotated_square
 from PIL import Image
 
 from scanner.errors import WriteError

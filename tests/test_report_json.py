@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import rotated_square
+from helpers import rotated_square
 
 from scanner.report.json import SCHEMA_VERSION, finding_dict, report_dict, result_from_dict
 from scanner.report.json import result_dict as to_dict

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FakeDetector, noise, png_bytes, write
+from helpers import FakeDetector, noise, png_bytes, write
 from PIL import Image
 
 from scanner.config import FaceStyle, OutputFormat, ScanConfig

@@ -18,6 +18,9 @@ from skimage import data as skdata
 
 pillow_heif.register_heif_opener()
 
+# Draws every demo photo (twice, for the rebuild check): seconds, so not in the fast lane.
+pytestmark = pytest.mark.integration
+
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "make_sample_images.py"
 IMAGES = (
     "outing_gps.jpg",

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import rotated_square
+from helpers import rotated_square
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point, Polygon

@@ -7,9 +7,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from helpers import default_font, desk, sheet_transform, warp_onto
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 from shapely.geometry import Polygon
 from shapely.ops import unary_union
 
@@ -20,10 +21,6 @@ from scanner.geometry import shape_mask
 from scanner.types import Finding, FindingKind, Shape
 
 Quad = list[tuple[float, float]]
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
 
 
 def _line(x: float, y: float, length: float, height: float, degrees: float = 0.0) -> Line:
@@ -44,8 +41,8 @@ def _sheet_with_lines(size: tuple[int, int], lines: list[str], font: int, top: i
     quads: list[Quad] = []
     y = top
     for text in lines:
-        x1, y1, x2, y2 = d.textbbox((30, y), text, font=_font(font))
-        d.text((30, y), text, fill=ink, font=_font(font))
+        x1, y1, x2, y2 = d.textbbox((30, y), text, font=default_font(font))
+        d.text((30, y), text, fill=ink, font=default_font(font))
         pad = 0.3 * (y2 - y1)
         quads.append([(x1 - pad, y1 - pad), (x2 + pad, y1 - pad), (x2 + pad, y2 + pad),
                       (x1 - pad, y2 + pad)])
@@ -57,14 +54,8 @@ def _place(background: np.ndarray, sheet: np.ndarray, corners: list[tuple[int, i
            quads: list[Quad]) -> tuple[np.ndarray, np.ndarray, list[Quad]]:
     """``sheet`` warped onto ``background`` at ``corners``: the picture, the sheet's mask and
     the line rectangles in picture pixels."""
-    h, w = sheet.shape[:2]
-    m = cv2.getPerspectiveTransform(np.float32([[0, 0], [w, 0], [w, h], [0, h]]),
-                                    np.float32(corners))
-    size = (background.shape[1], background.shape[0])
-    warped = cv2.warpPerspective(sheet, m, size)
-    mask = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, size) > 127
-    out = background.copy()
-    out[mask] = warped[mask]
+    out, mask = warp_onto(background, sheet, corners)
+    m = sheet_transform(sheet, corners)
     moved = [[tuple(p) for p in cv2.perspectiveTransform(np.float32([q]), m)[0].tolist()]
              for q in quads]
     return out, mask, moved  # type: ignore[return-value]
@@ -74,13 +65,6 @@ def _wall(colour: tuple[int, int, int], width: int = 1200, height: int = 900,
           seed: int = 0) -> np.ndarray:
     rng = np.random.default_rng(seed)
     base = np.asarray(colour, np.float32) + rng.normal(0, 2.0, (height, width, 1))
-    return np.clip(base, 0, 255).astype(np.uint8)
-
-
-def _wood(width: int = 1400, height: int = 1000, seed: int = 0) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    grain = np.sin(np.linspace(0, 60, width))[None, :] * 12 + rng.normal(0, 5, (height, width))
-    base = np.stack([140 + grain, 95 + grain * 0.8, 55 + grain * 0.5], axis=-1)
     return np.clip(base, 0, 255).astype(np.uint8)
 
 
@@ -125,7 +109,7 @@ def test_a_page_is_hidden_to_its_own_edges(wall: tuple[int, int, int],
 def test_a_tilted_page_on_a_desk_is_filled_to_its_outline_not_its_box() -> None:
     sheet, quads = _sheet_with_lines((620, 820), PAGE + ["Medication: see chart", "Review: June"],
                                      26)
-    image, page, lines = _place(_wood(), sheet, [(420, 120), (1010, 180), (960, 930),
+    image, page, lines = _place(desk(), sheet, [(420, 120), (1010, 180), (960, 930),
                                                  (330, 860)], quads)
     (doc,) = [s for s in find(image, lines) if s.kind == "document"]
     hidden = _hidden([doc], image.shape[1], image.shape[0])
@@ -178,8 +162,8 @@ def test_a_screen_is_its_whole_display_inside_the_bezel() -> None:
     quads: list[Quad] = []
     for i, text in enumerate(["NHS: 943 476 5919", "DOB 12-Mar-1941", "Note: slept well",
                               "Note: ate lunch", "Tel 029 2018 0123"]):
-        x1, y1, x2, y2 = d.textbbox((20, 80 + 60 * i), text, font=_font(26))
-        d.text((20, 80 + 60 * i), text, fill=(20, 20, 20), font=_font(26))
+        x1, y1, x2, y2 = d.textbbox((20, 80 + 60 * i), text, font=default_font(26))
+        d.text((20, 80 + 60 * i), text, fill=(20, 20, 20), font=default_font(26))
         quads.append([(x1 - 6, y1 - 6), (x2 + 6, y1 - 6), (x2 + 6, y2 + 6), (x1 - 6, y2 + 6)])
     bezel = np.full((460, 740, 3), 18, np.uint8)
     bezel[20:440, 20:720] = np.asarray(ui)

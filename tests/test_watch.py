@@ -14,12 +14,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, write
+from helpers import FakeFactory, gradient, jpeg_bytes, noise, png_bytes, read_report, write
 from typer.testing import CliRunner
 
 from scanner.batch.journal import JOURNAL
 from scanner.batch.lock import LOCK_NAME
-from scanner.batch.plan import REPORT_HTML, REPORT_JSON
+from scanner.batch.plan import REPORT_HTML
 from scanner.batch.run import BatchOptions, Run
 from scanner.batch.watch import Watcher
 from scanner.cli.main import app
@@ -35,10 +35,6 @@ def _watcher(inbox: Path, outbox: Path, **kwargs: object) -> Watcher:
     inbox.mkdir(parents=True, exist_ok=True)
     return Watcher(inbox, outbox, Run(ScanConfig(time_limit_s=0), FakeFactory(REGIONS),
                                       BatchOptions(jobs=1)), **kwargs)  # type: ignore[arg-type]
-
-
-def _report(out: Path) -> dict:
-    return json.loads((out / REPORT_JSON).read_text(encoding="utf-8"))
 
 
 def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -86,7 +82,7 @@ def test_once_processes_what_is_there(tmp_path: Path) -> None:
     assert sorted((Path(r.source).name, r.status.value) for r in results) == [
         ("a.jpg", "redacted"), ("b.png", "redacted"), ("notes.txt", "skipped")]
     assert (outbox / "a.jpg").is_file() and (outbox / "day" / "b.png").is_file()
-    assert _report(outbox)["summary"]["photos"] == 2
+    assert read_report(outbox)["summary"]["photos"] == 2
     assert (outbox / REPORT_HTML).is_file()
     assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
 
@@ -103,10 +99,11 @@ def test_each_photo_once_across_restarts_and_renames(tmp_path: Path) -> None:
     write(inbox / "c.jpg", jpeg_bytes(noise(64, 48)))
     again = _watcher(inbox, outbox).watch(INTERVAL, once=True)
     assert [Path(r.source).name for r in again] == ["c.jpg"]
-    sources = sorted(Path(r["source"]).name for r in _report(outbox)["results"])
+    sources = sorted(Path(r["source"]).name for r in read_report(outbox)["results"])
     assert sources == ["a.jpg", "c.jpg"]
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_a_file_written_in_pieces_is_taken_only_when_complete(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     data = jpeg_bytes(noise(320, 240))
@@ -201,6 +198,7 @@ def test_cli_watch_shows_hostile_names_inert(tmp_path: Path, fake_detectors: lis
     assert f"failed {inbox}/bad\\x1b[31m.jpg: not a recognised image" in result.output
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
     inbox, outbox = tmp_path / "in", tmp_path / "out"
     write(inbox / "a.jpg", jpeg_bytes(gradient(64, 48)))
@@ -208,7 +206,7 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import scanner.pipeline.process
-        from conftest import FakeFactory
+        from helpers import FakeFactory
         scanner.pipeline.process.build_detectors = FakeFactory()
         from scanner.cli.main import main
         sys.argv = ["postsafe", "watch", {str(inbox)!r}, "--out", {str(outbox)!r},
@@ -233,7 +231,7 @@ def test_ctrl_c_stops_a_watch_cleanly(tmp_path: Path) -> None:
             proc.kill()
     assert proc.returncode == 0, stderr
     assert "Traceback" not in stderr
-    assert _report(outbox)["summary"]["clean"] == 1
+    assert read_report(outbox)["summary"]["clean"] == 1
     assert not (outbox / JOURNAL).exists() and not (outbox / LOCK_NAME).exists()
 
 
@@ -320,6 +318,7 @@ def test_only_undecodable_files_are_marked(tmp_path: Path, data: bytes | None,
     assert '"undecodable"' not in json.dumps(result_dict(result, tmp_path))
 
 
+@pytest.mark.integration  # child and worker processes: seconds each
 def test_a_photo_still_arriving_through_a_worker_process(tmp_path: Path) -> None:
     """The same with the default engine (a worker process under a time limit): the worker's
     'does not decode' reaches the watch, which waits instead of reporting."""

@@ -9,11 +9,13 @@ import os
 import re
 import subprocess
 import zipfile
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import (
+from fastapi.testclient import TestClient
+from helpers import (
     HAS_EXIFTOOL,
     SECRET_ARTIST,
     FakeDetector,
@@ -24,7 +26,6 @@ from conftest import (
     rotated_square,
     save,
 )
-from fastapi.testclient import TestClient
 from PIL import Image
 
 from scanner.config import OutputFormat, ScanConfig
@@ -400,7 +401,17 @@ def test_zip_holds_metadata_free_copies_and_both_reports(client: TestClient,
         assert SECRET_ARTIST not in json.dumps(entry)
 
 
-def test_zip_is_written_on_disk_in_the_session_folder(client: TestClient) -> None:
+class _FrozenClock(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
+        return datetime(2024, 5, 6, 7, 8, 9, tzinfo=tz)
+
+
+def test_zip_is_written_on_disk_in_the_session_folder(client: TestClient,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # The report says when it was made (to the second): two downloads a second apart differ
+    # there and nowhere else, so the clock stands still here.
+    monkeypatch.setattr("scanner.report.json.datetime", _FrozenClock)
     sid = _session(client)
     _upload(client, sid, png_bytes(PICTURE), "p.png")
     first = client.get(f"/api/sessions/{sid}/postsafe-photos.zip")

@@ -16,14 +16,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import HAS_EXIFTOOL
+from helpers import DEV_EXTRA, HAS_EXIFTOOL, need
 from PIL import Image
-from playwright.sync_api import expect, sync_playwright
 
 from scanner.config import ScanConfig
 from scanner.image.codec import load
 
 pytestmark = [pytest.mark.integration, pytest.mark.exiftool]
+
+_sync_api = need("playwright.sync_api", DEV_EXTRA)  # the whole module skips without it
+expect, sync_playwright = _sync_api.expect, _sync_api.sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_images"
@@ -45,9 +47,9 @@ def _photos() -> list[Path]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run scripts/install-system-deps.sh")
+        pytest.skip(f"{CHROMIUM} is not installed (scripts/install-system-deps.sh)")
     if not HAS_EXIFTOOL:
-        pytest.fail("exiftool is missing: run scripts/install-system-deps.sh")
+        pytest.skip("exiftool is not installed (scripts/install-system-deps.sh)")
     tmp = tmp_path_factory.mktemp("serve")
     env = {**os.environ, "TMPDIR": str(tmp)}
     # PNG copies: the kept face can then be compared with the original pixel for pixel.

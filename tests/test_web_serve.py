@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import modules_after_help
+from helpers import modules_after_help
 from typer.testing import CliRunner
 
 from scanner.cli.main import app
@@ -23,7 +23,7 @@ from scanner.web.serve import HOST, bind
 CHILD = """
 import sys
 sys.path.insert(0, {tests!r})
-from conftest import FakeDetector
+from helpers import FakeDetector
 import scanner.pipeline.process
 scanner.pipeline.process.build_detectors = lambda config: [FakeDetector()]
 from scanner.cli.main import main
