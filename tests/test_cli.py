@@ -224,12 +224,54 @@ def test_redact_into_the_inputs_own_folder_never_overwrites_an_original(
     assert original.read_bytes() == before
 
 
-def test_empty_folder(tmp_path: Path, fake_detectors: list[FakeDetector]) -> None:
-    (tmp_path / "empty").mkdir()
+@pytest.mark.parametrize("files", [[], ["notes.txt", "a.pdf"]], ids=["empty", "no-photos"])
+@pytest.mark.parametrize("command", ["redact", "scan"])
+def test_a_folder_without_photos_is_a_usage_error(tmp_path: Path, files: list[str], command: str,
+                                                  fake_detectors: list[FakeDetector]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in files:
+        write(folder / name, b"hello")
     out = tmp_path / "out"
-    result = invoke("redact", tmp_path / "empty", "--out", out)
-    assert result.exit_code == 0
-    assert read_report(out)["summary"]["photos"] == 0
+    args = ["--out", out] if command == "redact" else []
+    result = invoke(command, folder, *args)
+    assert result.exit_code == 2
+    assert "no photos found in" in result.output
+    assert (f"({len(files)} other files skipped)" in result.output) is bool(files)
+    assert not out.exists()  # no empty output folder left behind
+
+
+def test_scan_says_what_each_photo_holds_and_writes_nothing(
+        tmp_path: Path, fake_detectors: list[FakeDetector]) -> None:
+    fake_detectors[0].regions = [Region(10, 10, 60, 60), Region(80, 20, 120, 70)]
+    write(tmp_path / "in" / "a.png", png_bytes(noise(160, 120)))
+    write(tmp_path / "in" / "notes.txt", b"hello")
+    result = invoke("scan", tmp_path / "in")
+    assert result.exit_code == 0, result.output
+    assert "a.png: would hide 2 faces" in result.output
+    assert "skipped" in result.output and "notes.txt: not an image file" in result.output
+    assert "redacted" not in result.output.lower()
+    assert "Nothing was written" in result.output
+
+
+def test_redact_ends_with_the_report_path_and_the_failures(
+        tmp_path: Path, fake_detectors: list[FakeDetector]) -> None:
+    write(tmp_path / "in" / "a.png", png_bytes(noise(160, 120)))
+    write(tmp_path / "in" / "b.jpg", b"\xff\xd8\xff broken")
+    out = tmp_path / "out"
+    result = invoke("redact", tmp_path / "in", "--out", out)
+    assert result.exit_code == 1
+    assert "failed" in result.output and "b.jpg" in result.output
+    assert "1 safe copy in" in result.output
+    assert f"Report: {out / 'postsafe-report.html'}" in result.output.replace("\n", "")
+
+
+def test_nothing_was_written_is_said_when_true(tmp_path: Path,
+                                               fake_detectors: list[FakeDetector]) -> None:
+    write(tmp_path / "in" / "b.jpg", b"\xff\xd8\xff broken")
+    result = invoke("redact", tmp_path / "in", "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "Nothing was written" in result.output
 
 
 # ------------------------------------------------------------------------------------------

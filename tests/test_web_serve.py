@@ -53,11 +53,16 @@ def test_bind_is_loopback_only() -> None:
         sock.close()
 
 
-def test_busy_port_is_a_usage_error() -> None:
+def test_busy_port_is_a_usage_error_that_points_to_the_running_page() -> None:
     sock = bind(0)
+    port = sock.getsockname()[1]
     try:
-        with pytest.raises(UsageError):
-            bind(sock.getsockname()[1])
+        with pytest.raises(UsageError, match=rf"already be running: open http://127.0.0.1:{port}/"
+                                             r".*--port"):
+            bind(port)
+        result = CliRunner().invoke(app, ["serve", "--port", str(port), "--no-browser"])
+        assert result.exit_code == 2
+        assert "may already be running" in result.output and "--port" in result.output
     finally:
         sock.close()
 

@@ -115,6 +115,7 @@ def run_scan(paths: list[Path], run: Run, on_start: Callable[[int], None] | None
              on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
     """Analyse only: no outputs, no lock, no journal."""
     work = batch.plan(paths, None, run.config)
+    _require_photos(work, paths)
     done: list[ScanResult] = []
 
     def record(result: ScanResult) -> None:
@@ -146,6 +147,7 @@ def run_redact(paths: list[Path], out: Path, run: Run,
     with lock:
         try:
             work = batch.plan(paths, out, run.config, rename=run.options.rename)
+            _require_photos(work, paths)
         except UsageError:
             lock.release()
             lock.remove_folder_if_unused()
@@ -165,6 +167,17 @@ def run_redact(paths: list[Path], out: Path, run: Run,
             lock.remove_folder_if_unused()
             raise
     return results
+
+
+def _require_photos(work: batch.WorkList, paths: list[Path]) -> None:
+    """A run with no photo to work on is a mistake worth saying (a wrong folder), not a
+    success."""
+    if work.jobs:
+        return
+    where = ", ".join(str(p) for p in paths[:3]) + (" ..." if len(paths) > 3 else "")
+    skipped = len(work.skipped)
+    also = f" ({skipped} other file{'s' if skipped != 1 else ''} skipped)" if skipped else ""
+    raise UsageError(f"no photos found in {where}{also}")
 
 
 def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[batch.Job],

@@ -154,27 +154,90 @@ def _run_error(exc: Exception) -> int:
 
 
 def _summary(results: list[ScanResult], out: Path | None) -> int:
+    """What happened, for a person: each photo's findings (scan), the files skipped or failed
+    with their reasons, the counts, and where the report is, or that nothing was written."""
     from rich.console import Console
     from rich.table import Table
 
+    from scanner.batch.plan import REPORT_HTML
     from scanner.report.summary import summarise
     from scanner.types import Status
 
     counts = summarise(results)
     console = Console()
-    failed = [r for r in results if r.status is Status.ERROR]
-    for r in failed:
-        console.print(f"[red]failed[/red] {_shown(r.source)}: {_shown(r.error or '')}",
-                      markup=True, highlight=False, soft_wrap=True)
+
+    def say(text: str) -> None:
+        console.print(text, markup=True, highlight=False, soft_wrap=True)
+
+    if out is None:  # scan: what each photo holds, since nothing is written
+        for r in results:
+            if r.status.done:
+                say(f"{_shown(r.source)}: {_found_in_words(r)}")
+    for r in results:
+        if r.status is Status.SKIPPED:
+            say(f"[yellow]skipped[/yellow] {_shown(r.source)}: {_shown(r.error or '')}")
+        elif r.status is Status.ERROR:
+            say(f"[red]failed[/red] {_shown(r.source)}: {_shown(r.error or '')}")
     table = Table(title="PostSafe summary")
-    for col in ("photos", "clean", "redacted", "failed", "skipped"):
-        table.add_column(col, justify="right")
-    table.add_row(*(str(counts[k]) for k in ("photos", "clean", "redacted", "error", "skipped")))
+    hid = "hidden" if out is not None else "something to hide"
+    columns = (("photos", "photos"), ("clean", "nothing to hide"), ("redacted", hid),
+               ("error", "failed"), ("skipped", "skipped"))
+    for _, label in columns:
+        table.add_column(label, justify="right")
+    table.add_row(*(str(counts[key]) for key, _ in columns))
     console.print(table)
-    if out is not None:
-        console.print(f"Safe copies and report in {_shown(str(out))}", highlight=False,
-                      soft_wrap=True)
-    return EXIT_FAILED if failed else EXIT_OK
+    written = [r for r in results if r.output]
+    if out is not None and written:
+        say(f"{len(written)} safe {'copy' if len(written) == 1 else 'copies'} in "
+            f"{_shown(str(out))}")
+        say(f"Report: {_shown(str(out / REPORT_HTML))}")
+    elif out is not None:
+        say(f"Nothing was written: no photo could be made safe. Report: "
+            f"{_shown(str(out / REPORT_HTML))}")
+    else:
+        say("Nothing was written (scan only looks; redact makes the safe copies).")
+    return EXIT_FAILED if counts["error"] else EXIT_OK
+
+
+_KIND_WORDS = {
+    "face": ("face", "faces"), "person": ("person", "people"),
+    "document": ("document", "documents"), "screen": ("screen", "screens"),
+    "text": ("piece of text", "pieces of text"), "code": ("QR or bar code", "QR or bar codes"),
+    "manual": ("area marked by hand", "areas marked by hand"),
+}
+
+
+def _metadata_in_words(categories: tuple[str, ...]) -> str:
+    """The kinds that give a person or a place away by name, the rest counted."""
+    from scanner.image.metadata import CATEGORY_LABELS
+
+    telling = [CATEGORY_LABELS[c] for c in ("location", "people", "device", "times")
+               if c in categories]
+    rest = len(categories) - len(telling)
+    if rest:
+        telling.append(f"{rest} other kind{'s' if rest != 1 else ''}")
+    return ", ".join(telling)
+
+
+def _found_in_words(result: ScanResult) -> str:
+    """'would hide 2 faces and 1 text; to check: 1 face', or 'nothing to hide'."""
+    from collections import Counter
+
+    from scanner.types import Action
+
+    def listed(counter: Counter[str]) -> str:
+        return ", ".join(f"{n} {_KIND_WORDS[kind][n != 1]}" for kind, n in sorted(counter.items()))
+
+    hidden = Counter(f.kind.value for f in result.findings if f.hidden)
+    flagged = Counter(f.kind.value for f in result.findings if f.action is Action.FLAGGED)
+    words = []
+    if hidden:
+        words.append(f"would hide {listed(hidden)}")
+    if flagged:
+        words.append(f"to check by eye: {listed(flagged)}")
+    if result.metadata_removed:
+        words.append(f"metadata to remove: {_metadata_in_words(result.metadata_removed)}")
+    return "; ".join(words) or "nothing to hide"
 
 
 def _options(jobs: int | None, engine: EngineChoice = EngineChoice.LOCAL, resume: bool = False,

@@ -7,6 +7,7 @@ shutdown, which deletes its private temp folder; the ``finally`` below makes sur
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import tempfile
@@ -32,7 +33,12 @@ def bind(port: int) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise UsageError(f"cannot listen on {HOST}:{port}: {exc.strerror or exc}") from exc
+        reason = f"cannot listen on {HOST}:{port}: {exc.strerror or exc}"
+        if exc.errno == errno.EADDRINUSE:
+            reason += (f". The review page may already be running: open http://{HOST}:{port}/ "
+                       "in your browser, or start another with --port (e.g. --port 0 for any "
+                       "free port)")
+        raise UsageError(reason) from exc
     sock.listen(64)
     return sock
 
