@@ -550,7 +550,8 @@ def test_added_model_beside_the_built_in_detectors(added: models.ModelSpec,
             if "coco_like" in f.get("detail", "")}
     assert ours == {("screen", "fill"), ("document", "fill"), ("person", "flagged")}
     html = (tmp_path / "out" / "postsafe-report.html").read_text()
-    assert "a tv (coco_like)" in html and "1 person was left for you to review" in html
+    assert "a tv (coco_like)" in html
+    assert "1 person was flagged by PostSafe for you to check" in html
 
 
 

@@ -15,6 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers import rotated_square
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image
 
 from scanner.errors import WriteError
@@ -189,6 +191,13 @@ def sample(tmp_path: Path, out_root: Path) -> dict[str, ScanResult]:
 
 
 @pytest.fixture(autouse=True)
+def _small_previews(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview geometry below is worked out for 320 px previews (the report's are larger,
+    see test_previews_are_large_enough_to_check)."""
+    monkeypatch.setattr(html_mod, "PREVIEW_MAX", 320)
+
+
+@pytest.fixture(autouse=True)
 def _no_metadata_module(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests see raw category keys unless they install labels themselves."""
     monkeypatch.setitem(sys.modules, "scanner.image.metadata", None)  # import -> ImportError
@@ -222,6 +231,9 @@ def test_every_english_message_formats() -> None:
         "status": "X",
         "name": "X",
         "version": "X",
+        "style": "X",
+        "kind": "X",
+        "detail": "X",
     }
     for key, template in MESSAGES["en"].items():
         assert template.format(**fields), key
@@ -273,13 +285,13 @@ _PERSON_FLAGGED = _finding(FindingKind.PERSON, action=Action.FLAGGED)
                     _PERSON_FLAGGED,
                 ),
             ),
-            "Redacted copy made: 1 face and 1 document were hidden and 1 person was left "
-            "for you to review. Check it before posting.",
+            "Redacted copy made: 1 face and 1 document were hidden and 1 person was flagged "
+            "by PostSafe for you to check. Check it before posting.",
         ),
         (
             ScanResult("a.jpg", Status.CLEAN, "a.jpg", findings=(_PERSON_FLAGGED,)),
-            "Check before posting: nothing was hidden, but 1 person was left for you to "
-            "review and hidden metadata was removed.",
+            "Check before posting: nothing was hidden, but 1 person was flagged by PostSafe "
+            "for you to check and hidden metadata was removed.",
         ),
         (
             ScanResult("a.jpg", Status.ERROR, error="cannot decode: truncated.\n"),
@@ -389,7 +401,6 @@ def test_no_scripts_or_external_resources(sample, out_root) -> None:
         "http://",
         "https://",
         'src="http',
-        "href=",
         " on",
     ):
         if bad == " on":
@@ -400,9 +411,14 @@ def test_no_scripts_or_external_resources(sample, out_root) -> None:
         assert bad not in lowered, bad
     page = _parse(document)
     for tag, attr, value in page.attrs:
-        if attr in ("src", "href", "srcset", "action", "poster", "data"):
+        if attr == "href":
+            # In-page anchors, and relative links to the copies beside the report: nothing
+            # with a scheme, a host or an absolute path.
+            assert value.startswith("#") or not re.match(r"^([a-z][a-z0-9+.-]*:|/|\\)", value,
+                                                          re.IGNORECASE), value
+        elif attr in ("src", "srcset", "action", "poster", "data"):
             assert value.startswith(DATA_JPEG), (tag, attr, value[:40])
-    assert set(page.tags) >= {"html", "head", "body", "main", "h1", "h2", "h3", "table"}
+    assert set(page.tags) >= {"html", "head", "body", "main", "h1", "h2", "h3", "ul"}
 
 
 def test_page_basics(sample, out_root) -> None:
@@ -415,7 +431,7 @@ def test_page_basics(sample, out_root) -> None:
     assert "<title>My &lt;report&gt;</title>" in document
     assert "<h1>My &lt;report&gt;</h1>" in document
     # status is given in words, not only in colour
-    for word in ("Status: Clean", "Status: Redacted", "Status: Not processed", "Status: Skipped"):
+    for word in ("Clean</p>", "Redacted</p>", "Not processed</p>", "Skipped</p>"):
         assert word in document
     # display names are relative to the common folder, which is not shown
     assert "/home/worker" not in document
@@ -474,14 +490,14 @@ def test_visible_text_keeps_ordinary_text() -> None:
 @pytest.mark.parametrize(
     ("statuses", "expected"),
     [
-        ([], {"total": 0, "clean": 0, "redacted": 0, "error": 0, "skipped": 0}),
-        (["clean"], {"total": 1, "clean": 1, "redacted": 0, "error": 0, "skipped": 0}),
+        ([], {"photos": 0, "clean": 0, "redacted": 0, "error": 0, "skipped": 0}),
+        (["clean"], {"photos": 1, "clean": 1, "redacted": 0, "error": 0, "skipped": 0}),
         (
             ["clean", "faces", "docs", "error", "skipped", "hostile"],
-            {"total": 6, "clean": 2, "redacted": 2, "error": 1, "skipped": 1},
+            {"photos": 5, "clean": 2, "redacted": 2, "error": 1, "skipped": 1},
         ),
-        (["error", "error"], {"total": 2, "clean": 0, "redacted": 0, "error": 2, "skipped": 0}),
-        (["skipped"], {"total": 1, "clean": 0, "redacted": 0, "error": 0, "skipped": 1}),
+        (["error", "error"], {"photos": 2, "clean": 0, "redacted": 0, "error": 2, "skipped": 0}),
+        (["skipped"], {"photos": 0, "clean": 0, "redacted": 0, "error": 0, "skipped": 1}),
     ],
 )
 def test_summary_counts_and_valid_page(sample, out_root, statuses, expected) -> None:
@@ -510,17 +526,19 @@ def test_details_and_notes_appear_only_in_their_cells(sample, out_root) -> None:
     document = render_html(list(sample.values()), out_root=out_root)
     for sentinel in ("SENTINEL-FACE-ONE", "SENTINEL-TEXT-DETAIL", "SENTINEL-NOTE"):
         assert document.count(sentinel) == 1, sentinel
-    assert re.search(r'<td class="detail">SENTINEL-FACE-ONE</td>', document)
+    assert re.search(r"<li>.*Face \(SENTINEL-FACE-ONE\): <strong>", document)
     for result in sample.values():
         assert "SENTINEL" not in " ".join(guidance_for(result)) + verdict(result)
 
 
-def test_findings_table(sample, out_root) -> None:
+def test_findings_in_words_without_scores_or_coordinates(sample, out_root) -> None:
     document = render_html([sample["faces"], sample["docs"]], out_root=out_root)
-    assert "0.46" in document and "0.456" not in document  # scores to 2 decimals
-    assert "100, 100, 200, 220" in document
-    for label in ("Mosaic", "Fill", "Face", "Document", "Screen", "Text", "QR or barcode"):
-        assert f">{label}</td>" in document or f"</span>{label}</td>" in document, label
+    assert "0.46" not in document and "0.456" not in document  # scores stay in the JSON
+    assert "100, 100, 200, 220" not in document and "<table" not in document
+    for label in ("Face", "Document", "Screen", "Text", "QR or barcode"):
+        assert f"</span>{label}: <strong>" in document or f"</span>{label} (" in document, label
+    assert "hidden by PostSafe (mosaic)" in document
+    assert "hidden by PostSafe (solid fill)" in document
     assert "Nothing was found." in render_html([sample["clean"]], out_root=out_root)
 
 
@@ -539,7 +557,7 @@ def test_error_reason_and_no_preview(sample, out_root) -> None:
 
 def test_metadata_categories_fall_back_to_raw_keys(sample, out_root) -> None:
     document = render_html([sample["faces"]], out_root=out_root)
-    assert "<li>Location</li>" in document and "<li>Camera</li>" in document
+    assert '<p class="meta">Location, Camera.</p>' in document
 
 
 def test_metadata_categories_use_labels(sample, out_root, monkeypatch) -> None:
@@ -547,8 +565,7 @@ def test_metadata_categories_use_labels(sample, out_root, monkeypatch) -> None:
     module.CATEGORY_LABELS = {"location": "Location (GPS)"}  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "scanner.image.metadata", module)
     document = render_html([sample["faces"]], out_root=out_root)
-    assert "<li>Location (GPS)</li>" in document
-    assert "<li>Camera</li>" in document  # unknown key: shown as is
+    assert '<p class="meta">Location (GPS), Camera.</p>' in document  # unknown key: as is
 
 
 # ------------------------------------------------------------------------------------------
@@ -565,7 +582,7 @@ def test_every_preview_is_a_clean_small_jpeg(sample, out_root) -> None:
         assert 0xE1 not in markers, "APP1 (EXIF/XMP) in preview"
         assert 0xE2 not in markers, "APP2 (ICC) in preview"
         assert image.format == "JPEG"
-        assert max(image.size) <= 320
+        assert max(image.size) <= html_mod.PREVIEW_MAX
         assert not image.info.get("exif") and not image.info.get("icc_profile")
         assert len(image.getexif()) == 0
         assert (img["width"], img["height"]) == (str(image.width), str(image.height))
@@ -598,7 +615,7 @@ def test_preview_formats(tmp_path, mode, fmt, size) -> None:
     page = _parse(render_html([result], out_root=tmp_path))
     assert len(page.imgs) == 1
     _, image = _decode_preview(page.imgs[0]["src"])
-    assert max(image.size) <= 320
+    assert max(image.size) <= html_mod.PREVIEW_MAX
     assert image.size[0] * size[1] == pytest.approx(image.size[1] * size[0], rel=0.05)
 
 
@@ -745,4 +762,86 @@ def test_unknown_language_falls_back_to_english(sample, out_root, monkeypatch) -
     assert '<html lang="en"' in render_html([sample["clean"]], out_root=out_root, lang="xx")
     monkeypatch.setitem(guidance_mod.MESSAGES, "cy", {"status.clean": "Glân"})
     document = render_html([sample["clean"]], out_root=out_root, lang="cy")
-    assert '<html lang="cy"' in document and "Status: Glân" in document
+    assert '<html lang="cy"' in document and "Glân</p>" in document
+
+
+# ------------------------------------------------------------------------------------------
+# a report for people: who needs what, guidance once, large previews, badges apart
+
+
+def test_previews_are_large_enough_to_check(tmp_path, monkeypatch) -> None:
+    monkeypatch.undo()  # the real preview size, not the small one the geometry tests use
+    _image(tmp_path / "out.png", size=(1600, 1200), colour=(128, 128, 128), format="PNG")
+    result = ScanResult("in.jpg", Status.CLEAN, "out.png", 1600, 1200)
+    _, image = _decode_preview(_parse(render_html([result], out_root=tmp_path)).imgs[0]["src"])
+    assert max(image.size) >= 640
+
+
+def test_summary_says_which_copies_are_ready_need_a_look_or_failed(sample, out_root) -> None:
+    flagged = ScanResult(f"{out_root}/in/flag.jpg", Status.CLEAN, "flag.jpg", 10, 10,
+                         findings=(_PERSON_FLAGGED,))
+    results = [sample["clean"], sample["faces"], flagged, sample["error"], sample["skipped"]]
+    document = render_html(results, out_root=out_root)
+    summary = document.split('<section class="summary"', 1)[1].split("</section>", 1)[0]
+
+    def group(key: str) -> str:
+        return summary.split(f'class="group g-{key}"', 1)[1].split('class="group', 1)[0]
+
+    assert "Ready to post, once you have looked at them (2)" in summary
+    assert "Need a look before posting (1)" in summary and "flag.jpg" in group("look")
+    assert "No safe copy: failed or skipped (2)" in summary
+    assert "broken.jpg" in group("failed") and "notes.txt" in group("failed")
+    assert "flag.jpg" not in group("ready") and "broken.jpg" not in group("ready")
+    # every name links to its card
+    for i in range(1, len(results) + 1):
+        assert f'href="#r{i}"' in summary and f'id="r{i}"' in document
+
+
+def test_guidance_is_said_once_and_each_card_points_to_it(sample, out_root) -> None:
+    faces_again = ScanResult(f"{out_root}/again.jpg", Status.REDACTED, "again.jpg", 10, 10,
+                             findings=(_FACE,))
+    document = render_html([sample["faces"], faces_again], out_root=out_root)
+    assert document.count("Code 1.4") == 1
+    assert document.count('href="#g-faces"') == 2 and document.count('id="g-faces"') == 1
+    assert document.index('id="g-faces"') > document.index('id="r2"')  # after the photos
+
+
+def test_a_card_links_to_its_copy_and_hides_the_original_behind_a_click(tmp_path) -> None:
+    out = tmp_path / "out"
+    _image(out / "sub" / "a b.png", size=(40, 30), colour=(128, 128, 128), format="PNG")
+    source = tmp_path / "in" / "a b.jpg"
+    _image(source, size=(40, 30), colour=(9, 9, 9), format="JPEG")
+    result = ScanResult(str(source), Status.CLEAN, str(out / "sub" / "a b.png"), 40, 30)
+    document = render_html([result], out_root=out)
+    assert 'href="sub/a%20b.png"' in document
+    original = document.split('<details class="original">', 1)[1].split("</details>", 1)[0]
+    assert 'href="../in/a%20b.jpg"' in original
+    assert document.count("<img") == 1  # the original's pixels are never in the report
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 300), st.integers(0, 200)), max_size=12))
+def test_badges_never_overlap(corners: list[tuple[int, int]]) -> None:
+    placed: list[tuple[int, int, int, int]] = []
+    for x, y in corners:
+        bx, by = html_mod.badge_spot(x, y, 16, 16, 320, 240, placed)
+        assert 0 <= bx <= 320 - 16 and 0 <= by <= 240 - 16
+        assert all(bx + 16 <= a or bx >= c or by + 16 <= b or by >= d for a, b, c, d in placed)
+        placed.append((bx, by, bx + 16, by + 16))
+
+
+@pytest.mark.parametrize(("numbers", "expected"), [
+    ([1], "1"), ([2, 3, 4, 5, 6, 7], "2\u20137"), ([1, 3, 4, 8], "1, 3\u20134, 8"), ([], ""),
+])
+def test_findings_that_read_the_same_share_a_line(numbers: list[int], expected: str) -> None:
+    assert html_mod._numbers(numbers) == expected
+
+
+def test_six_lines_of_text_are_one_line_of_the_list(tmp_path) -> None:
+    _image(tmp_path / "out.png", size=(100, 100), format="PNG")
+    lines = tuple(_finding(FindingKind.TEXT, (10, 10 * i, 50, 10 * i + 8), Action.FILL,
+                           detail="readable text") for i in range(1, 7))
+    result = ScanResult("in.jpg", Status.REDACTED, "out.png", 100, 100, findings=(_FACE, *lines))
+    document = render_html([result], out_root=tmp_path)
+    assert document.count("Text (readable text)") == 1
+    assert '<span class="nums">2\u20137</span>' in document

@@ -296,7 +296,7 @@ def test_keep_a_face_and_add_a_box(client: TestClient) -> None:
     assert findings[1]["decided_by"] == "user"
     assert report["results"][0]["verified"] is True
     html = client.get(f"/api/sessions/{sid}/report.html?lang=cy").text
-    assert 'lang="cy"' in html and "eich dewis chi" in html
+    assert 'lang="cy"' in html and "gennych chi" in html
 
 
 def test_findings_carry_the_outline_that_is_hidden(tmp_path: Path) -> None:

@@ -77,8 +77,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verdict.skipped.default": "not an image",
         "verdict.part.hidden.one": "{items} was hidden",
         "verdict.part.hidden.other": "{items} were hidden",
-        "verdict.part.review.one": "{items} was left for you to review",
-        "verdict.part.review.other": "{items} were left for you to review",
         "verdict.part.location": "location data was removed",
         "verdict.part.metadata": "hidden metadata was removed",
         # --- guidance paragraphs -----------------------------------------------------
@@ -140,9 +138,55 @@ MESSAGES: dict[str, dict[str, str]] = {
             "Guidance based on the Social Care Wales Code of Professional Practice for Social "
             "Care and the Social Care Wales guidance \u2018Using social media responsibly\u2019."
         ),
+        # --- who decided (verdicts, the report's list) ---------------------------------
+        "verdict.part.hidden.user.one": "{items} was hidden by you",
+        "verdict.part.hidden.user.other": "{items} were hidden by you",
+        "verdict.part.kept.user.one": "{items} was kept visible by you",
+        "verdict.part.kept.user.other": "{items} were kept visible by you",
+        "verdict.part.kept.auto.one": "{items} was left visible by your settings",
+        "verdict.part.kept.auto.other": "{items} were left visible by your settings",
+        "verdict.part.flagged.one": "{items} was flagged by PostSafe for you to check",
+        "verdict.part.flagged.other": "{items} were flagged by PostSafe for you to check",
+        "act.hidden.auto": "hidden by PostSafe ({style})",
+        "act.hidden.user": "hidden by you ({style})",
+        "act.kept.user": "kept visible by you",
+        "act.kept.auto": "left visible by your settings",
+        "act.flagged": "flagged by PostSafe for you to check; not changed",
+        "act.none": "not decided",
+        "style.mosaic": "mosaic",
+        "style.blur": "blur",
+        "style.fill": "solid fill",
+        # --- guidance titles (the report says each paragraph once and links to it) -----
+        "guide.title.error": "When no safe copy was made",
+        "guide.title.skipped": "Files PostSafe did not check",
+        "guide.title.unverified": "Copies PostSafe could not confirm",
+        "guide.title.faces": "Faces: consent and dignity",
+        "guide.title.person": "People without a visible face",
+        "guide.title.person.redacted": "People you asked to cover",
+        "guide.title.confidential": "Confidential information",
+        "guide.title.codes": "QR codes and barcodes",
+        "guide.title.location": "Location",
+        "guide.title.kept": "Things left visible",
+        "guide.title.flagged": "Flagged items",
+        # --- the report for people ---------------------------------------------------
+        "html.title": "PostSafe report",
+        "html.count.photos": "Photos",
+        "html.count.clean": "Nothing to hide",
+        "html.count.redacted": "Hidden",
+        "html.count.error": "Failed",
+        "html.count.skipped": "Skipped",
+        "html.summary.ready": "Ready to post, once you have looked at them ({n})",
+        "html.summary.look": "Need a look before posting ({n})",
+        "html.summary.failed": "No safe copy: failed or skipped ({n})",
+        "html.summary.none": "None.",
+        "html.guide.heading": "Before you post",
+        "html.card.guides": "What this means:",
+        "html.preview.open": "Open the full-size copy",
+        "html.original.show": "Where is the original?",
+        "html.original.link": "Open the original (not made safe: never post it)",
+        "html.finding.detail": "{kind} ({detail})",
         # --- HTML report -------------------------------------------------------------
         "html.summary.heading": "Summary",
-        "html.summary.total": "Files checked",
         "html.summary.what": (
             "What PostSafe did: every photo was rebuilt from its pixels, so no hidden metadata "
             "(such as location, dates or camera details) was carried into the copies. Faces, "
@@ -154,23 +198,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         ),
         "html.summary.empty": "No files were checked.",
         "html.results.heading": "Photos",
-        "html.status": "Status: {status}",
         "html.preview.alt": "Preview of the redacted copy of {name}, with {items} outlined.",
         "html.preview.alt.none": "Preview of the copy of {name}. Nothing was outlined.",
-        "html.preview.caption": (
-            "Preview of the copy PostSafe made. Numbered boxes match the table."
-        ),
+        "html.preview.caption": "The copy PostSafe made. The numbers match the list.",
         "html.preview.unreadable": "No preview: the copy could not be read.",
         "html.preview.no_output": "No preview: no copy was recorded for this photo.",
         "html.preview.not_made": "No preview: no copy was made.",
         "html.findings.heading": "What was found",
         "html.findings.none": "Nothing was found.",
-        "html.col.number": "No.",
-        "html.col.kind": "Kind",
-        "html.col.action": "Action",
-        "html.col.score": "Score",
-        "html.col.box": "Box (x1, y1, x2, y2)",
-        "html.col.detail": "Details",
         "html.metadata.heading": "Hidden metadata removed",
         "html.metadata.none": "None was found. The copy was still rebuilt from pixels.",
         "html.notes.heading": "Notes",
@@ -295,21 +330,21 @@ def verdict(result: ScanResult, lang: str = DEFAULT_LANG) -> str:
         return t("verdict.unverified", lang)
 
     hidden = [f for f in result.findings if _is_hidden(f)]
-    review = [f for f in result.findings if not _is_hidden(f)]
     location = LOCATION_CATEGORY in result.metadata_removed
 
-    if not hidden and not review and result.status is Status.CLEAN:
+    if not result.findings and result.status is Status.CLEAN:
         return t("verdict.clean.location" if location else "verdict.clean", lang)
 
+    # Who decided what: PostSafe hid or flagged, the person hid or kept, the settings kept.
+    groups: dict[str, list[Finding]] = {}
+    for f in result.findings:
+        groups.setdefault(decision(f), []).append(f)
     parts: list[str] = []
-    if hidden:
-        parts.append(
-            tn("verdict.part.hidden", len(hidden), lang, items=describe_counts(hidden, lang))
-        )
-    if review:
-        parts.append(
-            tn("verdict.part.review", len(review), lang, items=describe_counts(review, lang))
-        )
+    for key in ("hidden.auto", "hidden.user", "kept.user", "kept.auto", "flagged"):
+        found = groups.get(key, [])
+        if found:
+            part = "verdict.part.hidden" if key == "hidden.auto" else f"verdict.part.{key}"
+            parts.append(tn(part, len(found), lang, items=describe_counts(found, lang)))
     if location:
         parts.append(t("verdict.part.location", lang))
     elif not hidden:
@@ -318,6 +353,26 @@ def verdict(result: ScanResult, lang: str = DEFAULT_LANG) -> str:
     redacted = bool(hidden) or result.status is Status.REDACTED
     key = "verdict.redacted" if redacted else "verdict.clean.review"
     return t(key, lang, parts=join_items(parts, lang))
+
+
+def decision(finding: Finding) -> str:
+    """Who decided what for a finding: ``hidden.auto``, ``hidden.user``, ``kept.user``,
+    ``kept.auto`` (the policy), ``flagged`` (PostSafe is unsure; pixels untouched), ``none``."""
+    by_user = finding.decided_by == "user"
+    if finding.hidden:
+        return "hidden.user" if by_user else "hidden.auto"
+    if finding.action is Action.KEPT:
+        return "kept.user" if by_user else "kept.auto"
+    if finding.action is Action.FLAGGED:
+        return "flagged"
+    return "none"
+
+
+def decision_words(finding: Finding, lang: str = DEFAULT_LANG) -> str:
+    """'hidden by PostSafe (mosaic)', 'kept visible by you', ... for one finding."""
+    key = decision(finding)
+    style = t(f"style.{finding.action.value}", lang) if finding.hidden and finding.action else ""
+    return t(f"act.{key}", lang, style=style)
 
 
 def guidance_keys(result: ScanResult) -> list[str]:

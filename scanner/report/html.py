@@ -21,6 +21,7 @@ import logging
 import math
 import os
 import unicodedata
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,9 +36,9 @@ from scanner.geometry import clip_shape
 from scanner.report.guidance import (
     DEFAULT_LANG,
     MESSAGES,
-    action_label,
+    decision_words,
     describe_counts,
-    guidance_for,
+    guidance_keys,
     kind_label,
     status_label,
     t,
@@ -47,7 +48,7 @@ from scanner.types import Finding, FindingKind, ScanResult, Status
 
 _LOG = logging.getLogger(__name__)
 
-PREVIEW_MAX = 320  # longest side of an embedded preview, in pixels
+PREVIEW_MAX = 720  # longest side of an embedded preview, in pixels: large enough to check
 PREVIEW_QUALITY = 80
 # A shape's outline, as wide as a box's: the colour over the first 2 px inside, black to 3.
 _RING_COLOUR, _RING_BLACK = 2, 3
@@ -179,7 +180,7 @@ def output_path(result: ScanResult, out_root: Path | None) -> Path | None:
 
 @lru_cache(maxsize=1)
 def _label_font() -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
-    return ImageFont.load_default(size=11)
+    return ImageFont.load_default(size=14)
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -233,18 +234,40 @@ def _draw_findings(
             # A thin dark line under the coloured one keeps the box visible on any background.
             draw.rectangle((x1, y1, x2, y2), outline="#000000", width=3)
             draw.rectangle((x1, y1, x2, y2), outline=box_colour, width=2)
-        # The label goes at the top-left of the outline's bounding box.
-        labels.append(
-            (x1, y1, f"{number}: {kind_label(finding.kind, lang)}", box_colour, text_colour)
-        )
-    # Labels last, so no outline is drawn across a label.
+        # A numbered badge at the top-left of the outline; the names are in the list.
+        labels.append((x1, y1, str(number), box_colour, text_colour))
+    # Badges last, so no outline is drawn across one; each is nudged until it overlaps none.
+    placed: list[tuple[int, int, int, int]] = []
     for x1, y1, text, box_colour, text_colour in labels:
         left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-        label_w, label_h = right - left + 4, bottom - top + 2
-        lx = max(0, min(x1, width - label_w))
-        ly = y1 - label_h if y1 - label_h >= 0 else y1
-        draw.rectangle((lx, ly, lx + label_w - 1, ly + label_h - 1), fill=box_colour)
-        draw.text((lx + 2 - left, ly + 1 - top), text, fill=text_colour, font=font)
+        text_w, text_h = math.ceil(right - left), math.ceil(bottom - top)
+        label_w, label_h = max(text_w + 8, text_h + 6), text_h + 6
+        lx, ly = badge_spot(x1, y1, label_w, label_h, width, height, placed)
+        placed.append((lx, ly, lx + label_w, ly + label_h))
+        draw.rectangle((lx, ly, lx + label_w - 1, ly + label_h - 1), fill=box_colour,
+                       outline="#000000")
+        draw.text((lx + (label_w - text_w) // 2 - left, ly + 3 - top), text,
+                  fill=text_colour, font=font)
+
+
+def badge_spot(x: int, y: int, w: int, h: int, width: int, height: int,
+               placed: Sequence[tuple[int, int, int, int]]) -> tuple[int, int]:
+    """Where a ``w`` x ``h`` badge for an outline whose top-left is (x, y) goes: above it if
+    there is room, else inside; moved right, then down, until it overlaps no placed badge."""
+    def clear(bx: int, by: int) -> bool:
+        return all(bx + w <= x1 or bx >= x2 or by + h <= y1 or by >= y2
+                   for x1, y1, x2, y2 in placed)
+
+    start_x = max(0, min(x, width - w))
+    gap = 3  # clear of the outline, so the two never blur into one another
+    start_y = y - h - gap if y - h - gap >= 0 else min(y + gap, max(0, height - h))
+    for dy in range(0, max(height, 1), h):
+        for dx in range(0, max(width, 1), w):
+            bx = (start_x + dx) % max(1, width - w + 1)
+            by = (start_y + dy) % max(1, height - h + 1)
+            if clear(bx, by):
+                return bx, by
+    return start_x, start_y  # more badges than room: overlap is unavoidable
 
 
 def _outline_polygon(canvas: Image.Image, points: Sequence[tuple[float, float]],
@@ -291,7 +314,8 @@ def make_preview(path: Path, findings: Sequence[Finding], lang: str = DEFAULT_LA
     canvas.paste(rgb)
     _draw_findings(canvas, findings, full_size, lang)
     buffer = io.BytesIO()
-    canvas.save(buffer, format="JPEG", quality=PREVIEW_QUALITY, optimize=True)
+    # 4:4:4: the badges and outlines are thin and coloured; subsampled chroma smears them.
+    canvas.save(buffer, format="JPEG", quality=PREVIEW_QUALITY, optimize=True, subsampling=0)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return Preview(f"data:image/jpeg;base64,{encoded}", canvas.width, canvas.height)
 
@@ -338,7 +362,8 @@ def _css() -> str:
         ".card-body{display:flex;flex-wrap:wrap;gap:1rem}"
         ".preview{margin:0;flex:0 0 auto;max-width:100%}"
         ".preview img{display:block;max-width:100%;height:auto;border:1px solid #6b6b6b}"
-        ".preview figcaption{font-size:.85rem;color:#4a4a4a;max-width:320px}"
+        ".preview{flex:1 1 28rem;max-width:45rem}"
+        ".preview figcaption{font-size:.85rem;color:#4a4a4a}"
         ".no-preview{margin:0;padding:.75rem;border:1px dashed #6b6b6b;color:#3d3d3d;"
         "max-width:320px}"
         ".details{flex:1 1 20rem;min-width:0}"
@@ -355,7 +380,14 @@ def _css() -> str:
         f"{kinds}"
         ".details ul{margin:.25rem 0;padding-left:1.25rem}"
         ".error-reason{margin:.25rem 0;padding:.5rem;background:#fde8eb;color:#5c0010}"
-        ".guidance p{margin:.4rem 0;padding-left:.75rem;border-left:3px solid #2b5c8a}"
+        ".guidance{background:#fff;border:1px solid #c4c4c4;border-radius:.5rem;padding:1rem}"
+        ".guide p{margin:.25rem 0 .75rem;padding-left:.75rem;border-left:3px solid #2b5c8a}"
+        ".guide h3{font-size:1rem}.guides{font-size:.95rem}"
+        ".files{margin:.25rem 0 .75rem;padding-left:1.25rem}.group{margin:.75rem 0 .25rem}"
+        ".findings{margin:.25rem 0;padding:0;list-style:none}.findings li{margin:.2rem 0}"
+        ".nums{display:inline-block;min-width:1.6rem;font-weight:700}"
+        ".open{display:inline-block;margin:.25rem 0;font-size:.9rem}"
+        ".original{margin-top:.75rem;font-size:.9rem}"
         "footer{font-size:.85rem;color:#4a4a4a;border-top:1px solid #c4c4c4;margin-top:2rem;"
         "padding-top:.5rem}"
         "@media (max-width:40rem){main{padding:.5rem}.card{padding:.75rem}"
@@ -366,14 +398,25 @@ def _css() -> str:
     )
 
 
-def _summary(results: Sequence[ScanResult], lang: str) -> str:
-    counts = [("total", t("html.summary.total", lang), len(results))]
-    for status in Status:
-        n = sum(1 for r in results if r.status is status)
-        counts.append((status.value, status_label(status, lang), n))
+_COUNTS = ("photos", "clean", "redacted", "error", "skipped")  # as the terminal shows them
+
+
+def needs_a_look(result: ScanResult) -> bool:
+    """A copy was made, but something in it waits for a person: flagged, kept by the
+    settings, not decided, or not confirmed clean."""
+    return result.status.done and (
+        result.verified is False
+        or any(not f.hidden and f.decided_by != "user" for f in result.findings))
+
+
+def _summary(results: Sequence[ScanResult], names: Sequence[str], lang: str) -> str:
+    from scanner.report.summary import summarise
+
+    counts = summarise(results)
     items = "".join(
-        f'<div><dt>{esc(label)}</dt><dd data-count="{key}">{n}</dd></div>'
-        for key, label, n in counts
+        f'<div><dt>{esc(t(f"html.count.{key}", lang))}</dt>'
+        f'<dd data-count="{key}">{counts[key]}</dd></div>'
+        for key in _COUNTS
     )
     parts = [
         '<section class="summary" aria-labelledby="summary-h">',
@@ -382,10 +425,48 @@ def _summary(results: Sequence[ScanResult], lang: str) -> str:
     ]
     if not results:
         parts.append(f"<p>{esc(t('html.summary.empty', lang))}</p>")
+    indexed = list(enumerate(zip(results, names, strict=True), start=1))
+    groups = (
+        ("ready", [(i, n, "") for i, (r, n) in indexed if r.status.done and not needs_a_look(r)]),
+        ("look", [(i, n, verdict(r, lang)) for i, (r, n) in indexed if needs_a_look(r)]),
+        ("failed", [(i, n, verdict(r, lang)) for i, (r, n) in indexed if not r.status.done]),
+    )
+    for key, entries in groups:
+        parts.append(f'<h3 class="group g-{key}">'
+                     f'{esc(t(f"html.summary.{key}", lang, n=len(entries)))}</h3>')
+        if not entries:
+            parts.append(f"<p>{esc(t('html.summary.none', lang))}</p>")
+            continue
+        lis = "".join(
+            f'<li><a href="#r{i}">{esc(name)}</a>'
+            + (f'<span class="why">: {esc(why)}</span>' if why else "") + "</li>"
+            for i, name, why in entries)
+        parts.append(f'<ul class="files">{lis}</ul>')
     parts.append(f"<p>{esc(t('html.summary.what', lang))}</p>")
     parts.append(f"<p><strong>{esc(t('html.summary.check', lang))}</strong></p>")
     parts.append("</section>")
     return "".join(parts)
+
+
+def _guidance_section(keys: Sequence[str], lang: str) -> str:
+    """Each piece of guidance once; the photos' cards link here."""
+    if not keys:
+        return ""
+    paragraphs = "".join(
+        f'<div class="guide" id="{_guide_id(key)}"><h3>{esc(t(_guide_title(key), lang))}</h3>'
+        f"<p>{esc(t(key, lang))}</p></div>"
+        for key in keys)
+    return ('<section class="guidance" aria-labelledby="guide-h">'
+            f'<h2 id="guide-h">{esc(t("html.guide.heading", lang))}</h2>{paragraphs}'
+            f'<p class="source">{esc(t("guide.source", lang))}</p></section>')
+
+
+def _guide_id(key: str) -> str:
+    return "g-" + key.removeprefix("guide.").replace(".", "-")
+
+
+def _guide_title(key: str) -> str:
+    return "guide.title." + key.removeprefix("guide.")
 
 
 def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: str) -> str:
@@ -408,47 +489,62 @@ def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: st
         if items
         else t("html.preview.alt.none", lang, name=name)
     )
+    image = (f'<img src="{preview.data_uri}" width="{preview.width}" '
+             f'height="{preview.height}" alt="{esc(alt)}">')
+    href = _relative_href(path, out_root)
+    if href is not None:  # the full-size copy beside the report, one click away
+        image = (f'<a href="{esc(href)}" title="{esc(t("html.preview.open", lang))}">{image}</a>'
+                 f'<a class="open" href="{esc(href)}">{esc(t("html.preview.open", lang))}</a>')
     return (
-        '<figure class="preview">'
-        f'<img src="{preview.data_uri}" width="{preview.width}" height="{preview.height}" '
-        f'alt="{esc(alt)}">'
+        f'<figure class="preview">{image}'
         f"<figcaption>{esc(t('html.preview.caption', lang))}</figcaption>"
         "</figure>"
     )
 
 
+def _relative_href(path: Path, out_root: Path | None) -> str | None:
+    """A relative link from the report (in ``out_root``) to ``path``, or None."""
+    if out_root is None:
+        return None
+    try:
+        rel = os.path.relpath(Path(path).resolve(), Path(out_root).resolve())
+    except ValueError:  # another drive (Windows)
+        return None
+    return urllib.parse.quote(Path(rel).as_posix())
+
+
 def _findings_html(result: ScanResult, lang: str) -> str:
+    """The findings in words, numbered as the preview's badges: no scores, no coordinates
+    (those stay in the JSON report)."""
     heading = f"<h4>{esc(t('html.findings.heading', lang))}</h4>"
     if not result.findings:
         return f"{heading}<p>{esc(t('html.findings.none', lang))}</p>"
-    columns = ("number", "kind", "action", "score", "box", "detail")
-    head = "".join(f'<th scope="col">{esc(t(f"html.col.{c}", lang))}</th>' for c in columns)
-    rows = []
+    # Findings that read the same are one line ("2-7"), numbered as the preview's badges.
+    lines: dict[tuple[str, str, str], list[int]] = {}
     for number, finding in enumerate(result.findings, start=1):
-        box = ", ".join(str(v) for v in finding.region.to_int())
-        rows.append(
-            "<tr>"
-            f'<td class="num">{number}</td>'
-            f'<td><span class="swatch k-{esc(finding.kind.value)}" aria-hidden="true"></span>'
-            f"{esc(kind_label(finding.kind, lang))}</td>"
-            f"<td>{esc(_action_text(finding, lang))}</td>"
-            f'<td class="num">{finding.score:.2f}</td>'
-            f'<td class="num">{esc(box)}</td>'
-            f'<td class="detail">{esc(finding.detail)}</td>'
-            "</tr>"
-        )
-    return (
-        f'{heading}<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
+        what = kind_label(finding.kind, lang)
+        if finding.detail:
+            what = t("html.finding.detail", lang, kind=what, detail=finding.detail)
+        key = (finding.kind.value, what, decision_words(finding, lang))
+        lines.setdefault(key, []).append(number)
+    items = [
+        f'<li><span class="nums">{_numbers(numbers)}</span> '
+        f'<span class="swatch k-{esc(kind)}" aria-hidden="true"></span>'
+        f"{esc(what)}: <strong>{esc(words)}</strong></li>"
+        for (kind, what, words), numbers in lines.items()
+    ]
+    return f'{heading}<ul class="findings">{"".join(items)}</ul>'
 
 
-def _action_text(finding: Finding, lang: str) -> str:
-    """The action's label, saying so when a person chose it on the review page."""
-    label = action_label(finding.action, lang)
-    if finding.decided_by == "user":
-        return f"{label} ({t('html.decided.user', lang)})"
-    return label
+def _numbers(numbers: Sequence[int]) -> str:
+    """1, 3-5, 8: runs of consecutive badge numbers."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in runs)
 
 
 def _category_text(key: str, labels: Mapping[str, object], lang: str) -> str:
@@ -464,8 +560,9 @@ def _metadata_html(result: ScanResult, labels: Mapping[str, object], lang: str) 
     keys = list(dict.fromkeys(result.metadata_removed))
     if not keys:
         return f"{heading}<p>{esc(t('html.metadata.none', lang))}</p>"
-    items = "".join(f"<li>{esc(_category_text(k, labels, lang))}</li>" for k in keys)
-    return f"{heading}<ul>{items}</ul>"
+    # One line, not a list: the kinds matter less than that they are gone.
+    items = t("list.sep", lang).join(esc(_category_text(k, labels, lang)) for k in keys)
+    return f'{heading}<p class="meta">{items}.</p>'
 
 
 def _card(
@@ -481,7 +578,7 @@ def _card(
     badge = (
         f'<p class="badge st-{status.value}">'
         f'<span aria-hidden="true">{STATUS_ICONS.get(status, "")}</span> '
-        f"{esc(t('html.status', lang, status=status_label(status, lang)))}</p>"
+        f"{esc(status_label(status, lang))}</p>"
     )
     details: list[str] = []
     if status is Status.ERROR:
@@ -495,13 +592,14 @@ def _card(
         notes = "".join(f"<li>{esc(note)}</li>" for note in result.notes)
         details.append(f"<h4>{esc(t('html.notes.heading', lang))}</h4>")
         details.append(f'<ul class="notes">{notes}</ul>')
-    guidance = guidance_for(result, lang)
-    if guidance:
-        paragraphs = "".join(f"<p>{esc(p)}</p>" for p in guidance)
-        details.append(
-            f'<div class="guidance"><h4>{esc(t("html.guidance.heading", lang))}</h4>'
-            f"{paragraphs}</div>"
-        )
+    keys = guidance_keys(result)
+    if keys:
+        links = " · ".join(f'<a href="#{_guide_id(k)}">{esc(t(_guide_title(k), lang))}</a>'
+                           for k in keys)
+        details.append(f'<p class="guides">{esc(t("html.card.guides", lang))} {links}</p>')
+    original = _original_html(result, out_root, lang)
+    if original:
+        details.append(original)
     return (
         f'<article class="card st-{status.value}" id="r{index}" aria-labelledby="{heading_id}">'
         f'<div class="card-head"><h3 id="{heading_id}">{esc(name)}</h3>{badge}</div>'
@@ -512,18 +610,33 @@ def _card(
     )
 
 
+def _original_html(result: ScanResult, out_root: Path | None, lang: str) -> str:
+    """A link to the original, behind a click: never shown, never embedded."""
+    source = Path(result.source)
+    if out_root is None or not source.is_file():
+        return ""
+    href = _relative_href(source, out_root)
+    if href is None:
+        return ""
+    return (f'<details class="original"><summary>{esc(t("html.original.show", lang))}'
+            f'</summary><a href="{esc(href)}">{esc(t("html.original.link", lang))}</a>'
+            "</details>")
+
+
 def render_html(
     results: Sequence[ScanResult],
     *,
     out_root: Path | None,
     lang: str = DEFAULT_LANG,
-    title: str = "PostSafe report",
+    title: str | None = None,
 ) -> str:
     """The whole report as one self-contained HTML document."""
     results = list(results)
+    title = title or t("html.title", lang)
     page_lang = lang if lang in MESSAGES else DEFAULT_LANG
     labels = _category_labels() if any(r.metadata_removed for r in results) else {}
     names = display_names([r.source for r in results])
+    keys = list(dict.fromkeys(k for r in results for k in guidance_keys(r)))
     cards = "".join(
         _card(i, r, name, out_root, labels, lang)
         for i, (r, name) in enumerate(zip(results, names, strict=True), start=1)
@@ -542,9 +655,9 @@ def render_html(
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{esc(title)}</title>\n<style>{_css()}</style>\n</head>\n<body>\n<main>\n"
         f"<h1>{esc(title)}</h1>\n"
-        f"{_summary(results, lang)}\n{results_section}\n"
+        f"{_summary(results, names, lang)}\n{results_section}\n"
+        f"{_guidance_section(keys, lang)}\n"
         f"<footer><p>{esc(t('html.footer.privacy', lang))}</p>"
-        f"<p>{esc(t('guide.source', lang))}</p>"
         f"<p>{esc(t('html.footer.made', lang, version=__version__))}</p></footer>\n"
         "</main>\n</body>\n</html>\n"
     )
@@ -556,7 +669,7 @@ def write_html_report(
     *,
     out_root: Path | None,
     lang: str = DEFAULT_LANG,
-    title: str = "PostSafe report",
+    title: str | None = None,
 ) -> None:
     """Render the report and write it to ``path`` atomically (temp file + ``os.replace``).
 
