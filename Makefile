@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench sysdeps samples clean
+.PHONY: demo test test-fast install-check lint bench sysdeps samples clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ lint: $(VENV)/.dev-installed
 
 test: $(VENV)/.dev-installed sysdeps lint
 	$(BIN)/python -m pytest -q
+	bash scripts/check-install.sh $(BIN)/python
+
+# The README's install commands, from a wheel built by `python -m build`, in a fresh venv.
+install-check: $(VENV)/.dev-installed
+	bash scripts/check-install.sh $(BIN)/python
 
 # Everything but the real models, Ray, Chromium, torch, child processes and 12 MP photos.
 test-fast: $(VENV)/.dev-installed
