@@ -300,7 +300,7 @@ RedactPeopleOpt = Annotated[bool, typer.Option("--redact-people", help="Fill peo
                                                "review).")]
 
 PathsArg = Annotated[list[Path], typer.Argument(help="Photos or folders (walked recursively).",
-                                                 show_default=False)]
+                                                 show_default=False, metavar="PHOTOS")]
 PolicyOpt = Annotated[Policy, typer.Option(help=POLICY_HELP)]
 FaceThresholdOpt = Annotated[float | None, typer.Option(
     help="Face score to accept on one pass (lower finds more).")]
@@ -382,7 +382,7 @@ def redact(
 @app.command()
 def watch(
     inbox: Annotated[Path, typer.Argument(help="Folder to watch (walked recursively).",
-                                          show_default=False)],
+                                          show_default=False, metavar="INBOX")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the safe copies and the "
                                       "report (must not be inside the inbox).",
                                       file_okay=False)],
