@@ -845,3 +845,29 @@ def test_six_lines_of_text_are_one_line_of_the_list(tmp_path) -> None:
     document = render_html([result], out_root=tmp_path)
     assert document.count("Text (readable text)") == 1
     assert '<span class="nums">2\u20137</span>' in document
+
+
+def test_a_welsh_report_has_no_english_left(tmp_path, monkeypatch) -> None:
+    """Every message, finding detail and failure reason the report shows is in Welsh; the test
+    names any English phrase still on the page."""
+    monkeypatch.undo()  # the real metadata labels and preview size
+    _image(tmp_path / "a.png", size=(200, 150), format="PNG")
+    results = [
+        ScanResult(str(tmp_path / "a.jpg"), Status.REDACTED, "a.png", 200, 150,
+                   findings=(_FACE, _PERSON_FLAGGED,
+                             _finding(FindingKind.DOCUMENT, action=Action.FILL,
+                                      detail="a document with an NHS number and a date"),
+                             _finding(FindingKind.TEXT, action=Action.KEPT)),
+                   metadata_removed=("location", "device", "times")),
+        ScanResult("b.jpg", Status.ERROR, error="the file is empty"),
+        ScanResult("c.txt", Status.SKIPPED, error="not an image file"),
+        ScanResult("d.jpg", Status.CLEAN, "a.png", 200, 150),
+    ]
+    body = render_html(results, out_root=tmp_path, lang="cy").split("<body>", 1)[1]
+    text = re.sub(r"<[^>]+>", " ", body)
+    english = {v for k, v in MESSAGES["en"].items()
+               if "{" not in v and len(v) > 6 and MESSAGES["cy"].get(k) != v}
+    english |= {"a document with", "NHS number", "the file is empty", "not an image file",
+                "hidden by", "PostSafe report", "What this means", "Open the"}
+    left = sorted(e for e in english if e in text)
+    assert left == []

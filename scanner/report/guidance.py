@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from scanner.image.metadata import CATEGORY_LABELS
+from scanner.report.details import reason_words
 from scanner.types import Action, Finding, FindingKind, ScanResult, Status
 
 DEFAULT_LANG = "en"
@@ -320,11 +321,12 @@ def _is_hidden(finding: Finding) -> bool:
 def verdict(result: ScanResult, lang: str = DEFAULT_LANG) -> str:
     """One sentence, in plain words, saying what happened to this file and whether to post it."""
     if result.status is Status.ERROR:
-        reason = _reason(result.error) or t("verdict.error.unknown", lang)
+        reason = _reason(reason_words(result.error, lang)) or t("verdict.error.unknown", lang)
         return t("verdict.error", lang, reason=reason)
     if result.status is Status.SKIPPED:
         first_note = result.notes[0] if result.notes else None
-        reason = _reason(result.error) or _reason(first_note) or t("verdict.skipped.default", lang)
+        reason = (_reason(reason_words(result.error, lang)) or _reason(first_note)
+                  or t("verdict.skipped.default", lang))
         return t("verdict.skipped", lang, reason=reason)
     if result.verified is False:
         return t("verdict.unverified", lang)

@@ -33,6 +33,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
 from scanner import __version__
 from scanner.fsio import write_atomic
 from scanner.geometry import clip_shape
+from scanner.report.details import detail_words, reason_words
 from scanner.report.guidance import (
     DEFAULT_LANG,
     MESSAGES,
@@ -524,7 +525,8 @@ def _findings_html(result: ScanResult, lang: str) -> str:
     for number, finding in enumerate(result.findings, start=1):
         what = kind_label(finding.kind, lang)
         if finding.detail:
-            what = t("html.finding.detail", lang, kind=what, detail=finding.detail)
+            what = t("html.finding.detail", lang, kind=what,
+                     detail=detail_words(finding.detail, lang))
         key = (finding.kind.value, what, decision_words(finding, lang))
         lines.setdefault(key, []).append(number)
     items = [
@@ -583,7 +585,7 @@ def _card(
     details: list[str] = []
     if status is Status.ERROR:
         details.append(f"<h4>{esc(t('html.error.heading', lang))}</h4>")
-        details.append(f'<p class="error-reason">{esc(result.error or "")}</p>')
+        details.append(f'<p class="error-reason">{esc(reason_words(result.error, lang))}</p>')
     if status.done or result.findings:
         details.append(_findings_html(result, lang))
     if status.done or result.metadata_removed:
