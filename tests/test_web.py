@@ -525,7 +525,7 @@ def test_remove_a_photo_deletes_its_files(client: TestClient) -> None:
     assert client.get(f"/api/sessions/{sid}/photos/{pid}").status_code == 404
 
 
-def _upload(c: TestClient, sid: str, name: str = "a.png", lang: str = "en") -> dict:
+def _add(c: TestClient, sid: str, name: str = "a.png", lang: str = "en") -> dict:
     r = c.post(f"/api/sessions/{sid}/photos?lang={lang}", content=png_bytes(PICTURE),
                headers={**ORIGIN, "X-PostSafe-Name": name})
     assert r.status_code == 200, r.text
@@ -534,7 +534,7 @@ def _upload(c: TestClient, sid: str, name: str = "a.png", lang: str = "en") -> d
 
 def test_verdict_says_who_decided(client: TestClient) -> None:
     sid = _session(client)
-    photo = _upload(client, sid)
+    photo = _add(client, sid)
     assert photo["verdict"].startswith("PostSafe hid 1 face.")
     assert photo["findings"][0]["name"] == "Face, hidden by PostSafe"
     url = f"/api/sessions/{sid}/photos/{photo['id']}"
@@ -551,7 +551,7 @@ def test_verdict_says_who_decided(client: TestClient) -> None:
 
 def test_download_all_knows_which_photos_were_not_looked_at(client: TestClient) -> None:
     sid = _session(client)
-    first, second = _upload(client, sid, "a.png"), _upload(client, sid, "b.png")
+    first, second = _add(client, sid, "a.png"), _add(client, sid, "b.png")
     assert first["viewed"] is False
     names = [p["name"] for p in client.get(f"/api/sessions/{sid}/unreviewed").json()["photos"]]
     assert names == ["a.png", "b.png"]
@@ -565,7 +565,7 @@ def test_download_all_knows_which_photos_were_not_looked_at(client: TestClient) 
 
 def test_a_tap_snaps_to_a_finding_or_a_face_sized_area(client: TestClient) -> None:
     sid = _session(client)
-    photo = _upload(client, sid)
+    photo = _add(client, sid)
     url = f"/api/sessions/{sid}/photos/{photo['id']}/spot"
     hit = client.post(url, json={"point": [40, 40]}, headers=ORIGIN).json()
     assert hit["kind"] == "finding" and hit["finding"] == 0
