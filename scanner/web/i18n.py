@@ -79,7 +79,6 @@ UI: dict[str, dict[str, str]] = {
         "boxes.heading": "Boxes you added",
         "boxes.none": "None yet.",
         "boxes.item": "Box {n}: {w} \u00d7 {h} pixels, {x} from left, {y} from top",
-        "boxes.short": "Box {n}",
         "boxes.badge": "B{n}",
         "boxes.remove": "Remove",
         "boxes.remove.label": "Remove box {n}",
@@ -132,7 +131,6 @@ UI: dict[str, dict[str, str]] = {
         "spot.already": "{name}. It is already hidden.",
         "spot.hide": "Hide this",
         "spot.cancel": "Cancel",
-        "spot.label": "Hide what is at this spot",
         "photo.unviewed": "not checked yet",
         "confirm.heading": "Some photos have not been checked",
         "confirm.body": (
@@ -142,8 +140,6 @@ UI: dict[str, dict[str, str]] = {
         "confirm.download": "Download anyway",
         "error.failed": "This photo could not be checked: {reason}.",
         "error.network": "the page could not reach PostSafe",
-        "badge.label": "{n}: {name}",
-        "boxes.added": "Box added.",
     },
     "cy": {
         "title": "PostSafe: gwirio lluniau cyn eu postio",
@@ -220,7 +216,6 @@ UI: dict[str, dict[str, str]] = {
         "boxes.heading": "Blychau a ychwanegoch chi",
         "boxes.none": "Dim un eto.",
         "boxes.item": "Blwch {n}: {w} \u00d7 {h} picsel, {x} o'r chwith, {y} o'r brig",
-        "boxes.short": "Blwch {n}",
         "boxes.badge": "B{n}",
         "boxes.remove": "Tynnu",
         "boxes.remove.label": "Tynnu blwch {n}",
@@ -274,7 +269,6 @@ UI: dict[str, dict[str, str]] = {
         "spot.already": "{name}. Mae wedi'i guddio'n barod.",
         "spot.hide": "Cuddio hwn",
         "spot.cancel": "Canslo",
-        "spot.label": "Cuddio'r hyn sydd yn y man hwn",
         "photo.unviewed": "heb ei wirio eto",
         "confirm.heading": "Mae rhai lluniau heb eu gwirio",
         "confirm.body": (
@@ -285,7 +279,5 @@ UI: dict[str, dict[str, str]] = {
         "confirm.download": "Lawrlwytho beth bynnag",
         "error.failed": "Does dim modd gwirio'r llun hwn: {reason}.",
         "error.network": "doedd y dudalen ddim yn gallu cyrraedd PostSafe",
-        "badge.label": "{n}: {name}",
-        "boxes.added": "Ychwanegwyd y blwch.",
     },
 }

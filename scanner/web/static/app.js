@@ -141,7 +141,7 @@
       renderPhotoItem(photo);
       try {
         if (state.maxBytes && job.file.size > state.maxBytes) {
-          const err = new Error("too big");
+          const err = new Error("413");
           err.status = 413;
           throw err;
         }
