@@ -163,8 +163,11 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
     assert page.locator("#overlay .mark.k-manual rect.outline").count() == 1
     assert page.locator("#overlay .mark.k-manual polygon").count() == 0
 
+    # Photos whose review was never opened: Download all asks first.
+    page.click("#dl-zip")
+    expect(page.locator("#confirm")).to_be_visible()
     with page.expect_download(timeout=WAIT_MS) as info:
-        page.click("#dl-zip")
+        page.click("#confirm-download")
     archive = tmp_path / "photos.zip"
     info.value.save_as(archive)
     # The care plan lies in perspective on a desk: its outline is drawn as found, not boxed.
