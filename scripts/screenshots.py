@@ -42,19 +42,14 @@ def shoot(url: str, out: Path) -> None:
         done = page.locator(".photo-item[data-status=redacted], .photo-item[data-status=clean],"
                             " .photo-item[data-status=error]")
         expect(done).to_have_count(len(PHOTOS), timeout=WAIT_MS)
-        page.click(f".photo-main:has-text('{REVIEWED}')")
+        with page.expect_response(lambda r: "/safe.jpg" in r.url):
+            page.click(f".photo-main:has-text('{REVIEWED}')")
         expect(page.locator("#review-name")).to_have_text(REVIEWED)
         expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
-        # Show a decision: the coffee cup read as "text" is kept (a reviewer's call).
-        text = page.locator("#findings li", has_text="Text").locator("input")
-        if text.count():
-            with page.expect_response(lambda r: "/safe.jpg" in r.url):
-                text.first.uncheck()
-            expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
         for name, (width, height) in SIZES.items():
             page.set_viewport_size({"width": width, "height": height})
             page.evaluate("document.getElementById('review').scrollIntoView()")
-            page.wait_for_timeout(300)
+            page.wait_for_timeout(500)
             target = out / f"review-{name}.png"
             page.screenshot(path=str(target))
             log.info("wrote %s", target)

@@ -523,3 +523,76 @@ def test_remove_a_photo_deletes_its_files(client: TestClient) -> None:
     assert r.status_code == 200
     assert [p for p in folder.rglob("*") if p.is_file()] == []
     assert client.get(f"/api/sessions/{sid}/photos/{pid}").status_code == 404
+
+
+def _add(c: TestClient, sid: str, name: str = "a.png", lang: str = "en") -> dict:
+    r = c.post(f"/api/sessions/{sid}/photos?lang={lang}", content=png_bytes(PICTURE),
+               headers={**ORIGIN, "X-PostSafe-Name": name})
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_verdict_says_who_decided(client: TestClient) -> None:
+    sid = _session(client)
+    photo = _add(client, sid)
+    assert photo["verdict"].startswith("PostSafe hid 1 face.")
+    assert photo["findings"][0]["name"] == "Face, hidden by PostSafe"
+    url = f"/api/sessions/{sid}/photos/{photo['id']}"
+    r = client.post(f"{url}/decisions?lang=en", json={"keep": [0], "boxes": [[1, 1, 9, 9]]},
+                    headers=ORIGIN)
+    body = r.json()
+    assert "You kept 1 face." in body["verdict"] and "You added 1 area to hide." in body["verdict"]
+    assert "left for you to review" not in body["verdict"]
+    assert body["findings"][0]["name"] == "Face, kept by you"
+    welsh = client.get(f"{url}?lang=cy").json()
+    assert "Cadwoch chi 1 wyneb." in welsh["verdict"]
+    assert welsh["findings"][0]["name"] == "Wyneb, wedi'i gadw gennych chi"
+
+
+def test_download_all_knows_which_photos_were_not_looked_at(client: TestClient) -> None:
+    sid = _session(client)
+    first, second = _add(client, sid, "a.png"), _add(client, sid, "b.png")
+    assert first["viewed"] is False
+    names = [p["name"] for p in client.get(f"/api/sessions/{sid}/unreviewed").json()["photos"]]
+    assert names == ["a.png", "b.png"]
+    r = client.post(f"/api/sessions/{sid}/photos/{first['id']}/viewed", headers=ORIGIN)
+    assert r.status_code == 200
+    names = [p["name"] for p in client.get(f"/api/sessions/{sid}/unreviewed").json()["photos"]]
+    assert names == ["b.png"]
+    assert client.get(f"/api/sessions/{sid}/photos/{first['id']}").json()["viewed"] is True
+    assert second["viewed"] is False
+
+
+def test_a_tap_snaps_to_a_finding_or_a_face_sized_area(client: TestClient) -> None:
+    sid = _session(client)
+    photo = _add(client, sid)
+    url = f"/api/sessions/{sid}/photos/{photo['id']}/spot"
+    hit = client.post(url, json={"point": [40, 40]}, headers=ORIGIN).json()
+    assert hit["kind"] == "finding" and hit["finding"] == 0
+    # Nothing there (the fake pipeline has no text detector): a square of a tenth of the short
+    # side, centred on the point and clipped to the photo.
+    h, w = PICTURE.shape[:2]
+    area = client.post(url, json={"point": [w - 1, h // 2]}, headers=ORIGIN).json()
+    assert area["kind"] == "area"
+    x1, y1, x2, y2 = area["box"]
+    side = 0.10 * min(w, h)
+    assert x2 == w and abs((y2 - y1) - side) <= 1 and x1 < w - side / 3
+    for bad in ({"point": [-1, 5]}, {"point": [1e9, 5]}, {"point": ["a", 1]}, {"p": 1}, [1, 2]):
+        r = client.post(url, json=bad, headers=ORIGIN)
+        assert r.status_code == 422, bad
+
+
+def test_errors_and_details_come_in_the_page_language(client: TestClient) -> None:
+    sid = _session(client)
+    r = client.post(f"/api/sessions/{sid}/photos?lang=cy", content=b"",
+                    headers={**ORIGIN, "X-PostSafe-Name": "a.png"})
+    assert r.status_code == 400
+    assert r.json()["detail"] == "mae'r ffeil yn wag"
+    assert r.json()["words"] == {"en": "the file is empty", "cy": "mae'r ffeil yn wag"}
+    r = client.post(f"/api/sessions/{sid}/photos?lang=cy", content=b"not a picture at all",
+                    headers={**ORIGIN, "X-PostSafe-Name": "notes.txt"})
+    skipped = r.json()
+    assert skipped["error"] == "nid yw'n ffeil delwedd"
+    assert skipped["verdict"] == "Wedi'i hepgor: nid yw'n ffeil delwedd."
+    r = client.get(f"/api/sessions/{sid}/photos/nosuchphoto?lang=cy")
+    assert r.status_code == 404 and r.json()["detail"] == "does dim llun o'r fath"

@@ -163,8 +163,11 @@ def test_review_untick_draw_download(server: dict, browser, tmp_path: Path) -> N
     assert page.locator("#overlay .mark.k-manual rect.outline").count() == 1
     assert page.locator("#overlay .mark.k-manual polygon").count() == 0
 
+    # Photos whose review was never opened: Download all asks first.
+    page.click("#dl-zip")
+    expect(page.locator("#confirm")).to_be_visible()
     with page.expect_download(timeout=WAIT_MS) as info:
-        page.click("#dl-zip")
+        page.click("#confirm-download")
     archive = tmp_path / "photos.zip"
     info.value.save_as(archive)
     # The care plan lies in perspective on a desk: its outline is drawn as found, not boxed.
@@ -283,4 +286,108 @@ def test_keyboard_box_form(server: dict, browser) -> None:
     page.fill("#box-h", "10")
     page.click("#box-form button[type=submit]")
     assert page.is_visible("#box-error")
+    context.close()
+
+
+FLOW = ("care_plan_desk.jpg", "outing_gps.jpg", "noticeboard_qr.png")
+# English the page showed in Welsh before (the issue) and other strings of the flow.
+ENGLISH = ("The safe copy is up to date.", "Your choice is saved", "What PostSafe found",
+           "hidden by PostSafe", "kept by you", "a document with", "what looks like",
+           "Download all", "Draw a box", "Remove", "PostSafe hid", "Check them first",
+           "not checked yet", "Tap or click", "Safe copy", "Original")
+
+
+def _overlap(a: dict, b: dict) -> bool:
+    return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
+            and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (390, 844)], ids=["desktop", "phone"])
+def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[int, int],
+                                           tmp_path: Path) -> None:
+    width, height = size
+    context = browser.new_context(accept_downloads=True,
+                                  viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready=true]")
+    page.set_input_files("#files", [str(SAMPLES / n) for n in FLOW])
+    ready = page.locator(".photo-item[data-status=redacted], .photo-item[data-status=clean]")
+    expect(ready).to_have_count(len(FLOW), timeout=WAIT_MS)
+
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        page.click(f".photo-main:has-text('{FLOW[0]}')")
+    expect(page.locator("#review-name")).to_have_text(FLOW[0])
+    expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
+    # Check, then download: every finding's entry and badge come before Download all, in the
+    # page's order and on screen.
+    items = page.locator("#findings li")
+    assert items.count() >= 2
+    badges = page.locator("#marks .badge-mark")
+    assert badges.count() == items.count()
+    zip_top = page.locator("#dl-zip").bounding_box()["y"]
+    for el in [*items.all(), *badges.all()]:
+        assert el.evaluate("(e) => !!(e.compareDocumentPosition(document.getElementById('dl-zip'))"
+                           " & Node.DOCUMENT_POSITION_FOLLOWING)")
+        box = el.bounding_box()
+        assert box is not None, el.evaluate("(e) => e.outerHTML")
+        assert box["y"] < zip_top
+    # The names are in the list beside the numbers, not on the picture.
+    assert "Face, hidden by PostSafe" in page.inner_text("#findings")
+    # No two badges overlap.
+    boxes = [b.bounding_box() for b in badges.all()]
+    assert all(not _overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+    # Untick the document, then tap on its text: PostSafe offers to hide what is there.
+    doc = page.locator("#findings li.k-document input").first
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        doc.uncheck()
+    expect(page.locator("#safe-status")).to_have_text(
+        "Your choice is saved. The safe copy is up to date.")
+    assert "You kept 1 document." in page.inner_text("#verdict")
+    page.locator("#overlay").scroll_into_view_if_needed()
+    did = doc.evaluate("(e) => e.dataset.id")
+    outline = page.locator(f"#overlay .mark[data-id='{did}'] polygon.outline").bounding_box()
+    with page.expect_response(lambda r: "/spot" in r.url, timeout=STEP_MS):
+        page.mouse.click(outline["x"] + outline["width"] * 0.5,
+                         outline["y"] + outline["height"] * 0.3)
+    expect(page.locator("#spot")).to_be_visible()
+    assert "Document" in page.inner_text("#spot-what")
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        page.click("#spot-hide")
+    expect(page.locator("#spot")).to_be_hidden()
+    assert doc.is_checked()
+    expect(page.locator("#safe-status")).to_have_text(
+        "Your choice is saved. The safe copy is up to date.")
+    assert "PostSafe hid" in page.inner_text("#verdict")
+    assert "You kept" not in page.inner_text("#verdict")
+
+    # A status belongs to its photo: switching clears it, and it ends in the outcome.
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        page.click(f".photo-main:has-text('{FLOW[1]}')")
+    expect(page.locator("#review-name")).to_have_text(FLOW[1])
+    expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
+
+    # Download all asks first while a photo with findings has not been opened.
+    page.click("#dl-zip")
+    dialog = page.locator("#confirm")
+    expect(dialog).to_be_visible()
+    assert FLOW[2] in page.inner_text("#confirm-list")
+    if width < 600:
+        page.screenshot(path=str(tmp_path / "confirm.png"))
+    with page.expect_download(timeout=WAIT_MS) as info:
+        page.click("#confirm-download")
+    assert info.value.suggested_filename == "postsafe-photos.zip"
+    expect(dialog).to_be_hidden()
+
+    # Welsh: nothing English from the flow is left on screen.
+    page.click("button[data-lang=cy]")
+    expect(page.locator("#safe-status")).to_have_text("Mae'r copi diogel yn gyfredol.")
+    expect(page.locator("#findings")).not_to_contain_text("PostSafe,")
+    page.wait_for_timeout(500)
+    text = page.evaluate("document.body.innerText")
+    left = [s for s in ENGLISH if s in text]
+    assert left == [], f"English left after switching to Welsh: {left}"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()

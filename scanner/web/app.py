@@ -21,6 +21,7 @@ import contextlib
 import io
 import json
 import logging
+import math
 import os
 import re
 import secrets
@@ -36,6 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
+import cv2
+import numpy as np
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from PIL import Image
@@ -49,7 +52,8 @@ from scanner.image.files import FileKind, identify
 from scanner.pipeline import review
 from scanner.pipeline.process import Pipeline
 from scanner.report import guidance
-from scanner.types import Finding, FindingKind, Region, ScanResult, Shape, Status
+from scanner.report.details import detail_words, reason_words
+from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
 from scanner.web.i18n import LANGS, UI
 
 log = logging.getLogger(__name__)
@@ -60,6 +64,9 @@ MAX_UPLOAD_BYTES = 100 * 2**20  # one photo; phones give 3-15 MB, RAW-like TIFFs
 MAX_PHOTOS = 500  # per session
 MAX_BOXES = 200  # drawn boxes per photo
 PREVIEW_SIDE = 1600  # longest side of on-screen previews
+SPOT_AREA = 0.10  # a tap on nothing PostSafe can see hides a square this share of the short side
+SPOT_CROP = 0.30  # text lines are looked for in a square this share of the long side
+SPOT_PAD = 0.15  # a text line found at a tap is hidden with this much margin (of its height)
 SESSION_IDLE_S = 4 * 3600
 ZIP_NAME = "postsafe-photos.zip"  # in the session's folder, beside in/ and out/
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -93,6 +100,9 @@ class Photo:
     original_preview: bytes | None = None
     safe_preview: tuple[review.Decisions, bytes] | None = None
     final: tuple[review.Decisions, ScanResult] | None = None  # last written copy
+    # The person has opened this photo's review (the page says so when it shows it): "Download
+    # all" asks first while a photo with findings has not been looked at.
+    viewed: bool = False
 
 
 @dataclass
@@ -261,14 +271,73 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Who decided what about a finding, as the page names it ("Face, kept by you").
+AUTO_HIDDEN, USER_HIDDEN, USER_KEPT, AUTO_KEPT, FLAGGED = (
+    "auto_hidden", "user_hidden", "user_kept", "auto_kept", "flagged")
+
+
+def finding_state(index: int, f: Finding, d: review.Decisions) -> str:
+    if f.hidden:
+        return USER_KEPT if index in d.keep else AUTO_HIDDEN
+    if index in d.hide:
+        return USER_HIDDEN
+    return AUTO_KEPT if f.action is Action.KEPT else FLAGGED
+
+
+def _plural(key: str, n: int, lang: str, **fmt: object) -> str:
+    table, english = UI[lang], UI[guidance.DEFAULT_LANG]
+    for words in (table, english):
+        for suffix in (guidance.plural_category(n, lang), "other"):
+            template = words.get(f"{key}.{suffix}")
+            if template is not None:
+                return template.format(n=n, **fmt)
+    raise KeyError(key)
+
+
+def page_verdict(photo: Photo, decided: ScanResult, lang: str) -> str:
+    """What happened to this photo, saying who decided what: "PostSafe hid 2 faces. You kept
+    1 face. PostSafe flagged 1 area of text for you to check." """
+    s = photo.scanned
+    words = UI[lang]
+    if s.status is Status.ERROR:
+        reason = reason_words(s.error, lang) or words["verdict.error.unknown"]
+        return words["verdict.error"].format(reason=reason.rstrip("."))
+    if s.status is Status.SKIPPED:
+        return words["verdict.skipped"].format(reason=reason_words(s.error, lang)
+                                               or words["verdict.skipped.default"])
+    groups: dict[str, list[Finding]] = {}
+    for index, f in enumerate(s.findings):
+        groups.setdefault(finding_state(index, f, photo.decisions), []).append(f)
+    sentences = [words[f"verdict.{state}"].format(items=guidance.describe_counts(items, lang))
+                 for state in (AUTO_HIDDEN, USER_HIDDEN, USER_KEPT, FLAGGED, AUTO_KEPT)
+                 if (items := groups.get(state))]
+    boxes = len(photo.decisions.boxes)
+    if boxes:
+        sentences.append(_plural("verdict.boxes", boxes, lang))
+    if not sentences:
+        sentences.append(words["verdict.nothing"])
+    if guidance.LOCATION_CATEGORY in s.metadata_removed:
+        sentences.append(words["verdict.location"])
+    if decided.verified is False:
+        sentences.append(guidance.t("verdict.unverified", lang))
+    elif s.findings or boxes:
+        sentences.append(words["verdict.check"])
+    return " ".join(sentences)
+
+
 def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, Any]:
     auto = f.hidden
     d = photo.decisions
     hidden = (auto and index not in d.keep) or (not auto and index in d.hide)
+    state = finding_state(index, f, d)
+    label = guidance.kind_label(f.kind, lang)
     return {
         "id": index,
         "kind": f.kind.value,
-        "label": guidance.kind_label(f.kind, lang),
+        "label": label,
+        "state": state,
+        # "Face, kept by you": the list says what each numbered badge on the picture is.
+        "name": UI[lang]["finding.name"].format(label=label, state=UI[lang][f"state.{state}"]),
         "box": f.region.as_list(),
         # What is hidden, as the JSON report gives it: the shape, or the integer box's corners
         # (a box covers its whole integer window).
@@ -277,7 +346,7 @@ def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, 
         "action": f.action.value if f.action else None,
         "hidden": hidden,
         "auto_hidden": auto,
-        "detail": f.detail,
+        "detail": detail_words(f.detail, lang),
     }
 
 
@@ -295,15 +364,16 @@ def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]
         "output_name": photo.out_name,
         "status": s.status.value,
         "status_label": guidance.status_label(decided.status, lang),
-        "error": s.error,
+        "error": reason_words(s.error, lang) or None,
         "width": s.width,
         "height": s.height,
+        "viewed": photo.viewed,
         "findings": [_finding_json(i, f, photo, lang) for i, f in enumerate(s.findings)],
         "boxes": [b.as_list() for b in d.boxes],
         "face_style": (d.face_style or face_style).value,
         "metadata": metadata,
         "notes": list(s.notes),
-        "verdict": guidance.verdict(decided, lang),
+        "verdict": page_verdict(photo, decided, lang),
         "guidance": guidance.guidance_for(decided, lang),
     }
 
@@ -343,6 +413,68 @@ def parse_decisions(body: Any, photo: Photo) -> review.Decisions:
         except ValueError:
             raise HTTPException(422, "face_style must be mosaic, blur or fill") from None
     return review.Decisions(frozenset(keep_raw), clipped, style, frozenset(hide_raw))
+
+
+def parse_point(body: Any, photo: Photo) -> tuple[float, float]:
+    """A tapped point: two finite numbers inside the photo (image pixels)."""
+    w, h = photo.scanned.width or 0, photo.scanned.height or 0
+    point = body.get("point") if isinstance(body, dict) else None
+    if (not isinstance(point, list) or len(point) != 2
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in point)
+            or not all(math.isfinite(v) for v in point)
+            or not (0 <= point[0] <= w and 0 <= point[1] <= h)):
+        raise HTTPException(422, "a point must be two numbers inside the photo")
+    return float(point[0]), float(point[1])
+
+
+def _contains(shape: Shape, x: float, y: float) -> bool:
+    r = shape.bounds
+    if not (r.x1 <= x <= r.x2 and r.y1 <= y <= r.y2):
+        return False
+    contour = np.asarray(shape.points, dtype=np.float32).reshape(-1, 1, 2)
+    return cv2.pointPolygonTest(contour, (x, y), False) >= 0
+
+
+def _text_detector(pipeline: Pipeline) -> Any:
+    """The pipeline's text line detector (the documents detector's), if it has one."""
+    for detector in pipeline.detectors:
+        lines = getattr(detector, "lines", None)
+        if lines is not None and callable(getattr(lines, "detect", None)):
+            return lines
+    return None
+
+
+def spot(server: Server, photo: Photo, x: float, y: float) -> dict[str, Any]:
+    """What a tap at (x, y) would hide, snapped to what PostSafe can see there: a finding at
+    that spot (the smallest, if several), else a text line found there now, else a face-sized
+    square centred on the point. ``kind`` says which: "finding" (with its id; hiding it is
+    ticking it), "text" or "area" (with the box to add as a drawn area)."""
+    s = photo.scanned
+    w, h = s.width or 0, s.height or 0
+    at = [(f.region.area, i) for i, f in enumerate(s.findings) if _contains(f.outline, x, y)]
+    if at:
+        index = min(at)[1]
+        return {"kind": "finding", "finding": index,
+                "box": s.findings[index].region.as_list()}
+    lines = _text_detector(server.pipeline)
+    if lines is not None:
+        side = max(32, round(SPOT_CROP * max(w, h)))
+        x0 = int(max(0, min(w - side, x - side / 2)))
+        y0 = int(max(0, min(h - side, y - side / 2)))
+        with server.work:
+            pixels = _pixels(server, photo)
+            crop = np.ascontiguousarray(pixels[y0:y0 + side, x0:x0 + side])
+            found = lines.detect(crop)
+        hits = [f for f in found if _contains(f.outline, x - x0, y - y0)]
+        if hits:
+            line = min(hits, key=lambda f: f.region.area)
+            r = line.region.shift(x0, y0)
+            pad = SPOT_PAD * r.height
+            box = Region.spanning(r.x1 - pad, r.y1 - pad, r.x2 + pad, r.y2 + pad).clip(w, h)
+            return {"kind": "text", "box": [round(v) for v in box.as_list()]}
+    half = SPOT_AREA * min(w, h) / 2
+    box = Region.spanning(x - half, y - half, x + half, y + half).clip(w, h)
+    return {"kind": "area", "box": [round(v) for v in box.as_list()]}
 
 
 # ------------------------------------------------------------------------------------------
@@ -385,12 +517,21 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     app = FastAPI(lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.server = server
 
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, exc: HTTPException) -> Response:
+        # The reason in the page's language, and in each, so a switch can show it again.
+        detail = str(exc.detail)
+        lang = _lang(request.query_params.get("lang"))
+        return JSONResponse({"detail": reason_words(detail, lang), "words": _words(detail)},
+                            status_code=exc.status_code, headers=exc.headers)
+
     @app.middleware("http")
     async def guard(request: Request, call_next: Any) -> Response:
         problem = _guard(request)
         if problem is not None:
             status, message = problem
-            response: Response = JSONResponse({"error": message}, status_code=status)
+            response: Response = JSONResponse(
+                {"error": message, "words": _words(message)}, status_code=status)
         else:
             response = await call_next(request)
         for key, value in SECURITY_HEADERS.items():
@@ -474,6 +615,35 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
             raise HTTPException(422, "decisions must be JSON") from None
         photo.decisions = parse_decisions(body, photo)
         return photo_json(photo, _lang(lang), config.face_style)
+
+    @app.post("/api/sessions/{sid}/photos/{pid}/viewed")
+    def viewed(sid: str, pid: str) -> dict[str, bool]:
+        _photo(server, sid, pid).viewed = True
+        return {"viewed": True}
+
+    @app.get("/api/sessions/{sid}/unreviewed")
+    def unreviewed(sid: str) -> dict[str, Any]:
+        """Photos with findings whose review the person has not opened (Download all asks
+        before it zips them)."""
+        return {"photos": [{"id": p.id, "name": p.name} for p in _photos(server.session(sid))
+                           if p.scanned.findings and not p.viewed]}
+
+    @app.post("/api/sessions/{sid}/photos/{pid}/spot")
+    async def tap(sid: str, pid: str, request: Request) -> dict[str, Any]:
+        photo = _photo(server, sid, pid)
+        raw = await request.body()
+        if len(raw) > 10_000:
+            raise HTTPException(413, "too many decisions")
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            raise HTTPException(422, "decisions must be JSON") from None
+        if not photo.scanned.status.done:
+            raise HTTPException(422, "this photo was not processed")
+        x, y = parse_point(body, photo)
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(spot, server, photo, x, y)
 
     @app.post("/api/sessions/{sid}/photos/{pid}/remove")
     def remove(sid: str, pid: str) -> dict[str, bool]:
@@ -562,6 +732,10 @@ def _guard(request: Request) -> tuple[int, str] | None:
     if request.url.path.startswith("/api/") and site not in (None, "same-origin", "none"):
         return 403, "requests from other sites are refused"
     return None
+
+
+def _words(reason: str) -> dict[str, str]:
+    return {code: reason_words(reason, code) for code in LANGS}
 
 
 def _kinds(lang: str) -> dict[str, str]:

@@ -19,8 +19,8 @@ UI: dict[str, dict[str, str]] = {
         "heading": "Check photos before you post them",
         "intro": (
             "PostSafe rebuilds each photo without hidden data and hides faces, documents, "
-            "screens, text and codes. Everything stays on this computer: nothing is uploaded "
-            "to the internet."
+            "screens, text and codes. Everything stays on this computer: nothing is uploaded to "
+            "the internet."
         ),
         "add.heading": "1. Add photos",
         "add.drop": "Drag photos or a whole folder here",
@@ -29,7 +29,7 @@ UI: dict[str, dict[str, str]] = {
         "add.folder": "Choose a folder",
         "add.limits": "Photos are checked one by one as they arrive.",
         "photos.heading": "2. Your photos",
-        "dl.heading": "3. Download safe copies",
+        "dl.heading": "4. Download safe copies",
         "dl.hint": (
             "Downloads are made again from your decisions and checked before they are saved. "
             "They carry no hidden data."
@@ -42,7 +42,7 @@ UI: dict[str, dict[str, str]] = {
         "photo.remove": "Remove",
         "photo.remove.label": "Remove {name}",
         "photo.removed": "{name} was removed and deleted from this computer's temporary folder.",
-        "review.heading": "Review",
+        "review.heading": "3. Check",
         "view.original": "Original",
         "view.original.note": "(for your review only: never saved or shared)",
         "view.original.alt": "The original photo {name}, with what PostSafe found outlined.",
@@ -53,23 +53,19 @@ UI: dict[str, dict[str, str]] = {
         "safe.ready": "The safe copy is up to date.",
         "safe.failed": "No safe copy can be made of this photo.",
         "draw.toggle": "Draw a box on the picture",
-        "draw.hint": (
-            "Turn on drawing, then drag over anything else that must be hidden. You can also "
-            "type a box below."
-        ),
+        "draw.hint": "Turn on drawing, then drag over anything else that must be hidden.",
         "findings.legend": "What PostSafe found",
         "findings.hint": (
-            "Ticked items will be hidden. Untick one to keep it visible, for example a "
-            "colleague who has agreed."
+            "Each number is marked on the photo. Ticked items will be hidden. Untick one to keep "
+            "it visible, for example a colleague who has agreed."
         ),
         "findings.none": "Nothing was found to hide.",
-        "kept": "kept",
         "overlay.label": "{n} things found and {b} boxes you added, outlined on the photo.",
         "style.legend": "How faces are hidden",
         "style.mosaic": "Mosaic",
         "style.blur": "Blur",
         "style.fill": "Solid fill",
-        "box.legend": "Add a box by numbers",
+        "box.legend": "Add a box by typing numbers (for keyboard users)",
         "box.size": "The photo is {w} pixels wide and {h} pixels high.",
         "box.x": "From left",
         "box.y": "From top",
@@ -77,17 +73,15 @@ UI: dict[str, dict[str, str]] = {
         "box.h": "Height",
         "box.add": "Add box",
         "box.invalid": (
-            "Enter whole numbers: the box must be at least 2 pixels wide and high and fit "
-            "inside the photo ({w} \u00d7 {h})."
+            "Enter whole numbers: the box must be at least 2 pixels wide and high and fit inside "
+            "the photo ({w} \u00d7 {h})."
         ),
         "boxes.heading": "Boxes you added",
         "boxes.none": "None yet.",
         "boxes.item": "Box {n}: {w} \u00d7 {h} pixels, {x} from left, {y} from top",
-        "boxes.short": "Box {n}",
+        "boxes.badge": "B{n}",
         "boxes.remove": "Remove",
         "boxes.remove.label": "Remove box {n}",
-        "boxes.added": "Box added. It will be filled in the safe copy.",
-        "decisions.saved": "Your choice is saved. The safe copy is being updated.",
         "metadata.heading": "Hidden data that will be removed",
         "metadata.none": "None was found. The copy is still rebuilt from the pixels.",
         "guidance.heading": "What this means for you",
@@ -102,9 +96,50 @@ UI: dict[str, dict[str, str]] = {
         "error.too_big": "This file is too big to check.",
         "cleared": "All photos were removed from this computer's temporary folder.",
         "footer": (
-            "PostSafe runs on this computer only. Close this page to delete the photos it "
-            "holds."
+            "PostSafe runs on this computer only. Close this page to delete the photos it holds."
         ),
+        "finding.name": "{label}, {state}",
+        "state.auto_hidden": "hidden by PostSafe",
+        "state.user_hidden": "hidden by you",
+        "state.user_kept": "kept by you",
+        "state.auto_kept": "left visible by PostSafe",
+        "state.flagged": "for you to check",
+        "verdict.auto_hidden": "PostSafe hid {items}.",
+        "verdict.user_hidden": "You hid {items}.",
+        "verdict.user_kept": "You kept {items}.",
+        "verdict.flagged": "PostSafe flagged {items} for you to check.",
+        "verdict.auto_kept": "PostSafe left {items} visible, as it is set up to.",
+        "verdict.boxes.one": "You added {n} area to hide.",
+        "verdict.boxes.other": "You added {n} areas to hide.",
+        "verdict.nothing": "PostSafe found nothing to hide.",
+        "verdict.location": "Location data will be removed.",
+        "verdict.check": "Look at the safe copy before you post it.",
+        "verdict.error": "Not processed: {reason}. No safe copy was made.",
+        "verdict.error.unknown": "an unexpected problem",
+        "verdict.skipped": "Skipped: {reason}.",
+        "verdict.skipped.default": "not an image",
+        "safe.saving": "Saving your choice and updating the safe copy\u2026",
+        "safe.saved": "Your choice is saved. The safe copy is up to date.",
+        "safe.not_saved": "Your choice was not saved: {reason}.",
+        "spot.hint": (
+            "Tap or click anything on the original that must be hidden: PostSafe offers to hide "
+            "what it sees there."
+        ),
+        "spot.looking": "Looking at that spot\u2026",
+        "spot.text": "A line of text",
+        "spot.area": "An area about the size of a face",
+        "spot.already": "{name}. It is already hidden.",
+        "spot.hide": "Hide this",
+        "spot.cancel": "Cancel",
+        "photo.unviewed": "not checked yet",
+        "confirm.heading": "Some photos have not been checked",
+        "confirm.body": (
+            "PostSafe found things in these photos, and you have not opened their review yet:"
+        ),
+        "confirm.check": "Check them first",
+        "confirm.download": "Download anyway",
+        "error.failed": "This photo could not be checked: {reason}.",
+        "error.network": "the page could not reach PostSafe",
     },
     "cy": {
         "title": "PostSafe: gwirio lluniau cyn eu postio",
@@ -124,10 +159,10 @@ UI: dict[str, dict[str, str]] = {
         "add.folder": "Dewis ffolder",
         "add.limits": "Mae'r lluniau'n cael eu gwirio fesul un wrth iddyn nhw gyrraedd.",
         "photos.heading": "2. Eich lluniau",
-        "dl.heading": "3. Lawrlwytho copïau diogel",
+        "dl.heading": "4. Lawrlwytho copïau diogel",
         "dl.hint": (
-            "Mae'r lawrlwythiadau'n cael eu gwneud eto o'ch penderfyniadau ac yn cael eu "
-            "gwirio cyn eu cadw. Does dim data cudd ynddyn nhw."
+            "Mae'r lawrlwythiadau'n cael eu gwneud eto o'ch penderfyniadau ac yn cael eu gwirio "
+            "cyn eu cadw. Does dim data cudd ynddyn nhw."
         ),
         "dl.zip": "Lawrlwytho'r cyfan (zip gydag adroddiad)",
         "dl.html": "Adroddiad (HTML)",
@@ -137,7 +172,7 @@ UI: dict[str, dict[str, str]] = {
         "photo.remove": "Tynnu",
         "photo.remove.label": "Tynnu {name}",
         "photo.removed": "Cafodd {name} ei dynnu a'i ddileu o ffolder dros dro'r cyfrifiadur hwn.",
-        "review.heading": "Adolygu",
+        "review.heading": "3. Gwirio",
         "view.original": "Gwreiddiol",
         "view.original.note": "(i chi ei adolygu yn unig: ni chaiff ei gadw na'i rannu byth)",
         "view.original.alt": (
@@ -149,18 +184,17 @@ UI: dict[str, dict[str, str]] = {
         "safe.updating": "Wrthi'n diweddaru'r copi diogel\u2026",
         "safe.ready": "Mae'r copi diogel yn gyfredol.",
         "safe.failed": "Does dim modd gwneud copi diogel o'r llun hwn.",
-        "draw.toggle": "Tynnu blwch ar y llun",
+        "draw.toggle": "Lluniadu blwch ar y llun",
         "draw.hint": (
-            "Trowch y tynnu ymlaen, yna llusgwch dros unrhyw beth arall sydd angen ei guddio. "
-            "Gallwch hefyd deipio blwch isod."
+            "Trowch y lluniadu ymlaen, yna llusgwch dros unrhyw beth arall sydd angen ei guddio."
         ),
         "findings.legend": "Beth a ganfu PostSafe",
         "findings.hint": (
-            "Bydd yr eitemau sydd wedi'u ticio'n cael eu cuddio. Dad-diciwch un i'w gadw yn y "
-            "golwg, er enghraifft cydweithiwr sydd wedi cytuno."
+            "Mae pob rhif wedi'i farcio ar y llun. Bydd yr eitemau sydd wedi'u ticio'n cael eu "
+            "cuddio. Dad-diciwch un i'w gadw yn y golwg, er enghraifft cydweithiwr sydd wedi "
+            "cytuno."
         ),
         "findings.none": "Ni chanfuwyd dim i'w guddio.",
-        "kept": "wedi'i gadw",
         "overlay.label": (
             "{n} peth a ganfuwyd a {b} blwch a ychwanegoch chi, wedi'u hamlinellu ar y llun."
         ),
@@ -168,7 +202,7 @@ UI: dict[str, dict[str, str]] = {
         "style.mosaic": "Mosaig",
         "style.blur": "Niwlio",
         "style.fill": "Llenwi'n solet",
-        "box.legend": "Ychwanegu blwch drwy rifau",
+        "box.legend": "Ychwanegu blwch drwy deipio rhifau (i ddefnyddwyr bysellfwrdd)",
         "box.size": "Mae'r llun yn {w} picsel o led a {h} picsel o uchder.",
         "box.x": "O'r chwith",
         "box.y": "O'r brig",
@@ -182,15 +216,11 @@ UI: dict[str, dict[str, str]] = {
         "boxes.heading": "Blychau a ychwanegoch chi",
         "boxes.none": "Dim un eto.",
         "boxes.item": "Blwch {n}: {w} \u00d7 {h} picsel, {x} o'r chwith, {y} o'r brig",
-        "boxes.short": "Blwch {n}",
+        "boxes.badge": "B{n}",
         "boxes.remove": "Tynnu",
         "boxes.remove.label": "Tynnu blwch {n}",
-        "boxes.added": "Ychwanegwyd y blwch. Bydd yn cael ei lenwi yn y copi diogel.",
-        "decisions.saved": "Mae'ch dewis wedi'i gadw. Mae'r copi diogel yn cael ei ddiweddaru.",
         "metadata.heading": "Data cudd a fydd yn cael ei dynnu",
-        "metadata.none": (
-            "Ni chanfuwyd dim. Mae'r copi'n dal i gael ei ail-greu o'r picseli."
-        ),
+        "metadata.none": "Ni chanfuwyd dim. Mae'r copi'n dal i gael ei ail-greu o'r picseli.",
         "guidance.heading": "Beth mae hyn yn ei olygu i chi",
         "progress.checking": "Wrthi'n gwirio llun {n} o {total}: {name}",
         "progress.done": "Mae {n} o {total} llun yn barod i'w hadolygu.",
@@ -203,8 +233,51 @@ UI: dict[str, dict[str, str]] = {
         "error.too_big": "Mae'r ffeil hon yn rhy fawr i'w gwirio.",
         "cleared": "Cafodd pob llun ei dynnu o ffolder dros dro'r cyfrifiadur hwn.",
         "footer": (
-            "Mae PostSafe yn rhedeg ar y cyfrifiadur hwn yn unig. Caewch y dudalen hon i ddileu'r "
-            "lluniau sydd ganddi."
+            "Mae PostSafe yn rhedeg ar y cyfrifiadur hwn yn unig. Caewch y dudalen hon i "
+            "ddileu'r lluniau sydd ganddi."
         ),
+        "finding.name": "{label}, {state}",
+        "state.auto_hidden": "wedi'i guddio gan PostSafe",
+        "state.user_hidden": "wedi'i guddio gennych chi",
+        "state.user_kept": "wedi'i gadw gennych chi",
+        "state.auto_kept": "wedi'i adael yn y golwg gan PostSafe",
+        "state.flagged": "i chi ei wirio",
+        "verdict.auto_hidden": "Cuddiodd PostSafe {items}.",
+        "verdict.user_hidden": "Cuddioch chi {items}.",
+        "verdict.user_kept": "Cadwoch chi {items}.",
+        "verdict.flagged": "Nododd PostSafe {items} i chi eu gwirio.",
+        "verdict.auto_kept": "Gadawodd PostSafe {items} yn y golwg, fel y mae wedi'i osod.",
+        "verdict.boxes.one": "Ychwanegoch chi {n} ardal i'w chuddio.",
+        "verdict.boxes.other": "Ychwanegoch chi {n} ardal i'w cuddio.",
+        "verdict.nothing": "Ni chanfu PostSafe ddim i'w guddio.",
+        "verdict.location": "Bydd data lleoliad yn cael ei ddileu.",
+        "verdict.check": "Edrychwch ar y copi diogel cyn ei bostio.",
+        "verdict.error": "Heb ei brosesu: {reason}. Ni wnaed copi diogel.",
+        "verdict.error.unknown": "problem annisgwyl",
+        "verdict.skipped": "Wedi'i hepgor: {reason}.",
+        "verdict.skipped.default": "nid yw'n ddelwedd",
+        "safe.saving": "Wrthi'n cadw'ch dewis a diweddaru'r copi diogel\u2026",
+        "safe.saved": "Mae'ch dewis wedi'i gadw. Mae'r copi diogel yn gyfredol.",
+        "safe.not_saved": "Ni chafodd eich dewis ei gadw: {reason}.",
+        "spot.hint": (
+            "Tapiwch neu cliciwch ar unrhyw beth ar y gwreiddiol sydd angen ei guddio: mae "
+            "PostSafe yn cynnig cuddio'r hyn mae'n ei weld yno."
+        ),
+        "spot.looking": "Wrthi'n edrych ar y man hwnnw\u2026",
+        "spot.text": "Llinell o destun",
+        "spot.area": "Ardal tua maint wyneb",
+        "spot.already": "{name}. Mae wedi'i guddio'n barod.",
+        "spot.hide": "Cuddio hwn",
+        "spot.cancel": "Canslo",
+        "photo.unviewed": "heb ei wirio eto",
+        "confirm.heading": "Mae rhai lluniau heb eu gwirio",
+        "confirm.body": (
+            "Canfu PostSafe bethau yn y lluniau hyn, a dydych chi ddim wedi agor eu hadolygiad "
+            "eto:"
+        ),
+        "confirm.check": "Eu gwirio nhw'n gyntaf",
+        "confirm.download": "Lawrlwytho beth bynnag",
+        "error.failed": "Does dim modd gwirio'r llun hwn: {reason}.",
+        "error.network": "doedd y dudalen ddim yn gallu cyrraedd PostSafe",
     },
 }

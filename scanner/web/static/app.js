@@ -11,6 +11,11 @@
     current: null,       // photo id under review
     queue: [], busy: false, total: 0, done: 0,
     drawing: false, drag: null,
+    // Messages on screen, kept as keys (or both languages' words) so a switch retranslates them.
+    progressMsg: null, safeMsg: null, boxError: null,
+    spot: null,          // the tapped spot on offer: {kind, finding, box}
+    pendingSave: false,  // a decision was sent: the next finished safe copy says it is saved
+    zipConfirmed: false, scrolled: false,
   };
   const $ = (id) => document.getElementById(id);
 
@@ -24,6 +29,21 @@
     return text;
   }
 
+  // A message is {key, vars} (a string of the page) or {words: {en, cy}} (a reason the server
+  // gave in each language) or {text} (a name); shown in the language chosen now.
+  function words(msg) {
+    if (!msg) return "";
+    if (msg.words) return msg.words[state.lang] || msg.words.en || "";
+    if (msg.key) return t(msg.key, msg.vars);
+    return msg.text || "";
+  }
+
+  function errorMsg(err) {
+    if (err && err.words) return { words: err.words };
+    if (err && err.status === 413) return { key: "error.too_big" };
+    return { key: "error.network" };
+  }
+
   function applyStrings() {
     document.documentElement.lang = state.lang;
     document.querySelectorAll("[data-i18n]").forEach((el) => {
@@ -35,18 +55,35 @@
     document.title = t("title");
     state.photos.forEach(renderPhotoItem);
     updateLinks();
+    showMessages();
+    // The server words each photo (verdict, names, details, reasons) in the chosen language.
+    state.photos.filter((p) => p.id && p.id !== state.current).forEach((p) => {
+      api(photoUrl(p.id, langQuery())).then((data) => { p.data = data; p.error = data.error; renderPhotoItem(p); })
+        .catch(() => { /* removed meanwhile */ });
+    });
     if (state.current) loadPhoto(state.current, false);
+    if (state.spot) showSpot(state.spot);
   }
+
+  function showMessages() {
+    $("progress").textContent = words(state.progressMsg);
+    $("safe-status").textContent = words(state.safeMsg);
+    const err = $("box-error");
+    err.textContent = state.boxError ? t("box.invalid", state.boxError) : "";
+    err.hidden = !state.boxError;
+  }
+
+  function setSafeMsg(msg) { state.safeMsg = msg; $("safe-status").textContent = words(msg); }
 
   function setLang(lang) {
     if (!state.strings[lang]) return;
     state.lang = lang;
     try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode: not remembered */ }
     applyStrings();
-    announce(t("lang.changed"));
+    announce({ key: "lang.changed" });
   }
 
-  function announce(text) { $("progress").textContent = text; }
+  function announce(msg) { state.progressMsg = msg; $("progress").textContent = words(msg); }
 
   // ---------------------------------------------------------------- server
   async function api(path, options) {
@@ -57,6 +94,7 @@
       const message = body && (body.detail || body.error) ? (body.detail || body.error) : response.statusText;
       const err = new Error(String(message));
       err.status = response.status;
+      err.words = body && body.words ? body.words : null;
       throw err;
     }
     return body;
@@ -78,6 +116,8 @@
     const list = Array.from(files).filter((f) => f && f.size !== undefined);
     if (!list.length) return;
     $("photos-section").hidden = false;
+    $("downloads").hidden = false;
+    document.querySelector(".add").classList.add("compact");
     for (const file of list) {
       const name = file.relativePath || file.webkitRelativePath || file.name || "photo";
       const photo = { id: null, name: name, status: "waiting", error: null, data: null, el: null };
@@ -96,12 +136,12 @@
       const job = state.queue.shift();
       const photo = job.photo;
       state.done += 1;
-      announce(t("progress.checking", { n: state.done, total: state.total, name: photo.name }));
+      announce({ key: "progress.checking", vars: { n: state.done, total: state.total, name: photo.name } });
       photo.status = "checking";
       renderPhotoItem(photo);
       try {
         if (state.maxBytes && job.file.size > state.maxBytes) {
-          const err = new Error(t("error.too_big"));
+          const err = new Error("413");
           err.status = 413;
           throw err;
         }
@@ -117,16 +157,18 @@
         photo.error = data.error;
       } catch (err) {
         photo.status = "error";
-        photo.error = err.status === 413 ? t("error.too_big") : err.message;
+        photo.error = null;
+        photo.errorMsg = errorMsg(err);
       }
       renderPhotoItem(photo);
       if (photo.id && !state.current && (photo.status === "clean" || photo.status === "redacted")) {
-        selectPhoto(photo.id, false);
+        selectPhoto(photo.id, false, !state.scrolled);
+        state.scrolled = true;
       }
     }
     state.busy = false;
     const ready = state.photos.filter((p) => p.status === "clean" || p.status === "redacted").length;
-    announce(t("progress.done", { n: ready, total: state.photos.length }));
+    announce({ key: "progress.done", vars: { n: ready, total: state.photos.length } });
   }
 
   function renderPhotoItem(photo) {
@@ -163,10 +205,10 @@
       remove.addEventListener("click", () => removePhoto(photo));
       li.appendChild(remove);
     }
-    if (photo.error && !ok) {
+    if ((photo.error || photo.errorMsg) && !ok) {
       const err = document.createElement("p");
       err.className = "error small";
-      err.textContent = photo.error;
+      err.textContent = photo.errorMsg ? t("error.failed", { reason: words(photo.errorMsg) }) : photo.error;
       li.appendChild(err);
     }
   }
@@ -175,16 +217,17 @@
     try {
       await api(photoUrl(photo.id, "/remove"), { method: "POST" });
     } catch (err) {
-      if (err.status !== 404) { announce(err.message); return; }
+      if (err.status !== 404) { announce(errorMsg(err)); return; }
     }
     photo.el.remove();
     state.photos = state.photos.filter((p) => p !== photo);
     if (state.current === photo.id) {
       state.current = null;
       $("review").hidden = true;
+      clearMessages();
     }
-    if (!state.photos.length) $("photos-section").hidden = true;
-    announce(t("photo.removed", { name: photo.name }));
+    if (!state.photos.length) { $("photos-section").hidden = true; $("downloads").hidden = true; }
+    announce({ key: "photo.removed", vars: { name: photo.name } });
     $("add-h").focus();
   }
 
@@ -195,7 +238,8 @@
     if (photo.status === "skipped") return t("status.skipped");
     const data = photo.data;
     const n = data ? data.findings.filter((f) => f.hidden).length + data.boxes.length : 0;
-    return n ? t("status.hidden", { n: n }) : t("status.clean");
+    const text = n ? t("status.hidden", { n: n }) : t("status.clean");
+    return data && data.findings.length && !data.viewed ? text + " \u00b7 " + t("photo.unviewed") : text;
   }
 
   // drop zone: files and whole folders (webkitGetAsEntry walks directories)
@@ -235,15 +279,27 @@
   }
 
   // ---------------------------------------------------------------- review
-  async function selectPhoto(id, focus) {
+  function clearMessages() {
+    // A status belongs to the photo it was about: switching photos clears it.
+    state.safeMsg = null; state.boxError = null; state.pendingSave = false;
+    if (state.progressMsg && state.progressMsg.key !== "progress.done" && state.progressMsg.key !== "progress.checking") {
+      state.progressMsg = null;
+    }
+    closeSpot();
+    showMessages();
+  }
+
+  async function selectPhoto(id, focus, scroll) {
+    if (state.current !== id) clearMessages();
     state.current = id;
     state.photos.forEach(renderPhotoItem);
     $("review").hidden = false;
-    const photo = state.photos.find((p) => p.id === id);
     $("original").src = photoUrl(id, "/original.jpg");
+    // Opening a photo's review is what "looked at" means (Download all asks about the others).
+    try { await api(photoUrl(id, "/viewed"), { method: "POST" }); } catch (e) { /* removed */ }
     await loadPhoto(id, true);
     if (focus) $("review-h").focus();
-    if (photo) photo.el.scrollIntoView({ block: "nearest" });
+    if (focus || scroll) $("review").scrollIntoView({ block: "start" });
   }
 
   async function loadPhoto(id, fresh) {
@@ -282,10 +338,21 @@
 
   function refreshSafeImage(data) {
     const img = $("safe");
-    $("safe-status").textContent = t("safe.updating");
-    img.onload = () => { $("safe-status").textContent = t("safe.ready"); };
-    img.onerror = () => { $("safe-status").textContent = t("safe.failed"); };
-    img.src = photoUrl(data.id, "/safe.jpg?v=" + Date.now());
+    const saving = state.pendingSave;
+    if (!saving) setSafeMsg({ key: "safe.updating" });
+    const id = data.id;
+    // The message that was "being updated" is replaced by what happened, once it happened.
+    img.onload = () => {
+      if (state.current !== id) return;
+      state.pendingSave = false;
+      setSafeMsg({ key: saving ? "safe.saved" : "safe.ready" });
+    };
+    img.onerror = () => {
+      if (state.current !== id) return;
+      state.pendingSave = false;
+      setSafeMsg({ key: "safe.failed" });
+    };
+    img.src = photoUrl(id, "/safe.jpg?v=" + Date.now());
   }
 
   function renderFindings(data) {
@@ -304,10 +371,20 @@
       input.addEventListener("blur", () => highlight(f.id, false));
       const label = document.createElement("label");
       label.htmlFor = input.id;
-      const swatch = document.createElement("span");
-      swatch.className = "swatch";
-      swatch.setAttribute("aria-hidden", "true");
-      label.append(swatch, (i + 1) + ": " + f.label + (f.detail ? " \u2013 " + f.detail : ""));
+      const num = document.createElement("span");
+      num.className = "num k-" + f.kind;
+      num.textContent = String(i + 1);
+      const name = document.createElement("span");
+      name.className = "finding-name";
+      name.textContent = f.name;
+      label.append(num, " ", name);
+      if (f.detail) {
+        const detail = document.createElement("span");
+        detail.className = "detail";
+        detail.textContent = f.detail;
+        label.append(detail);
+      }
+      li.dataset.id = f.id;
       li.append(input, " ", label);
       ul.appendChild(li);
     });
@@ -320,7 +397,10 @@
     data.boxes.forEach((b, i) => {
       const li = document.createElement("li");
       const text = document.createElement("span");
-      text.textContent = t("boxes.item", { n: i + 1, x: b[0], y: b[1], w: b[2] - b[0], h: b[3] - b[1] });
+      const num = document.createElement("span");
+      num.className = "num k-manual";
+      num.textContent = t("boxes.badge", { n: i + 1 });
+      text.append(num, " ", t("boxes.item", { n: i + 1, x: b[0], y: b[1], w: b[2] - b[0], h: b[3] - b[1] }));
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "button small secondary";
@@ -349,41 +429,62 @@
     title.textContent = t("overlay.label", { n: data.findings.length, b: data.boxes.length });
     svg.setAttribute("viewBox", "0 0 " + data.width + " " + data.height);
     svg.setAttribute("preserveAspectRatio", "none");
-    // Labels about 14 px high on screen, whatever the photo's size.
-    const shown = svg.getBoundingClientRect().width || 600;
-    const font = Math.max(1, Math.round(14 * data.width / shown));
+    const anchors = [];
     data.findings.forEach((f, i) => {
       // The outline of what is hidden (a tilted line, a page in perspective); its box if absent.
       const corners = outlinePoints(f);
       const points = corners.map((p) => p[0] + "," + p[1]).join(" ");
-      const x1 = Math.min(...corners.map((p) => p[0]));
-      const y1 = Math.min(...corners.map((p) => p[1]));
       const g = svgEl("g", { class: "mark k-" + f.kind + (f.hidden ? " hidden-mark" : " kept-mark"),
                              "data-id": f.id });
       g.appendChild(svgEl("polygon", { points: points, class: "outline-back" }));
       g.appendChild(svgEl("polygon", { points: points, class: "outline" }));
-      const label = svgEl("text", { x: x1 + font * 0.2, y: Math.max(font, y1 - font * 0.25),
-                                    "font-size": font, class: "mark-label" });
-      label.textContent = (i + 1) + ": " + f.label + (f.hidden ? "" : " (" + t("kept") + ")");
-      g.appendChild(label);
       svg.appendChild(g);
-      fitLabel(label, data.width, font);
-      g.addEventListener("click", () => {
-        if (state.drawing) return;
-        const box = $("finding-" + f.id);
-        if (box) { box.checked = !box.checked; sendDecisions(); box.focus(); }
-      });
+      anchors.push({ text: String(i + 1), kind: f.kind, id: f.id, kept: !f.hidden,
+                     x: Math.min(...corners.map((p) => p[0])), y: Math.min(...corners.map((p) => p[1])) });
     });
     data.boxes.forEach((b, i) => {
       const g = svgEl("g", { class: "mark k-manual hidden-mark" });
       g.appendChild(svgEl("rect", { x: b[0], y: b[1], width: b[2] - b[0], height: b[3] - b[1], class: "outline-back" }));
       g.appendChild(svgEl("rect", { x: b[0], y: b[1], width: b[2] - b[0], height: b[3] - b[1], class: "outline" }));
-      const label = svgEl("text", { x: b[0] + font * 0.2, y: Math.max(font, b[1] - font * 0.25),
-                                    "font-size": font, class: "mark-label" });
-      label.textContent = t("boxes.short", { n: i + 1 });
-      g.appendChild(label);
       svg.appendChild(g);
-      fitLabel(label, data.width, font);
+      anchors.push({ text: t("boxes.badge", { n: i + 1 }), kind: "manual", x: b[0], y: b[1] });
+    });
+    if (state.spot) svg.appendChild(spotRect(state.spot.box));
+    placeBadges(data, anchors);
+  }
+
+  // One small numbered badge per finding at its shape's top-left corner, nudged (right, then
+  // down, then further) until it overlaps no badge already placed. In screen pixels, so badges
+  // never overlap whatever the photo's size on screen.
+  function placeBadges(data, anchors) {
+    const layer = $("marks");
+    layer.replaceChildren();
+    const W = layer.clientWidth, H = layer.clientHeight;
+    if (!W || !H) return;
+    const size = 24, gap = 2;
+    const placed = [];
+    const clash = (x, y) => placed.some((p) => x < p.x + p.w + gap && p.x < x + size + gap &&
+                                              y < p.y + size + gap && p.y < y + size + gap);
+    anchors.forEach((a) => {
+      const el = document.createElement("span");
+      el.className = "badge-mark k-" + a.kind + (a.kept ? " kept" : "");
+      el.textContent = a.text;
+      if (a.id !== undefined) el.dataset.id = a.id;
+      layer.appendChild(el);
+      const w = Math.max(size, el.offsetWidth);
+      const clamp = (x, y) => [Math.max(0, Math.min(W - w, x)), Math.max(0, Math.min(H - size, y))];
+      let [x, y] = clamp(a.x / data.width * W, a.y / data.height * H);
+      const step = size + gap;
+      outer: for (let ring = 0; ring < 40; ring++) {
+        const tries = ring === 0 ? [[0, 0]] : [[ring, 0], [0, ring], [ring, ring], [-ring, 0], [0, -ring], [-ring, ring], [ring, -ring], [-ring, -ring]];
+        for (const [dx, dy] of tries) {
+          const [cx, cy] = clamp(x + dx * step, y + dy * step);
+          if (!clash(cx, cy)) { x = cx; y = cy; break outer; }
+        }
+      }
+      placed.push({ x: x, y: y, w: w });
+      el.style.left = x + "px";
+      el.style.top = y + "px";
     });
   }
 
@@ -393,16 +494,8 @@
     return [[x1, y1], [x2, y1], [x2, y2], [x1, y2]];
   }
 
-  // Keep a label inside the picture (a box at the right edge would push it out of view).
-  function fitLabel(label, width, font) {
-    let length = 0;
-    try { length = label.getComputedTextLength(); } catch (e) { length = 0; }
-    const x = Number(label.getAttribute("x"));
-    if (length && x + length > width) label.setAttribute("x", Math.max(0, width - length - font * 0.2));
-  }
-
   function highlight(id, on) {
-    document.querySelectorAll("#overlay .mark").forEach((g) => {
+    document.querySelectorAll("#overlay .mark, #marks .badge-mark").forEach((g) => {
       if (g.getAttribute("data-id") === String(id)) g.classList.toggle("focus", on);
     });
   }
@@ -425,6 +518,8 @@
       boxes: boxes || data.boxes,
       face_style: styleInput ? styleInput.value : data.face_style,
     };
+    state.pendingSave = true;
+    setSafeMsg({ key: "safe.saving" });
     try {
       const updated = await api(photoUrl(data.id, "/decisions" + langQuery()), {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
@@ -432,10 +527,78 @@
       const active = document.activeElement && document.activeElement.id;
       showPhoto(updated, true);
       if (active && $(active)) $(active).focus();
-      announce(t("decisions.saved"));
     } catch (err) {
-      announce(err.message);
+      state.pendingSave = false;
+      setSafeMsg({ key: "safe.not_saved", vars: { reason: words(errorMsg(err)) } });
     }
+  }
+
+  // ---------------------------------------------------------------- tap to hide
+  function spotRect(box) {
+    return svgEl("rect", { class: "spot-preview", x: box[0], y: box[1], width: box[2] - box[0], height: box[3] - box[1] });
+  }
+
+  async function onTap(event) {
+    const data = currentData();
+    if (!data) return;
+    const point = toImage(event);
+    const id = data.id;
+    setSafeMsg({ key: "spot.looking" });
+    let found;
+    try {
+      found = await api(photoUrl(id, "/spot" + langQuery()), {
+        method: "POST", headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ point: point.map((v) => Math.round(v * 10) / 10) }),
+      });
+    } catch (err) {
+      setSafeMsg({ key: "safe.not_saved", vars: { reason: words(errorMsg(err)) } });
+      return;
+    }
+    if (state.current !== id) return;
+    setSafeMsg(null);
+    found.point = point;
+    showSpot(found);
+  }
+
+  function showSpot(found) {
+    const data = currentData();
+    if (!data) return;
+    state.spot = found;
+    const f = found.kind === "finding" ? data.findings.find((x) => x.id === found.finding) : null;
+    const what = f ? (f.hidden ? t("spot.already", { name: (data.findings.indexOf(f) + 1) + ": " + f.name }) : (data.findings.indexOf(f) + 1) + ": " + f.name)
+      : t(found.kind === "text" ? "spot.text" : "spot.area");
+    $("spot-what").textContent = what;
+    $("spot-hide").hidden = Boolean(f && f.hidden);
+    const pop = $("spot");
+    pop.hidden = false;
+    const stage = $("stage");
+    const W = stage.clientWidth, H = stage.clientHeight;
+    const px = found.point[0] / data.width * W, py = found.point[1] / data.height * H;
+    const pw = pop.offsetWidth, ph = pop.offsetHeight;
+    pop.style.left = Math.max(0, Math.min(W - pw, px - pw / 2)) + "px";
+    pop.style.top = (py + 12 + ph <= H ? py + 12 : Math.max(0, py - 12 - ph)) + "px";
+    renderOverlay(data);
+    ($("spot-hide").hidden ? $("spot-cancel") : $("spot-hide")).focus({ preventScroll: true });
+  }
+
+  function closeSpot() {
+    state.spot = null;
+    $("spot").hidden = true;
+    const data = currentData();
+    if (data && data.width) renderOverlay(data);
+  }
+
+  function hideSpot() {
+    const found = state.spot;
+    const data = currentData();
+    if (!found || !data) return;
+    closeSpot();
+    if (found.kind === "finding") {
+      const box = $("finding-" + found.finding);
+      if (box && !box.checked) { box.checked = true; sendDecisions(); }
+      return;
+    }
+    sendDecisions(data.boxes.concat([found.box]));
   }
 
   // drawing a box with a pointer (mouse, pen or finger) on the original
@@ -449,12 +612,14 @@
 
   function setDrawing(on) {
     state.drawing = on;
+    if (on) closeSpot();
     $("draw-toggle").setAttribute("aria-pressed", String(on));
     $("stage").classList.toggle("drawing", on);
   }
 
   function onPointerDown(event) {
-    if (!state.drawing || !currentData()) return;
+    if (!currentData()) return;
+    if (!state.drawing) { state.tap = { x: event.clientX, y: event.clientY }; return; }
     event.preventDefault();
     $("overlay").setPointerCapture(event.pointerId);
     const start = toImage(event);
@@ -473,6 +638,12 @@
   }
 
   function onPointerUp(event) {
+    if (state.tap) {
+      const moved = Math.hypot(event.clientX - state.tap.x, event.clientY - state.tap.y);
+      state.tap = null;
+      if (moved < 10) onTap(event);
+      return;
+    }
     if (!state.drag) return;
     const [x, y] = toImage(event);
     const [sx, sy] = state.drag.start;
@@ -483,7 +654,6 @@
     if (box[2] - box[0] < 2 || box[3] - box[1] < 2) return;
     const data = currentData();
     sendDecisions(data.boxes.concat([box]));
-    announce(t("boxes.added"));
   }
 
   function onBoxForm(event) {
@@ -491,19 +661,34 @@
     const data = currentData();
     if (!data) return;
     const v = ["box-x", "box-y", "box-w", "box-h"].map((k) => Number($(k).value));
-    const err = $("box-error");
     const [x, y, w, h] = v;
     const bad = v.some((n) => !Number.isFinite(n)) || ["box-x", "box-y", "box-w", "box-h"].some((k) => $(k).value === "")
       || x < 0 || y < 0 || w < 2 || h < 2 || x + w > data.width || y + h > data.height;
-    if (bad) {
-      err.textContent = t("box.invalid", { w: data.width, h: data.height });
-      err.hidden = false;
-      return;
-    }
-    err.hidden = true;
+    state.boxError = bad ? { w: data.width, h: data.height } : null;
+    showMessages();
+    if (bad) return;
     sendDecisions(data.boxes.concat([[x, y, x + w, y + h]]));
     $("box-form").reset();
-    announce(t("boxes.added"));
+  }
+
+  // ---------------------------------------------------------------- check, then download
+  async function onZip(event) {
+    if (state.zipConfirmed) { state.zipConfirmed = false; return; }
+    event.preventDefault();
+    let unseen = [];
+    try { unseen = (await api(base() + "/unreviewed")).photos; } catch (e) { unseen = []; }
+    if (!unseen.length) { download(); return; }
+    const list = $("confirm-list");
+    list.replaceChildren(...unseen.map((p) => {
+      const li = document.createElement("li"); li.textContent = p.name; return li;
+    }));
+    state.unseen = unseen;
+    $("confirm").showModal();
+  }
+
+  function download() {
+    state.zipConfirmed = true;
+    $("dl-zip").click();
   }
 
   async function clearAll() {
@@ -513,9 +698,13 @@
     state.photos = []; state.queue = []; state.current = null; state.total = 0; state.done = 0;
     $("review").hidden = true;
     $("photos-section").hidden = true;
+    $("downloads").hidden = true;
+    document.querySelector(".add").classList.remove("compact");
+    state.scrolled = false;
+    clearMessages();
     try { await api("/api/sessions/" + encodeURIComponent(old) + "/end", { method: "POST" }); } catch (e) { /* gone */ }
     await startSession();
-    announce(t("cleared"));
+    announce({ key: "cleared" });
   }
 
   async function startSession() {
@@ -553,13 +742,26 @@
     overlay.addEventListener("pointermove", onPointerMove);
     overlay.addEventListener("pointerup", onPointerUp);
     overlay.addEventListener("pointercancel", () => { if (state.drag) { state.drag.rect.remove(); state.drag = null; } });
-    document.addEventListener("keydown", (e) => { if (e.key === "Escape" && state.drawing) setDrawing(false); });
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && state.spot) closeSpot();
+      else if (e.key === "Escape" && state.drawing) setDrawing(false);
+    });
     $("box-form").addEventListener("submit", onBoxForm);
     const redraw = () => { const data = currentData(); if (data && data.width) renderOverlay(data); };
     $("original").addEventListener("load", redraw);
     window.addEventListener("resize", redraw);
     document.querySelectorAll("input[name=face-style]").forEach((r) => r.addEventListener("change", () => sendDecisions()));
     $("clear").addEventListener("click", clearAll);
+    $("dl-zip").addEventListener("click", onZip);
+    $("confirm-download").addEventListener("click", () => { $("confirm").close(); download(); });
+    $("confirm-check").addEventListener("click", () => {
+      $("confirm").close();
+      const first = state.unseen && state.unseen[0];
+      if (first) selectPhoto(first.id, true);
+    });
+    $("spot-hide").addEventListener("click", hideSpot);
+    $("spot-cancel").addEventListener("click", closeSpot);
+    $("spot").addEventListener("keydown", (e) => { if (e.key === "Escape") { e.stopPropagation(); closeSpot(); } });
     // Closing the page ends the session: the server deletes the photos it holds.
     window.addEventListener("pagehide", () => {
       if (state.session) navigator.sendBeacon(base() + "/end");
@@ -568,6 +770,6 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    start().catch((err) => { announce(String(err.message || err)); });
+    start().catch((err) => { announce(errorMsg(err)); });
   });
 })();
