@@ -100,6 +100,18 @@ def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))
 
 
+@pytest.fixture(scope="session")
+def _model_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_model_cache(_model_cache_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rewritten model files are cached in a folder of this test session, never in the
+    developer's ~/.cache (shared by the session's tests, as runs share the user's)."""
+    monkeypatch.setenv("POSTSAFE_CACHE_DIR", str(_model_cache_dir))
+
+
 @pytest.fixture
 def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty models folder for ``postsafe models add``/``fetch`` (not created yet), with the
