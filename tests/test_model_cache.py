@@ -88,14 +88,27 @@ def test_a_consistent_but_foreign_entry_is_never_used_for_other_bytes(cache_dir:
     CALLS.clear()
     assert cache.rewritten("m", b"new model", upper) == b"NEW MODEL!"
     assert CALLS == [b"new model"]
-    assert len(entries(cache_dir)) == 2
-    assert cache.read_entry(old_entry) == b"OLD MODEL!"
+    (new_entry,) = entries(cache_dir)  # the old one is removed: one copy of each model
+    assert new_entry != old_entry
+
+
+def test_a_new_entry_replaces_the_models_older_ones(cache_dir: Path) -> None:
+    cache.rewritten("m", b"old model", upper)
+    cache.rewritten("m-two", b"another model", upper)  # a name that starts like it: kept
+    cache.rewritten("m", b"new model", upper)
+    names = [p.name for p in entries(cache_dir)]
+    assert len(names) == 2 and sum(n.startswith("m-two-") for n in names) == 1
+    CALLS.clear()
+    assert cache.rewritten("m", b"new model", upper) == b"NEW MODEL!"
+    assert cache.rewritten("m-two", b"another model", upper) == b"ANOTHER MODEL!"
+    assert CALLS == []
 
 
 def test_the_rewrite_is_part_of_the_key(cache_dir: Path) -> None:
     assert cache.rewritten("m", b"Model", upper) == b"MODEL!"
     assert cache.rewritten("m", b"Model", lower) == b"model"
-    assert CALLS == [b"Model", b"Model"]
+    assert cache.rewritten("m", b"Model", upper) == b"MODEL!"
+    assert CALLS == [b"Model", b"Model", b"Model"]
     a, b = cache.rewrite_id(upper), cache.rewrite_id(lower)
     assert a is not None and b is not None and a != b
 

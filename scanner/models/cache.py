@@ -9,7 +9,8 @@ depend on: the source file's sha256, the rewrite (its name, the source of its mo
 sha256 of its body and is checked against it when read; an entry that is missing, unreadable,
 cut short or altered is ignored (and removed) and the rewrite runs again: the cache can make a
 run faster, never different. Writes are atomic (a temp file, fsync, rename), in the cache
-folder only; a cache that cannot be written is skipped. Nothing here uses the network.
+folder only; a cache that cannot be written is skipped. Writing a model's entry removes its
+older ones (one copy of each model is kept). Nothing here uses the network.
 ``POSTSAFE_MODEL_CACHE=off`` turns it off.
 """
 
@@ -125,6 +126,19 @@ def write_entry(path: Path, body: bytes) -> None:
         write_atomic(data, path, mode=0o600)
     except (OSError, ScannerError) as exc:
         log.info("model cache: cannot write %s: %s", path, exc)
+        return
+    _prune(path)
+
+
+def _prune(kept: Path) -> None:
+    """Remove the model's other entries (an older rewrite, onnx or numpy, an earlier file), so
+    the cache holds one copy of each model rather than growing with every upgrade."""
+    model_name = kept.name.rsplit("-", 1)[0]
+    for other in kept.parent.glob(f"{model_name}-*.onnx"):
+        if other != kept and other.name.rsplit("-", 1)[0] == model_name:
+            with contextlib.suppress(OSError):
+                other.unlink()
+                log.debug("model cache: removed the older entry %s", other.name)
 
 
 def rewritten(model_name: str, data: bytes, transform: Callable[[bytes], bytes]) -> bytes:
