@@ -1,19 +1,17 @@
 """Start-up of a run (the warm-start work): the parent of worker processes does not import the
 detectors, numpy or OpenCV before its workers start; detectors swapped in for tests and
-benchmarks still reach the workers; the report's modules are imported while workers run."""
+benchmarks still reach the workers."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 from helpers import FakeDetector
 
-from scanner.batch import run as batchrun
 from scanner.batch.engines.work import default_detectors
 from scanner.cli.main import _batch, _config, _options
 from scanner.config import ScanConfig
@@ -59,19 +57,3 @@ def test_the_cli_parent_imports_no_detectors_before_its_workers_start() -> None:
                           env={"PYTHONPATH": str(Path(__file__).parents[1])})
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "none"
-
-
-def test_importing_in_the_background(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "warm_module_for_test.py").write_text("VALUE = 1\n", encoding="utf-8")
-    (tmp_path / "broken_module_for_test.py").write_text("raise RuntimeError\n", encoding="utf-8")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "warm_module_for_test", raising=False)
-    batchrun._import_in_background("warm_module_for_test")
-    batchrun._import_in_background("broken_module_for_test")  # an error is left for later
-    for _ in range(200):
-        if "warm_module_for_test" in sys.modules:
-            break
-        time.sleep(0.01)
-    assert sys.modules["warm_module_for_test"].VALUE == 1
-    batchrun._import_in_background("warm_module_for_test")  # already there: nothing to do
-    monkeypatch.delitem(sys.modules, "warm_module_for_test")

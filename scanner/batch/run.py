@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -195,9 +194,6 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
                 engine_for(_capped(run, len(todo))))
         else:
             engine = None
-        if engine is not None and engine.name != "inprocess":
-            # This process only waits for its workers now: the reports' imports meanwhile.
-            _import_in_background("scanner.report.html")
         journal = Journal(out, mode="redact", settings=settings(run.config),
                           carried=[result_dict(r, out) for r in carried])
         try:
@@ -217,24 +213,6 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
             raise
         journal.close(remove=True)
     return results
-
-
-def _import_in_background(module: str) -> None:
-    """Import ``module`` on a thread while this process waits for its workers' photos (the
-    HTML report's imports, numpy and OpenCV among them, took ~0.2 s after the last photo of a
-    one-photo run). Best effort: the import that needs it raises any error. Not a daemon: an
-    import is never cut off half done at exit."""
-    import importlib
-    import threading
-
-    if module in sys.modules:
-        return
-
-    def load() -> None:
-        with contextlib.suppress(Exception):
-            importlib.import_module(module)
-
-    threading.Thread(target=load, name="postsafe-import").start()
 
 
 def sweep_temp_files(out: Path) -> int:
