@@ -100,6 +100,16 @@ def _isolated_user_models(_empty_models_dir: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("POSTSAFE_MODELS_DIR", str(_empty_models_dir))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_model_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Rewritten model files are cached in a folder of this test session, never in the
+    developer's ~/.cache (shared by the session's tests, as runs share the user's). Session
+    scope: module-scoped fixtures load models before any function-scoped one runs."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("POSTSAFE_CACHE_DIR", str(tmp_path_factory.mktemp("model-cache")))
+        yield
+
+
 @pytest.fixture
 def user_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """An empty models folder for ``postsafe models add``/``fetch`` (not created yet), with the

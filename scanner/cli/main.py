@@ -94,11 +94,17 @@ def _model_options(models: str | None, no_models: bool,
 
 def _batch(config: ScanConfig, options: BatchOptions) -> Run:
     """The one value a batch is told (scanner.batch.run.Run)."""
+    from scanner.batch.engines.work import default_detectors
     from scanner.batch.run import Run
-    from scanner.pipeline import process as pipeline_module
 
-    # Looked up now, not imported by name: tests swap in fake detectors here.
-    return Run(config, pipeline_module.build_detectors, options)
+    # scanner.pipeline.process.build_detectors, looked up now (tests and benchmarks swap in
+    # fake detectors there, which the workers must get too). Unless nothing has imported it
+    # yet, so it cannot have been swapped: then a stand-in imports it where the detectors are
+    # built, and the parent of worker processes never imports numpy, OpenCV or the detectors.
+    pipeline_module = sys.modules.get("scanner.pipeline.process")
+    factory = (default_detectors if pipeline_module is None
+               else pipeline_module.build_detectors)
+    return Run(config, factory, options)
 
 
 def _run(paths: list[Path], out: Path | None, run: Run) -> list[ScanResult]:

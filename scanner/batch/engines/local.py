@@ -76,6 +76,7 @@ def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory)
         except (EOFError, OSError):
             return  # the parent has gone
         if message is None:
+            _exit_now(conn)
             return
         index, job = message
         result = process_job(pipeline, job)
@@ -83,6 +84,21 @@ def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory)
             conn.send(("result", index, result))
         except (OSError, ValueError):
             return  # the parent has gone
+
+
+def _exit_now(conn: Connection) -> None:
+    """Stop at once when told to: every result has been sent and nothing else is open, so the
+    interpreter's clean-up (the models' sessions, numpy, OpenCV: ~0.1 s the parent waited for
+    after a run's last photo) is skipped."""
+    import logging as logging_module
+    import os
+
+    logging_module.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    conn.close()
+    os._exit(0)
 
 
 @dataclass(slots=True)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from scanner.batch.engines.base import DetectorFactory
     from scanner.batch.plan import Job
     from scanner.config import ScanConfig
+    from scanner.detectors.base import Detector
     from scanner.pipeline.process import Pipeline
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,15 @@ def limit_threads(threads: int) -> None:
     import cv2
 
     cv2.setNumThreads(threads)
+
+
+def default_detectors(config: ScanConfig) -> list[Detector]:
+    """The pipeline's detectors (``scanner.pipeline.process.build_detectors``), looked up when
+    called, in the process that builds them: a run whose workers build them never imports the
+    detectors, numpy, OpenCV or onnxruntime in its parent (~0.2 s before a worker can start)."""
+    from scanner.pipeline import process
+
+    return process.build_detectors(config)
 
 
 def build_pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
