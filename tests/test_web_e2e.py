@@ -369,6 +369,25 @@ def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[in
     expect(page.locator("#review-name")).to_have_text(FLOW[1])
     expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
 
+    # A tap on a line of text (the badge's lettering, kept for a moment) hides that line.
+    line = page.locator("#findings li.k-text input").first
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        line.uncheck()
+    expect(page.locator("#safe-status")).to_have_text(
+        "Your choice is saved. The safe copy is up to date.")
+    page.locator("#overlay").scroll_into_view_if_needed()
+    lid = line.evaluate("(e) => e.dataset.id")
+    outline = page.locator(f"#overlay .mark[data-id='{lid}'] polygon.outline").bounding_box()
+    with page.expect_response(lambda r: "/spot" in r.url, timeout=STEP_MS):
+        page.mouse.click(outline["x"] + outline["width"] * 0.5,
+                         outline["y"] + outline["height"] * 0.5)
+    expect(page.locator("#spot")).to_be_visible()
+    assert "Text" in page.inner_text("#spot-what")
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        page.click("#spot-hide")
+    expect(page.locator("#spot")).to_be_hidden()
+    assert line.is_checked()
+
     # Download all asks first while a photo with findings has not been opened.
     page.click("#dl-zip")
     dialog = page.locator("#confirm")
@@ -383,7 +402,9 @@ def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[in
 
     # Welsh: nothing English from the flow is left on screen.
     page.click("button[data-lang=cy]")
-    expect(page.locator("#safe-status")).to_have_text("Mae'r copi diogel yn gyfredol.")
+    # The last thing done on this photo was a choice (the text line): its status, in Welsh.
+    expect(page.locator("#safe-status")).to_have_text(
+        "Mae'ch dewis wedi'i gadw. Mae'r copi diogel yn gyfredol.")
     expect(page.locator("#findings")).not_to_contain_text("PostSafe,")
     page.wait_for_timeout(500)
     text = page.evaluate("document.body.innerText")
