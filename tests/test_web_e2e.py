@@ -297,6 +297,30 @@ ENGLISH = ("The safe copy is up to date.", "Your choice is saved", "What PostSaf
            "not checked yet", "Tap or click", "Safe copy", "Original")
 
 
+def _keep_then_tap_to_hide(page, kind: str, label: str, *, down: float,
+                           kept: str | None = None) -> None:
+    """Untick the first finding of ``kind``, tap on it, and hide it again from the popover."""
+    item = page.locator(f"#findings li.k-{kind} input").first
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        item.uncheck()
+    expect(page.locator("#safe-status")).to_have_text(
+        "Your choice is saved. The safe copy is up to date.")
+    if kept is not None:
+        assert kept in page.inner_text("#verdict")
+    page.locator("#overlay").scroll_into_view_if_needed()
+    fid = item.evaluate("(e) => e.dataset.id")
+    outline = page.locator(f"#overlay .mark[data-id='{fid}'] polygon.outline").bounding_box()
+    with page.expect_response(lambda r: "/spot" in r.url, timeout=STEP_MS):
+        page.mouse.click(outline["x"] + outline["width"] * 0.5,
+                         outline["y"] + outline["height"] * down)
+    expect(page.locator("#spot")).to_be_visible()
+    assert label in page.inner_text("#spot-what")
+    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
+        page.click("#spot-hide")
+    expect(page.locator("#spot")).to_be_hidden()
+    assert item.is_checked()
+
+
 def _overlap(a: dict, b: dict) -> bool:
     return (a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"]
             and a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"])
@@ -340,24 +364,8 @@ def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[in
     assert all(not _overlap(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
 
     # Untick the document, then tap on its text: PostSafe offers to hide what is there.
-    doc = page.locator("#findings li.k-document input").first
-    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
-        doc.uncheck()
-    expect(page.locator("#safe-status")).to_have_text(
-        "Your choice is saved. The safe copy is up to date.")
-    assert "You kept 1 document." in page.inner_text("#verdict")
-    page.locator("#overlay").scroll_into_view_if_needed()
-    did = doc.evaluate("(e) => e.dataset.id")
-    outline = page.locator(f"#overlay .mark[data-id='{did}'] polygon.outline").bounding_box()
-    with page.expect_response(lambda r: "/spot" in r.url, timeout=STEP_MS):
-        page.mouse.click(outline["x"] + outline["width"] * 0.5,
-                         outline["y"] + outline["height"] * 0.3)
-    expect(page.locator("#spot")).to_be_visible()
-    assert "Document" in page.inner_text("#spot-what")
-    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
-        page.click("#spot-hide")
-    expect(page.locator("#spot")).to_be_hidden()
-    assert doc.is_checked()
+    _keep_then_tap_to_hide(page, "document", "Document", down=0.3,
+                           kept="You kept 1 document.")
     expect(page.locator("#safe-status")).to_have_text(
         "Your choice is saved. The safe copy is up to date.")
     assert "PostSafe hid" in page.inner_text("#verdict")
@@ -370,23 +378,7 @@ def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[in
     expect(page.locator("#safe-status")).to_have_text("The safe copy is up to date.")
 
     # A tap on a line of text (the badge's lettering, kept for a moment) hides that line.
-    line = page.locator("#findings li.k-text input").first
-    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
-        line.uncheck()
-    expect(page.locator("#safe-status")).to_have_text(
-        "Your choice is saved. The safe copy is up to date.")
-    page.locator("#overlay").scroll_into_view_if_needed()
-    lid = line.evaluate("(e) => e.dataset.id")
-    outline = page.locator(f"#overlay .mark[data-id='{lid}'] polygon.outline").bounding_box()
-    with page.expect_response(lambda r: "/spot" in r.url, timeout=STEP_MS):
-        page.mouse.click(outline["x"] + outline["width"] * 0.5,
-                         outline["y"] + outline["height"] * 0.5)
-    expect(page.locator("#spot")).to_be_visible()
-    assert "Text" in page.inner_text("#spot-what")
-    with page.expect_response(lambda r: "/safe.jpg" in r.url, timeout=STEP_MS):
-        page.click("#spot-hide")
-    expect(page.locator("#spot")).to_be_hidden()
-    assert line.is_checked()
+    _keep_then_tap_to_hide(page, "text", "Text", down=0.5)
 
     # Download all asks first while a photo with findings has not been opened.
     page.click("#dl-zip")
