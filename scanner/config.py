@@ -70,6 +70,9 @@ class ScanConfig:
     # Input limits (decompression-bomb guard): refuse before decoding pixels.
     max_pixels: int = 120_000_000
     max_file_bytes: int = 512 * 1024 * 1024
+    # Videos (scanner.video): refused before decoding when longer, or larger per frame.
+    max_video_s: float = 600.0
+    max_video_pixels: int = 4096 * 2160  # DCI 4K; UHD (3840x2160) and smaller pass
     # Batches: a photo still running after this many seconds fails closed and its worker is
     # replaced (0: no limit); threads per worker for onnxruntime/OpenCV (0: automatic).
     time_limit_s: float = 300.0

@@ -17,6 +17,18 @@ class TooLarge(UnreadableImage):
     """The image exceeds the configured size limits (decompression-bomb guard)."""
 
 
+class UnreadableVideo(UnreadableImage):
+    """A video file that cannot be opened or decoded (empty, truncated, corrupt)."""
+
+
+class UnsupportedVideo(UnsupportedImage):
+    """A media file PostSafe will not process as a video (no video stream: audio only)."""
+
+
+class VideoTooLarge(TooLarge):
+    """A video over the configured limits (``max_video_s``, ``max_video_pixels``)."""
+
+
 class ModelError(ScannerError):
     """A model file is missing, altered, or failed at inference."""
 

@@ -43,6 +43,32 @@ def atomic_file(dest: Path, *, mode: int = 0o644) -> Iterator[BinaryIO]:
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(dest: Path, *, mode: int = 0o644, suffix: str = ".tmp") -> Iterator[Path]:
+    """A temp file's path beside ``dest`` for a writer that needs a name, not a file object
+    (a muxer that reopens its output to move an index to the front): synced and renamed over
+    ``dest`` when the block ends, removed if it raises."""
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".postsafe-{os.getpid()}-", suffix=suffix,
+                                    dir=dest.parent)
+    except OSError as exc:
+        raise WriteError(f"cannot write to {dest.parent}: {exc.strerror or exc}") from exc
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, dest)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise WriteError(f"cannot write {dest.name}: {exc.strerror or exc}") from exc
+        raise
+
+
 def write_atomic(data: bytes, dest: Path, *, mode: int = 0o644) -> None:
     with atomic_file(dest, mode=mode) as fh:
         fh.write(data)

@@ -1,0 +1,98 @@
+"""Faces followed across a video's frames. Pure functions on ``Region``s, no pixels.
+
+Faces are detected every ``stride`` frames. ``link`` joins the boxes of successive detection
+frames into tracks (greedy, by overlap); ``covering`` then gives each frame the boxes to hide:
+inside a track, boxes are interpolated linearly between its detections, so a face is never left
+visible in a frame between two frames where it is hidden; and each track is extended by a margin
+of frames before its first detection and after its last (clipped to the video), which covers the
+frames a face was on screen but between two detections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scanner.types import Region
+
+
+@dataclass(frozen=True, slots=True)
+class Track:
+    """One face's detections: (frame index, box), in frame order, at least one."""
+
+    detections: tuple[tuple[int, Region], ...]
+
+    @property
+    def first(self) -> int:
+        return self.detections[0][0]
+
+    @property
+    def last(self) -> int:
+        return self.detections[-1][0]
+
+    @property
+    def largest(self) -> Region:
+        return max((box for _, box in self.detections), key=lambda b: b.area)
+
+
+def link(detections: Mapping[int, Sequence[Region]], *, max_gap: int,
+         min_iou: float = 0.1) -> list[Track]:
+    """Tracks from per-frame boxes. Frames are visited in order; each box joins the open track
+    whose last box it overlaps most (IoU at least ``min_iou``, greedily, best pairs first), or
+    starts a new track. A track with no detection for more than ``max_gap`` frames is closed."""
+    open_: list[list[tuple[int, Region]]] = []
+    closed: list[list[tuple[int, Region]]] = []
+    for frame in sorted(detections):
+        still: list[list[tuple[int, Region]]] = []
+        for track in open_:
+            (closed if frame - track[-1][0] > max_gap else still).append(track)
+        open_ = still
+        boxes = [b for b in detections[frame] if not b.empty]
+        pairs = sorted(
+            ((track[-1][1].iou(box), t, b) for t, track in enumerate(open_)
+             for b, box in enumerate(boxes)),
+            key=lambda p: (-p[0], p[1], p[2]))
+        used_t: set[int] = set()
+        used_b: set[int] = set()
+        for score, t, b in pairs:
+            if score < min_iou:
+                break
+            if t in used_t or b in used_b:
+                continue
+            used_t.add(t)
+            used_b.add(b)
+            open_[t].append((frame, boxes[b]))
+        open_.extend([(frame, box)] for b, box in enumerate(boxes) if b not in used_b)
+    return sorted((Track(tuple(t)) for t in closed + open_), key=lambda t: (t.first, t.last))
+
+
+def lerp(a: Region, b: Region, f: float) -> Region:
+    """The box a fraction ``f`` (0..1) of the way from ``a`` to ``b``."""
+    return Region(a.x1 + (b.x1 - a.x1) * f, a.y1 + (b.y1 - a.y1) * f,
+                  a.x2 + (b.x2 - a.x2) * f, a.y2 + (b.y2 - a.y2) * f)
+
+
+def track_boxes(track: Track, *, margin: int, n_frames: int) -> dict[int, Region]:
+    """The box to hide in every frame the track covers: its detections, linear interpolation
+    between them, and its first/last box held for ``margin`` frames before/after, all within
+    ``[0, n_frames)``."""
+    boxes: dict[int, Region] = {}
+    dets = track.detections
+    for (fa, ba), (fb, bb) in zip(dets, dets[1:], strict=False):
+        for f in range(fa, fb):
+            boxes[f] = lerp(ba, bb, (f - fa) / (fb - fa)) if fb > fa else ba
+    boxes[track.last] = dets[-1][1]
+    for f in range(max(0, track.first - margin), track.first):
+        boxes[f] = dets[0][1]
+    for f in range(track.last + 1, min(n_frames, track.last + margin + 1)):
+        boxes[f] = dets[-1][1]
+    return {f: b for f, b in boxes.items() if 0 <= f < n_frames}
+
+
+def covering(tracks: Sequence[Track], *, margin: int, n_frames: int) -> dict[int, list[Region]]:
+    """Each frame's boxes to hide, from every track (frames with none are absent)."""
+    out: dict[int, list[Region]] = {}
+    for track in tracks:
+        for f, box in track_boxes(track, margin=margin, n_frames=n_frames).items():
+            out.setdefault(f, []).append(box)
+    return out

@@ -1,0 +1,105 @@
+"""scanner.video.tracks: linking per-frame face boxes into tracks, interpolation, margins."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scanner.types import Region
+from scanner.video.tracks import Track, covering, lerp, link, track_boxes
+
+
+def box(x: float, y: float = 0.0, size: float = 10.0) -> Region:
+    return Region(x, y, x + size, y + size)
+
+
+def test_one_moving_face_is_one_track() -> None:
+    dets = {0: [box(0)], 5: [box(4)], 10: [box(8)]}
+    tracks = link(dets, max_gap=10)
+    assert len(tracks) == 1
+    assert (tracks[0].first, tracks[0].last) == (0, 10)
+
+
+def test_two_faces_far_apart_are_two_tracks_and_pairs_are_kept() -> None:
+    dets = {0: [box(0), box(100)], 5: [box(102), box(2)]}
+    tracks = link(dets, max_gap=10)
+    assert len(tracks) == 2
+    xs = sorted([b.x1 for _, b in t.detections] for t in tracks)
+    assert xs == [[0, 2], [100, 102]]
+
+
+def test_a_track_closes_after_the_gap() -> None:
+    tracks = link({0: [box(0)], 30: [box(0)]}, max_gap=10)
+    assert len(tracks) == 2
+
+
+def test_interpolation_is_linear_between_detections() -> None:
+    t = Track(((0, box(0)), (4, box(8))))
+    boxes = track_boxes(t, margin=0, n_frames=10)
+    assert sorted(boxes) == [0, 1, 2, 3, 4]
+    assert boxes[2] == box(4)
+    assert lerp(box(0), box(8), 0.25) == box(2)
+
+
+def test_margins_hold_the_end_boxes_and_are_clipped() -> None:
+    t = Track(((2, box(0)), (5, box(6))))
+    boxes = track_boxes(t, margin=4, n_frames=8)
+    assert sorted(boxes) == list(range(8))
+    assert boxes[0] == box(0) and boxes[7] == box(6)
+
+
+def test_empty_boxes_are_ignored() -> None:
+    assert link({0: [Region(5, 5, 5, 9)]}, max_gap=5) == []
+
+
+# -- properties -------------------------------------------------------------------------------
+
+coords = st.floats(0, 300, allow_nan=False)
+sizes = st.floats(1, 80, allow_nan=False)
+regions = st.builds(lambda x, y, w, h: Region(x, y, x + w, y + h), coords, coords, sizes, sizes)
+detections = st.dictionaries(st.integers(0, 59), st.lists(regions, max_size=3), max_size=15)
+
+
+@settings(max_examples=200, deadline=None)
+@given(detections, st.integers(1, 20), st.integers(0, 8), st.integers(1, 80))
+def test_a_face_is_never_visible_between_two_frames_where_it_is_hidden(
+        dets: dict[int, list[Region]], max_gap: int, margin: int, n_frames: int) -> None:
+    tracks = link(dets, max_gap=max_gap)
+    for t in tracks:
+        frames = sorted(track_boxes(t, margin=margin, n_frames=n_frames))
+        # contiguous: every frame between its first and last hidden frame is hidden
+        if frames:
+            assert frames == list(range(frames[0], frames[-1] + 1))
+        # covers first..last detection (within the video), plus the margins, clipped
+        lo, hi = max(0, t.first - margin), min(n_frames - 1, t.last + margin)
+        if lo <= hi:
+            assert frames == list(range(lo, hi + 1))
+        else:
+            assert frames == []
+        assert all(0 <= f < n_frames for f in frames)
+
+
+@settings(max_examples=200, deadline=None)
+@given(detections, st.integers(1, 20), st.integers(0, 8))
+def test_every_detected_box_is_hidden_in_its_own_frame(
+        dets: dict[int, list[Region]], max_gap: int, margin: int) -> None:
+    n_frames = 60
+    cover = covering(link(dets, max_gap=max_gap), margin=margin, n_frames=n_frames)
+    for frame, boxes in dets.items():
+        for b in boxes:
+            if not b.empty:
+                assert b in cover.get(frame, [])
+
+
+@settings(max_examples=100, deadline=None)
+@given(detections, st.integers(1, 20))
+def test_linking_keeps_every_box_exactly_once(dets: dict[int, list[Region]],
+                                              max_gap: int) -> None:
+    tracks = link(dets, max_gap=max_gap)
+    linked = sorted((f, b.x1, b.y1, b.x2, b.y2) for t in tracks for f, b in t.detections)
+    given_ = sorted((f, b.x1, b.y1, b.x2, b.y2) for f, bs in dets.items() for b in bs
+                    if not b.empty)
+    assert linked == given_
+    for t in tracks:
+        frames = [f for f, _ in t.detections]
+        assert frames == sorted(set(frames))  # one box per frame per track, in order
