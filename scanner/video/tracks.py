@@ -35,11 +35,21 @@ class Track:
         return max((box for _, box in self.detections), key=lambda b: b.area)
 
 
+def _distance(a: Region, b: Region) -> float:
+    """Between the boxes' centres, in units of the larger box's larger side."""
+    dx = (a.x1 + a.x2 - b.x1 - b.x2) / 2
+    dy = (a.y1 + a.y2 - b.y1 - b.y2) / 2
+    side = max(a.width, a.height, b.width, b.height)
+    return (dx * dx + dy * dy) ** 0.5 / side if side > 0 else float("inf")
+
+
 def link(detections: Mapping[int, Sequence[Region]], *, max_gap: int,
-         min_iou: float = 0.1) -> list[Track]:
+         min_iou: float = 0.1, reach: float = 1.5) -> list[Track]:
     """Tracks from per-frame boxes. Frames are visited in order; each box joins the open track
-    whose last box it overlaps most (IoU at least ``min_iou``, greedily, best pairs first), or
-    starts a new track. A track with no detection for more than ``max_gap`` frames is closed."""
+    whose last box it overlaps most (IoU at least ``min_iou``), or, for a face that moved
+    further than its size between two detections, whose last box's centre is nearest (within
+    ``reach`` box sizes); greedily, best pairs first. Other boxes start new tracks. A track with
+    no detection for more than ``max_gap`` frames is closed."""
     open_: list[list[tuple[int, Region]]] = []
     closed: list[list[tuple[int, Region]]] = []
     for frame in sorted(detections):
@@ -49,15 +59,13 @@ def link(detections: Mapping[int, Sequence[Region]], *, max_gap: int,
         open_ = still
         boxes = [b for b in detections[frame] if not b.empty]
         pairs = sorted(
-            ((track[-1][1].iou(box), t, b) for t, track in enumerate(open_)
-             for b, box in enumerate(boxes)),
-            key=lambda p: (-p[0], p[1], p[2]))
+            ((track[-1][1].iou(box), -_distance(track[-1][1], box), t, b)
+             for t, track in enumerate(open_) for b, box in enumerate(boxes)),
+            key=lambda p: (-p[0], -p[1], p[2], p[3]))
         used_t: set[int] = set()
         used_b: set[int] = set()
-        for score, t, b in pairs:
-            if score < min_iou:
-                break
-            if t in used_t or b in used_b:
+        for score, closeness, t, b in pairs:
+            if (score < min_iou and -closeness > reach) or t in used_t or b in used_b:
                 continue
             used_t.add(t)
             used_b.add(b)
