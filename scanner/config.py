@@ -73,6 +73,16 @@ class ScanConfig:
     # Videos (scanner.video): refused before decoding when longer, or larger per frame.
     max_video_s: float = 600.0
     max_video_pixels: int = 4096 * 2160  # DCI 4K; UHD (3840x2160) and smaller pass
+    # How often a video is looked at (seconds of video; rounded to whole frames): faces, then
+    # every detector (documents, screens, text, codes), then the copy checked again. Faces are
+    # followed and interpolated between looks (scanner.video.tracks); bench/video_eval.py.
+    video_face_every_s: float = 0.1
+    video_scan_every_s: float = 0.5
+    video_check_every_s: float = 1.0
+    # A clip's time limit grows with its length: this many seconds a second of video, when
+    # that is over time_limit_s (PostSafe takes ~5 s a second of 1080p30 on 2 cores).
+    video_limit_per_s: float = 30.0
+    keep_audio: bool = False  # voices and spoken names identify people: dropped unless asked
     # Batches: a photo still running after this many seconds fails closed and its worker is
     # replaced (0: no limit); threads per worker for onnxruntime/OpenCV (0: automatic).
     time_limit_s: float = 300.0

@@ -215,6 +215,9 @@ class Finding:
     # flags it for a person to look at instead of hiding it.
     unsure: bool = False
     decided_by: str = ""  # "user" when a reviewer chose the action (review page); else automatic
+    # In a video: the first and last second it is hidden (or seen, when not hidden), as one
+    # track across frames; ``region``/``shape`` are then its largest box and outline.
+    span: tuple[float, float] | None = None
 
     @property
     def hidden(self) -> bool:
@@ -252,3 +255,22 @@ class ScanResult:
     resumed: bool = False
     # The file did not decode (never reported): a watcher waits, since it may still be arriving.
     undecodable: bool = False
+    clip: Clip | None = None  # a video's facts (scanner.video); None for a photo
+
+
+@dataclass(frozen=True, slots=True)
+class Clip:
+    """What a video result adds to a photo's: its findings are tracks (``Finding.span``)."""
+
+    duration_s: float
+    frames: int
+    fps: float
+    audio: str  # "none" (it had none), "dropped" (the default) or "kept" (--keep-audio)
+    checked_frames: int = 0  # frames of the copy looked at again (verification)
+    live_photo: bool = False  # the moving part of a Live Photo (a photo of the same name)
+
+    def __post_init__(self) -> None:
+        if self.audio not in ("none", "dropped", "kept"):
+            raise ValueError(f"audio must be none, dropped or kept, not {self.audio!r}")
+        if not (self.duration_s >= 0 and self.frames >= 0 and self.fps >= 0):
+            raise ValueError("a clip's duration, frames and rate cannot be negative")

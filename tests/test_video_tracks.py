@@ -42,10 +42,20 @@ def test_interpolation_is_linear_between_detections() -> None:
 
 
 def test_margins_hold_the_end_boxes_and_are_clipped() -> None:
+    still = Track(((2, box(0)), (5, box(0))))
+    boxes = track_boxes(still, margin=4, n_frames=8)
+    assert sorted(boxes) == list(range(8))
+    assert boxes[0] == box(0) and boxes[7] == box(0)
+
+
+def test_margins_stretch_back_and_on_along_the_motion() -> None:
+    # 2 px a frame to the right: two frames before the first detection the face was 4 px to
+    # the left, and two frames after the last, 4 px to the right. Both ends are covered.
     t = Track(((2, box(0)), (5, box(6))))
     boxes = track_boxes(t, margin=4, n_frames=8)
     assert sorted(boxes) == list(range(8))
-    assert boxes[0] == box(0) and boxes[7] == box(6)
+    assert boxes[0].x1 == box(0).x1 - 4 and boxes[0].x2 == box(0).x2
+    assert boxes[7].x1 == box(6).x1 and boxes[7].x2 == box(6).x2 + 4
 
 
 def test_empty_boxes_are_ignored() -> None:

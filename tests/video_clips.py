@@ -131,7 +131,13 @@ class MagentaFaceDetector:
     def detect(self, image: np.ndarray) -> list[Finding]:
         self.calls += 1
         box = magenta_box(image)
-        return [] if box is None else [Finding(FindingKind.FACE, box, 0.9, self.name)]
+        if box is None:
+            return []
+        # With its "eyes" a clear face; a flat magenta blob (its mosaic) a faint one, as a real
+        # detector scores a mosaicked face.
+        x1, y1, x2, y2 = box.to_int()
+        eyes = bool((image[y1:y2, x1:x2].astype(int).sum(axis=2) < 60).any())
+        return [Finding(FindingKind.FACE, box, 0.9 if eyes else 0.3, self.name)]
 
     def recheck(self, image: np.ndarray) -> list[Finding]:
         return self.detect(image)

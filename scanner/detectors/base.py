@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from scanner.config import ScanConfig
-from scanner.types import Finding
+from scanner.types import Finding, FindingKind
 
 
 @runtime_checkable
@@ -23,6 +23,14 @@ class Detector(Protocol):
         """Look again at a redacted copy (scanner.pipeline.verify): may be cheaper than
         ``detect`` (text lines without reading them), never less sensitive."""
         ...
+
+
+def may_find(detector: Detector, kind: FindingKind) -> bool:
+    """Whether ``detector`` can return ``kind``: a detector may say so in an optional ``finds``
+    set; one that does not may find anything (a video looks at faces more often than at the
+    rest, and must never skip a detector that could find a face)."""
+    finds = getattr(detector, "finds", None)
+    return finds is None or kind in finds
 
 
 DetectorFactory = Callable[[ScanConfig], Detector]

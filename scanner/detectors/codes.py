@@ -91,6 +91,7 @@ class CodeDetector:
     """QR codes and barcodes, multi-scale and tiled; reports where, never what they say."""
 
     name = "codes"
+    finds = frozenset({FindingKind.CODE})
 
     def __init__(self, config: ScanConfig, *, workers: int | None = None,
                  tile_classic: bool = False) -> None:

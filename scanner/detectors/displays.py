@@ -24,6 +24,7 @@ _WORK_SIDE = 640
 
 class DisplayDetector:
     name = "displays"
+    finds = frozenset({FindingKind.SCREEN})
 
     def __init__(self, config: ScanConfig) -> None:
         self.min_area = 0.004  # of the image

@@ -32,6 +32,7 @@ UNSURE = "something that may be text; PostSafe is not sure"
 
 class DocumentDetector:
     name = "documents"
+    finds = frozenset({FindingKind.TEXT, FindingKind.DOCUMENT, FindingKind.SCREEN})
 
     def __init__(self, config: ScanConfig) -> None:
         self.lines = TextDetector(config)

@@ -107,6 +107,7 @@ class CenterFaceDetector:
     """
 
     name = "centerface"
+    finds = frozenset({FindingKind.FACE})
 
     def __init__(self, config: ScanConfig) -> None:
         self.threshold = config.face_threshold

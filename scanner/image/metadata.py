@@ -45,6 +45,9 @@ CATEGORY_LABELS: dict[str, str] = {
     "icc_profile": "colour profile",
     "trailer": "hidden data after the end of the image",
     "orientation": "orientation tag (applied to the pixels)",
+    # Videos (scanner.video.metadata)
+    "video_tracks": "chapters, subtitles, timecode and data tracks",
+    "audio": "the sound track (voices and names spoken aloud)",
 }
 _KEYS = frozenset(CATEGORY_LABELS)
 

@@ -155,8 +155,10 @@ class Pipeline:
         )
         return Finished(result, redacted)
 
-    def find(self, pixels: np.ndarray) -> list[Finding]:
-        """Every detector's findings, in the detectors' order (they run concurrently)."""
+    def find(self, pixels: np.ndarray,
+             detectors: Sequence[Detector] | None = None) -> list[Finding]:
+        """Every detector's findings (or only ``detectors``' of them: a video's frames between
+        full looks), in the detectors' order (they run concurrently)."""
 
         def one(detector: Detector) -> list[Finding]:
             try:
@@ -172,7 +174,8 @@ class Pipeline:
             return found
 
         findings: list[Finding] = []
-        for found in map_ordered(one, self.detectors, self.config.parallel_detectors):
+        chosen = self.detectors if detectors is None else detectors
+        for found in map_ordered(one, chosen, self.config.parallel_detectors):
             findings.extend(found)
         return people.faceless(findings)
 

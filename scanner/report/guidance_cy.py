@@ -231,5 +231,7 @@ MESSAGES_CY: dict[str, str] = {
     "meta.exif": "metadata EXIF",
     "meta.icc_profile": "proffil lliw",
     "meta.trailer": "data cudd ar ôl diwedd y ddelwedd",
+    "meta.video_tracks": "penodau, isdeitlau, cod amser a thraciau data",
+    "meta.audio": "y trac sain (lleisiau ac enwau a ddywedir yn uchel)",
     "meta.orientation": "tag cyfeiriadedd (wedi'i roi ar waith yn y picseli)",
 }

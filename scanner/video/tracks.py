@@ -80,20 +80,40 @@ def lerp(a: Region, b: Region, f: float) -> Region:
                   a.x2 + (b.x2 - a.x2) * f, a.y2 + (b.y2 - a.y2) * f)
 
 
+def _velocity(a: tuple[int, Region], b: tuple[int, Region]) -> tuple[float, float]:
+    """How far the box's centre moves a frame, from detection ``a`` to detection ``b``."""
+    (fa, ra), (fb, rb) = a, b
+    if fb == fa:
+        return 0.0, 0.0
+    return ((rb.x1 + rb.x2 - ra.x1 - ra.x2) / 2 / (fb - fa),
+            (rb.y1 + rb.y2 - ra.y1 - ra.y2) / 2 / (fb - fa))
+
+
+def _held(box: Region, vx: float, vy: float, frames: int) -> Region:
+    """``box`` held in place, and also where it would be ``frames`` frames on at its velocity:
+    a face that enters the shot moving is covered along the way it came, as well as where
+    it was first seen."""
+    dx, dy = vx * frames, vy * frames
+    return Region(box.x1 + min(0.0, dx), box.y1 + min(0.0, dy),
+                  box.x2 + max(0.0, dx), box.y2 + max(0.0, dy))
+
+
 def track_boxes(track: Track, *, margin: int, n_frames: int) -> dict[int, Region]:
     """The box to hide in every frame the track covers: its detections, linear interpolation
-    between them, and its first/last box held for ``margin`` frames before/after, all within
-    ``[0, n_frames)``."""
+    between them, and for ``margin`` frames before/after, its first/last box held and
+    stretched back/on along its motion, all within ``[0, n_frames)``."""
     boxes: dict[int, Region] = {}
     dets = track.detections
     for (fa, ba), (fb, bb) in zip(dets, dets[1:], strict=False):
         for f in range(fa, fb):
             boxes[f] = lerp(ba, bb, (f - fa) / (fb - fa)) if fb > fa else ba
     boxes[track.last] = dets[-1][1]
+    v_in = _velocity(dets[0], dets[1]) if len(dets) > 1 else (0.0, 0.0)
+    v_out = _velocity(dets[-2], dets[-1]) if len(dets) > 1 else (0.0, 0.0)
     for f in range(max(0, track.first - margin), track.first):
-        boxes[f] = dets[0][1]
+        boxes[f] = _held(dets[0][1], *v_in, f - track.first)
     for f in range(track.last + 1, min(n_frames, track.last + margin + 1)):
-        boxes[f] = dets[-1][1]
+        boxes[f] = _held(dets[-1][1], *v_out, f - track.last)
     return {f: b for f, b in boxes.items() if 0 <= f < n_frames}
 
 

@@ -175,6 +175,10 @@ class YoloDetector:
         """(xyxy boxes in image pixels, scores, class indices), as ultralytics predicts them."""
         raise NotImplementedError
 
+    @property
+    def finds(self) -> frozenset[FindingKind]:
+        return frozenset(self.kinds.values())
+
     def detect(self, image: np.ndarray) -> list[Finding]:
         if not self.kinds:
             return []
