@@ -107,4 +107,5 @@ def settings(config: ScanConfig) -> dict[str, object]:
         "jpeg_quality": config.jpeg_quality,
         "models": "all added" if config.models is None else list(config.models),
         "redact_people": config.redact_people,
+        "keep_audio": config.keep_audio,
     }

@@ -249,7 +249,7 @@ def test_scan_says_what_each_photo_holds_and_writes_nothing(
     result = invoke("scan", tmp_path / "in")
     assert result.exit_code == 0, result.output
     assert "a.png: would hide 2 faces" in result.output
-    assert "skipped" in result.output and "notes.txt: not an image file" in result.output
+    assert "skipped" in result.output and "notes.txt: not a photo or video file" in result.output
     assert "redacted" not in result.output.lower()
     assert "Nothing was written" in result.output
 

@@ -28,13 +28,17 @@ from scanner.image.metadata import _sniff as metadata_sniff
         (b"BM", "BMP"),
         (b"\x00\x00\x00\x18ftypheic", "HEIF"),
         (b"\x00\x00\x00\x18ftypmif1", "HEIF"),
-        (b"\x00\x00\x00\x18ftypmp42", None),  # a video is not a photo
+        (b"\x00\x00\x00\x18ftypmp42", "VIDEO"),  # a video: scanner.video reads it
         # Brands the decoder and the metadata inventory used to disagree on: a HEIF whose
         # major brand is generic names what it is among its compatible brands.
         (b"\x00\x00\x00\x1cftypmiaf\x00\x00\x00\x00mif1heic", "HEIF"),
         (b"\x00\x00\x00\x18ftypmif2\x00\x00\x00\x00", "HEIF"),
-        (b"\x00\x00\x00\x1cftypisom\x00\x00\x00\x00isommp41", None),
-        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  heic", None),  # past the box's end
+        (b"\x00\x00\x00\x1cftypisom\x00\x00\x00\x00isommp41", "VIDEO"),
+        (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  heic", "VIDEO"),  # past the box's end
+        (b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x00", "VIDEO"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01", "VIDEO"),  # WebM / Matroska
+        (b"\x00\x00\x00\x08wide\x00\x00\x10\x00mdat", "VIDEO"),  # QuickTime before ftyp
+        (b"\x00\x00\x00\x04wide", None),  # an atom too short to be one
         (b"", None),
         (b"\xff\xd8", None),
         (b"hello", None),
@@ -94,11 +98,14 @@ def test_the_metadata_inventory_sees_the_same_format(head: bytes) -> None:
         ("a.HEIC", "", FileKind(None, "JPEG")),  # empty, named like a photo
         ("notes.txt", "junk", None),
         ("notes", "", None),
+        ("clip.MOV", "junk", FileKind(None, "MP4")),  # named like a video: taken, to fail clearly
+        ("clip.webm", "", FileKind(None, "MP4")),
+        ("clip.txt", "mp4", FileKind("VIDEO", "MP4")),  # the bytes decide
     ],
 )
 def test_identify_table(tmp_path: Path, name: str, data: str, expected: FileKind | None) -> None:
     content = {"jpeg": jpeg_bytes(noise(8, 8)), "png": png_bytes(noise(8, 8)), "junk": b"hello",
-               "": b""}[data]
+               "": b"", "mp4": b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"}[data]
     assert identify(write(tmp_path / name, content), ScanConfig()) == expected
 
 

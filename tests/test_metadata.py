@@ -357,6 +357,8 @@ def test_labels_cover_exactly_the_vocabulary() -> None:
         "icc_profile",
         "trailer",
         "orientation",
+        "video_tracks",
+        "audio",
     }
     assert all(isinstance(v, str) and v.strip() for v in CATEGORY_LABELS.values())
     assert CATEGORY_LABELS["location"] == "location (GPS)"

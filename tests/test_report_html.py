@@ -860,14 +860,14 @@ def test_a_welsh_report_has_no_english_left(tmp_path, monkeypatch) -> None:
                              _finding(FindingKind.TEXT, action=Action.KEPT)),
                    metadata_removed=("location", "device", "times")),
         ScanResult("b.jpg", Status.ERROR, error="the file is empty"),
-        ScanResult("c.txt", Status.SKIPPED, error="not an image file"),
+        ScanResult("c.txt", Status.SKIPPED, error="not a photo or video file"),
         ScanResult("d.jpg", Status.CLEAN, "a.png", 200, 150),
     ]
     body = render_html(results, out_root=tmp_path, lang="cy").split("<body>", 1)[1]
     text = re.sub(r"<[^>]+>", " ", body)
     english = {v for k, v in MESSAGES["en"].items()
                if "{" not in v and len(v) > 6 and MESSAGES["cy"].get(k) != v}
-    english |= {"a document with", "NHS number", "the file is empty", "not an image file",
+    english |= {"a document with", "NHS number", "the file is empty", "not a photo or video file",
                 "hidden by", "PostSafe report", "What this means", "Open the"}
     left = sorted(e for e in english if e in text)
     assert left == []

@@ -592,7 +592,7 @@ def test_errors_and_details_come_in_the_page_language(client: TestClient) -> Non
     r = client.post(f"/api/sessions/{sid}/photos?lang=cy", content=b"not a picture at all",
                     headers={**ORIGIN, "X-PostSafe-Name": "notes.txt"})
     skipped = r.json()
-    assert skipped["error"] == "nid yw'n ffeil delwedd"
-    assert skipped["verdict"] == "Wedi'i hepgor: nid yw'n ffeil delwedd."
+    assert skipped["error"] == "nid yw'n ffeil llun na fideo"
+    assert skipped["verdict"] == "Wedi'i hepgor: nid yw'n ffeil llun na fideo."
     r = client.get(f"/api/sessions/{sid}/photos/nosuchphoto?lang=cy")
     assert r.status_code == 404 and r.json()["detail"] == "does dim llun o'r fath"

@@ -16,7 +16,7 @@ from pathlib import Path
 from scanner import fsio
 from scanner.config import ScanConfig
 from scanner.errors import UsageError
-from scanner.image.files import identify
+from scanner.image.files import FileKind, identify
 from scanner.types import ScanResult, Status
 
 log = logging.getLogger(__name__)
@@ -31,6 +31,13 @@ class Job:
     source: Path
     display: str  # how the source is named in reports: as given on the command line
     output: Path | None  # None: scan only
+    video: bool = False  # a clip (scanner.video), not a photo
+    live_photo: bool = False  # a clip named like a photo beside it: a Live Photo's moving part
+    time_limit_s: float | None = None  # None: the run's (ScanConfig.time_limit_s)
+
+    def limit(self, config: ScanConfig) -> float:
+        """This job's time limit in seconds (0: none)."""
+        return config.time_limit_s if self.time_limit_s is None else self.time_limit_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +110,49 @@ def plan(inputs: Sequence[Path], out_dir: Path | None, config: ScanConfig, *,
     jobs: list[Job] = []
     skipped: list[ScanResult] = []
     width = max(4, len(str(len(candidates))))
+    kinds = {path: identify(path, config) for path, _, _ in candidates}
+    photos = {(p.parent, p.stem.lower()) for p, k in kinds.items() if k and not k.is_video}
     for path, display, rel in candidates:
-        kind = identify(path, config)
+        kind = kinds[path]
         if kind is None:
             skipped.append(ScanResult(source=display, status=Status.SKIPPED,
-                                      error="not an image file"))
+                                      error="not a photo or video file"))
             continue
         output = None
         if out_dir is not None:
             if rename:
-                rel = Path(f"photo-{len(jobs) + 1:0{width}d}")
+                word = "video" if kind.is_video else "photo"
+                rel = Path(f"{word}-{len(jobs) + 1:0{width}d}")
             output = unique_output(out_dir, rel, kind.extension, taken, originals, ours)
-        jobs.append(Job(path, display, output))
+        jobs.append(make_job(path, display, output, kind, config,
+                             live_photo=(path.parent, path.stem.lower()) in photos))
+    # Photos first, then clips shortest first: a long clip never holds up the photos (and
+    # with --jobs 2 or more, never the other clips either: each runs on its own worker).
+    jobs.sort(key=lambda j: (j.video, j.time_limit_s or 0.0))
     return WorkList(tuple(jobs), tuple(skipped))
+
+
+def make_job(path: Path, display: str, output: Path | None, kind: FileKind,
+             config: ScanConfig, *, live_photo: bool = False) -> Job:
+    """A photo's job, or a clip's with its own time limit (and whether it is the moving part of
+    a Live Photo: a photo of the same name beside it)."""
+    if not kind.is_video:
+        return Job(path, display, output)
+    return Job(path, display, output, video=True, live_photo=live_photo,
+               time_limit_s=video_time_limit(path, config))
+
+
+def video_time_limit(path: Path, config: ScanConfig) -> float:
+    """A clip's time limit from its length (``scanner.video.process.time_limit``); the photo
+    limit when its length cannot be read (its worker then reports why)."""
+    from scanner.errors import ScannerError
+    from scanner.video.probe import duration
+    from scanner.video.process import time_limit
+
+    try:
+        return time_limit(config, duration(path))
+    except ScannerError:
+        return config.time_limit_s
 
 
 def previous_outputs(out_dir: Path) -> set[str]:

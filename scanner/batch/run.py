@@ -21,7 +21,7 @@ from scanner.errors import UsageError
 from scanner.types import ScanResult
 
 if TYPE_CHECKING:
-    from scanner.batch.engines.base import DetectorFactory, Engine
+    from scanner.batch.engines.base import DetectorFactory, Engine, ProgressFn
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,8 @@ def run_info(options: BatchOptions) -> dict[str, Any]:
 
 
 def run_scan(paths: list[Path], run: Run, on_start: Callable[[int], None] | None = None,
-             on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
+             on_result: Callable[[ScanResult], None] | None = None,
+             on_progress: ProgressFn | None = None) -> list[ScanResult]:
     """Analyse only: no outputs, no lock, no journal."""
     work = batch.plan(paths, None, run.config)
     _require_photos(work, paths)
@@ -127,13 +128,14 @@ def run_scan(paths: list[Path], run: Run, on_start: Callable[[int], None] | None
         on_start(len(work.jobs))
     if work.jobs:
         with engine_for(_capped(run, len(work.jobs))) as engine:
-            engine.run(work.jobs, record)
+            engine.run(work.jobs, record, on_progress)
     return sorted([*work.skipped, *done], key=lambda r: r.source)
 
 
 def run_redact(paths: list[Path], out: Path, run: Run,
                on_start: Callable[[int], None] | None = None,
-               on_result: Callable[[ScanResult], None] | None = None) -> list[ScanResult]:
+               on_result: Callable[[ScanResult], None] | None = None,
+               on_progress: ProgressFn | None = None) -> list[ScanResult]:
     """Redact into ``out`` and write its reports. Raises UsageError (bad arguments, folder
     busy), EngineError (models cannot load) or another ScannerError (reports not written)."""
     from scanner.batch.lock import OutputLock
@@ -160,7 +162,8 @@ def run_redact(paths: list[Path], out: Path, run: Run,
         if on_start is not None:
             on_start(len(todo))
         try:
-            results = _run_journalled(work, carried, list(todo), out, run, on_result)
+            results = _run_journalled(work, carried, list(todo), out, run, on_result,
+                                      on_progress)
         except EngineError:
             # The models could not load, so nothing was written: leave no empty folder behind.
             lock.release()
@@ -182,7 +185,8 @@ def _require_photos(work: batch.WorkList, paths: list[Path]) -> None:
 
 def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[batch.Job],
                     out: Path, run: Run,
-                    on_result: Callable[[ScanResult], None] | None) -> list[ScanResult]:
+                    on_result: Callable[[ScanResult], None] | None,
+                    on_progress: ProgressFn | None = None) -> list[ScanResult]:
     from scanner.batch.journal import Journal
     from scanner.report.json import result_dict
 
@@ -204,7 +208,7 @@ def _run_journalled(work: batch.WorkList, carried: list[ScanResult], todo: list[
                     on_result(result)
 
             if engine is not None:
-                engine.run(todo, record)
+                engine.run(todo, record, on_progress)
             results = sorted([*work.skipped, *carried, *done], key=lambda r: r.source)
             write_reports(results, out, settings(run.config), run_info(run.options),
                           run.options.lang)

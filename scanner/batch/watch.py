@@ -47,7 +47,8 @@ class _Seen:
 class Watcher:
     def __init__(self, inbox: Path, outbox: Path, run: Run, *,
                  broken_after_s: float = 120.0,
-                 on_result: Callable[[ScanResult], None] | None = None) -> None:
+                 on_result: Callable[[ScanResult], None] | None = None,
+                 on_progress: Callable[[str, str, int, int], None] | None = None) -> None:
         if not inbox.is_dir():
             raise UsageError(f"{inbox} is not a folder")
         batch.check_output_folder([inbox], outbox)
@@ -57,6 +58,7 @@ class Watcher:
         self.run = run
         self.broken_after_s = broken_after_s
         self.on_result = on_result
+        self.on_progress = on_progress
         self.results: list[ScanResult] = []  # everything OUTBOX's report lists
         self.new_results: list[ScanResult] = []  # what this watch did
         self.done: set[str] = set()  # sha256 of every source handled (any status)
@@ -154,7 +156,7 @@ class Watcher:
 
     def _process(self, engine: Engine, ready: list[tuple[Path, str]], *,
                  final: bool = False) -> None:
-        from scanner.image.files import identify
+        from scanner.image.files import IMAGE_SUFFIXES, identify
 
         pending: dict[str, tuple[batch.Job, str]] = {}  # display name -> job, source sha256
         for path, digest in ready:
@@ -165,16 +167,20 @@ class Watcher:
             kind = identify(path, self.run.config)
             if kind is None:
                 self._record(ScanResult(source=display, status=Status.SKIPPED,
-                                        error="not an image file",
+                                        error="not a photo or video file",
                                         source_sha256=digest))
                 continue
             if self.run.options.rename:
                 n = sum(1 for r in self.results if r.output) + len(pending) + 1
-                rel = Path(f"photo-{n:04d}")
+                rel = Path(f"{'video' if kind.is_video else 'photo'}-{n:04d}")
             # ours=set(): every file already in OUTBOX is kept, including earlier copies.
             output = batch.unique_output(self.outbox, rel, kind.extension, self._taken, set(),
                                          set())
-            pending[display] = (batch.Job(path, display, output), digest)
+            live = kind.is_video and any(
+                p.stem.lower() == path.stem.lower() and p.suffix.lower() in IMAGE_SUFFIXES
+                for p in path.parent.iterdir())
+            pending[display] = (batch.make_job(path, display, output, kind, self.run.config,
+                                               live_photo=live), digest)
 
         def record(result: ScanResult) -> None:
             if result.source not in pending:
@@ -187,7 +193,7 @@ class Watcher:
             self._record(replace(result, source_sha256=result.source_sha256 or digest))
 
         if pending:
-            engine.run([job for job, _ in pending.values()], record)
+            engine.run([job for job, _ in pending.values()], record, self.on_progress)
 
     def _set_aside(self, job: batch.Job, final: bool) -> bool:
         """A photo that did not decode may still be arriving: unless it has been broken for

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -61,7 +61,8 @@ def _config(face_style: FaceStyle = FaceStyle.MOSAIC, fmt: OutputFormat = Output
             quality: int = 92, face_threshold: float | None = None,
             policy: Policy = Policy.STRICT, text_style: TextStyle = TextStyle.FILL,
             time_limit: float | None = None, models: str | None = None,
-            no_models: bool = False, redact_people: bool = False) -> ScanConfig:
+            no_models: bool = False, redact_people: bool = False,
+            keep_audio: bool = False) -> ScanConfig:
     from scanner.config import ScanConfig
 
     if not 1 <= quality <= 100:
@@ -73,6 +74,7 @@ def _config(face_style: FaceStyle = FaceStyle.MOSAIC, fmt: OutputFormat = Output
             raise typer.BadParameter("--time-limit must be 0 (no limit) or more seconds")
         extra["time_limit_s"] = time_limit
     extra.update(_model_options(models, no_models, redact_people))
+    extra["keep_audio"] = keep_audio
     return ScanConfig(face_style=face_style, output_format=fmt, jpeg_quality=quality,
                       policy=policy, text_style=text_style, **extra)  # type: ignore[arg-type]
 
@@ -126,15 +128,29 @@ def _run(paths: list[Path], out: Path | None, run: Run) -> list[ScanResult]:
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
                   console=console, disable=not console.is_terminal, transient=True) as progress:
-        task = progress.add_task("Checking photos", total=None)
+        task = progress.add_task("Checking files", total=None)
+        clips: dict[str, Any] = {}  # a clip's name -> its own bar, while it runs
+
+        def clip_progress(name: str, stage: str, done: int, total: int) -> None:
+            what = f"  {_shown(Path(name).name)}: {_STAGES.get(stage, stage)}"
+            if name not in clips:
+                clips[name] = progress.add_task(what, total=total or None)
+            progress.update(clips[name], description=what, completed=done, total=total or None)
+
+        def finished(result: ScanResult) -> None:
+            progress.advance(task)
+            bar = clips.pop(result.source, None)
+            if bar is not None:
+                progress.remove_task(bar)
+
         try:
             if out is None:
                 return batchrun.run_scan(
                     paths, run, on_start=lambda n: progress.update(task, total=n),
-                    on_result=lambda r: progress.advance(task))
+                    on_result=finished, on_progress=clip_progress)
             return batchrun.run_redact(
                 paths, out, run, on_start=lambda n: progress.update(task, total=n),
-                on_result=lambda r: progress.advance(task))
+                on_result=finished, on_progress=clip_progress)
         except ScannerError as exc:
             raise typer.Exit(_run_error(exc)) from exc
         except KeyboardInterrupt:
@@ -142,6 +158,10 @@ def _run(paths: list[Path], out: Path | None, run: Run) -> list[ScanResult]:
             hint = " (run again with --resume to carry on)" if out is not None else ""
             typer.echo(f"postsafe: stopped{hint}", err=True)
             raise typer.Exit(130) from None
+
+
+# A clip's stages (scanner.video.process), as its progress bar says them.
+_STAGES = {"look": "looking", "hide": "hiding and encoding", "check": "checking the copy"}
 
 
 def _run_error(exc: Exception) -> int:
@@ -318,6 +338,9 @@ FaceStyleOpt = Annotated[FaceStyle, typer.Option(help="How faces are hidden: mos
 TextStyleOpt = Annotated[TextStyle, typer.Option(help="How text, documents, screens and codes "
                                                  "are hidden: fill (irreversible) or mosaic.")]
 QualityOpt = Annotated[int, typer.Option(help="JPEG/WebP quality.")]
+KeepAudioOpt = Annotated[bool, typer.Option(
+    "--keep-audio", help="Keep videos' sound (re-encoded). Off by default: voices and names "
+    "spoken aloud identify people; the report warns when it is kept.")]
 
 
 @app.command()
@@ -334,7 +357,7 @@ def scan(
     no_models: NoModelsOpt = False,
     redact_people: RedactPeopleOpt = False,
 ) -> None:
-    """Analyse photos and report what they carry. Writes no images."""
+    """Analyse photos and videos and report what they carry. Writes no copies."""
     config = _config(face_threshold=face_threshold, policy=policy, time_limit=time_limit,
                      models=models, no_models=no_models, redact_people=redact_people)
     results = _run(paths, None, _batch(config, _options(jobs, engine)))
@@ -375,12 +398,14 @@ def redact(
     models: ModelsOpt = None,
     no_models: NoModelsOpt = False,
     redact_people: RedactPeopleOpt = False,
+    keep_audio: KeepAudioOpt = False,
     lang: LangOpt = "en",
 ) -> None:
-    """Write redacted, metadata-free copies of photos into OUT, plus an HTML and JSON report."""
+    """Write redacted, metadata-free copies of photos and videos into OUT, plus an HTML and
+    JSON report."""
     _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
-                     models, no_models, redact_people)
+                     models, no_models, redact_people, keep_audio)
     results = _run(paths, out, _batch(config, _options(jobs, engine, resume, rename, lang)))
     raise typer.Exit(_summary(results, out))
 
@@ -409,12 +434,14 @@ def watch(
     models: ModelsOpt = None,
     no_models: NoModelsOpt = False,
     redact_people: RedactPeopleOpt = False,
+    keep_audio: KeepAudioOpt = False,
     lang: LangOpt = "en",
 ) -> None:
-    """Redact photos as they are dropped into INBOX, each once, into OUT. Ctrl-C stops."""
+    """Redact photos and videos as they are dropped into INBOX, each once, into OUT. Ctrl-C
+    stops."""
     _check_lang(lang)
     config = _config(face_style, fmt, quality, face_threshold, policy, text_style, time_limit,
-                     models, no_models, redact_people)
+                     models, no_models, redact_people, keep_audio)
     if not interval > 0:
         raise typer.BadParameter("--interval must be more than 0 seconds")
     run = _batch(config, _options(jobs, EngineChoice.LOCAL, False, rename, lang))
@@ -429,8 +456,17 @@ def watch(
         else:
             typer.echo(f"{result.status.value} {name}", err=True)
 
+    said: dict[tuple[str, str], int] = {}
+
+    def clip_progress(name: str, stage: str, done: int, total: int) -> None:
+        quarter = 4 * done // total if total > 0 else 0
+        if said.get((name, stage), -1) < quarter:
+            said[(name, stage)] = quarter
+            typer.echo(f"{_printable(name)}: {_STAGES.get(stage, stage)} "
+                       f"{min(100, 25 * quarter)}%", err=True)
+
     try:
-        watcher = Watcher(inbox, out, run, on_result=progress)
+        watcher = Watcher(inbox, out, run, on_result=progress, on_progress=clip_progress)
         if not once:
             typer.echo(f"Watching {inbox} (Ctrl-C to stop); safe copies go to {out}", err=True)
         _stop_on_sigterm()

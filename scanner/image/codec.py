@@ -21,7 +21,7 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 
 from scanner.config import ScanConfig
 from scanner.errors import TooLarge, UnreadableImage, UnsupportedImage, WriteError
-from scanner.image.files import HEAD_BYTES, sniff
+from scanner.image.files import HEAD_BYTES, VIDEO, sniff
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,8 @@ def load(path: Path, config: ScanConfig) -> LoadedImage:
 
 def decode(data: bytes, config: ScanConfig) -> LoadedImage:
     kind = sniff(data[:HEAD_BYTES])
+    if kind == VIDEO:
+        raise UnsupportedImage("a video, not a photo")
     if kind is None:
         raise UnreadableImage("not a recognised image (the content is not JPEG, PNG, WebP, "
                               "HEIC, TIFF, BMP or GIF)")

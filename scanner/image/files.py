@@ -12,7 +12,9 @@ from scanner.config import OutputFormat, ScanConfig
 
 HEAD_BYTES = 256  # enough for an ftyp box's compatible brands
 # The copy's extension per output format; formats social sites do not take become JPEG.
-EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp"}
+EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp", "GIF": ".gif", "BMP": ".bmp",
+              "MP4": ".mp4"}
+VIDEO = "VIDEO"  # what ``sniff`` calls a video container (scanner.video reads it; copies are MP4)
 _TO_JPEG = {"HEIF", "MPO", "TIFF"}
 # Named like a photo: taken even when the bytes announce no format, so that a damaged photo
 # gets a clear error in the report instead of a silent skip.
@@ -20,6 +22,10 @@ IMAGE_SUFFIXES = frozenset({
     ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".heic", ".heif", ".hif", ".tif",
     ".tiff", ".bmp", ".dib", ".gif", ".mpo", ".avif",
 })
+# Named like a video: taken as one (a damaged clip gets a clear error, not a skip).
+VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".webm", ".mkv", ".qt"})
+# QuickTime files from before ftyp start straight with one of these atoms.
+_QT_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 # ISO-BMFF brands of HEIF/AVIF still images (major or compatible: Apple, Samsung, AVIF).
 _HEIF_BRANDS = frozenset({
     b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1",
@@ -46,12 +52,20 @@ def sniff(head: bytes) -> str | None:
         size = int.from_bytes(head[:4], "big")
         brands = {head[8:12]}
         brands.update(head[i : i + 4] for i in range(16, min(size, len(head)) - 3, 4))
-        return "HEIF" if brands & _HEIF_BRANDS else None
+        # A still image's brands (HEIF, AVIF) win; any other ISO-BMFF/QuickTime file is a
+        # video (mp4, mov, m4v, 3gp; a Live Photo's moving part).
+        return "HEIF" if brands & _HEIF_BRANDS else VIDEO
+    if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: WebM and Matroska
+        return VIDEO
+    if head[4:8] in _QT_ATOMS and int.from_bytes(head[:4], "big") >= 8:
+        return VIDEO
     return None
 
 
 def output_format(source_format: str, config: ScanConfig) -> str:
-    """The format a copy of a ``source_format`` file is encoded as."""
+    """The format a copy of a ``source_format`` file is encoded as (a video's: MP4, always)."""
+    if source_format == VIDEO:
+        return "MP4"
     if config.output_format is OutputFormat.JPEG:
         return "JPEG"
     if config.output_format is OutputFormat.PNG:
@@ -82,6 +96,10 @@ class FileKind:
     def extension(self) -> str:
         return EXTENSIONS[self.output_format]
 
+    @property
+    def is_video(self) -> bool:
+        return self.output_format == "MP4"
+
     def output_name(self, stem: str) -> str:
         return f"{stem}{self.extension}"
 
@@ -92,6 +110,8 @@ def identify(path: Path, config: ScanConfig, *, name: str | None = None) -> File
     stand-in (an upload kept under a random name)."""
     fmt = sniff(read_head(path))
     suffix = Path((name or path.name).replace("\\", "/")).suffix.lower()
+    if fmt is None and suffix in VIDEO_SUFFIXES:
+        return FileKind(None, "MP4")
     if fmt is None and suffix not in IMAGE_SUFFIXES:
         return None
     return FileKind(fmt, output_format(fmt or "JPEG", config))

@@ -142,6 +142,8 @@ def _nested(m: re.Match[str], name: str = "why") -> str:
 _REASONS_CY: list[_Rule] = [
     # scanner.image.codec and the review page's upload
     (re.compile(r"^not an image file$"), "nid yw'n ffeil delwedd"),
+    (re.compile(r"^not a photo or video file$"), "nid yw'n ffeil llun na fideo"),
+    (re.compile(r"^a video, not a photo$"), "fideo, nid llun"),
     (re.compile(r"^the file is empty$"), "mae'r ffeil yn wag"),
     (re.compile(r"^cannot read the file: (?P<why>.+)$"), "methu darllen y ffeil: {why}"),
     (re.compile(r"^not a regular file \(a folder, pipe, device or socket\)$"),

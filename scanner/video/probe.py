@@ -53,6 +53,21 @@ def _tag_rotation(tags: dict[str, str]) -> int | None:
         return None
 
 
+def duration(path: Path) -> float:
+    """A video's length in seconds as its container states it, without decoding a frame
+    (to size its time limit); UnreadableVideo when it cannot be opened."""
+    try:
+        with av.open(str(path), "r") as container:
+            if container.duration is not None:
+                return max(0.0, container.duration / av.time_base)
+            stream = container.streams.video[0] if container.streams.video else None
+            if stream is not None and stream.duration is not None and stream.time_base:
+                return max(0.0, float(stream.duration * stream.time_base))
+            return 0.0
+    except (av.FFmpegError, OSError, EOFError) as exc:
+        raise UnreadableVideo(f"the video cannot be read: {exc}") from exc
+
+
 def probe(path: Path, config: ScanConfig) -> VideoInfo:
     try:
         size = os.stat(path).st_size

@@ -767,7 +767,7 @@ def _photos(session: Session) -> list[Photo]:
 def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> Photo:
     kind = identify(path, server.config, name=name)
     if kind is None:
-        scanned = ScanResult(source=name, status=Status.SKIPPED, error="not an image file")
+        scanned = ScanResult(source=name, status=Status.SKIPPED, error="not a photo or video file")
         kind = FileKind(None, "JPEG")  # named for the list only: nothing is written
     else:
         with server.work:

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 DetectorFactory = Callable[["ScanConfig"], "list[Detector]"]
 ResultFn = Callable[["ScanResult"], None]
+# A clip's progress: (its display name, stage, frames done, frames expected).
+ProgressFn = Callable[[str, str, int, int], None]
 
 
 class Engine(Protocol):
@@ -31,7 +33,8 @@ class Engine(Protocol):
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None: ...
 
-    def run(self, jobs: Sequence[Job], on_result: ResultFn) -> None: ...
+    def run(self, jobs: Sequence[Job], on_result: ResultFn,
+            on_progress: ProgressFn | None = None) -> None: ...
 
 
 EngineFactory = Callable[["ScanConfig", DetectorFactory, int], Engine]

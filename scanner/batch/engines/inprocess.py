@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from scanner.batch.engines.base import DetectorFactory, ResultFn
+from scanner.batch.engines.base import DetectorFactory, ProgressFn, ResultFn
 from scanner.batch.engines.work import build_pipeline, process_job
 from scanner.errors import EngineError, ScannerError
 
@@ -36,8 +36,13 @@ class InProcessEngine:
                  tb: TracebackType | None) -> None:
         self._pipeline = None
 
-    def run(self, jobs: Sequence[Job], on_result: ResultFn) -> None:
+    def run(self, jobs: Sequence[Job], on_result: ResultFn,
+            on_progress: ProgressFn | None = None) -> None:
         if self._pipeline is None:
             raise EngineError("the engine was not started")
         for job in jobs:
-            on_result(process_job(self._pipeline, job))
+            progress = None
+            if on_progress is not None and job.video:
+                def progress(stage: str, done: int, total: int, name: str = job.display) -> None:
+                    on_progress(name, stage, done, total)
+            on_result(process_job(self._pipeline, job, progress))

@@ -17,13 +17,13 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from scanner.batch.engines.base import DetectorFactory, ResultFn
+from scanner.batch.engines.base import DetectorFactory, ProgressFn, ResultFn
 from scanner.batch.engines.work import (
     build_pipeline,
     failed,
@@ -79,11 +79,26 @@ def _worker_main(conn: Connection, config: ScanConfig, factory: DetectorFactory)
             _exit_now(conn)
             return
         index, job = message
-        result = process_job(pipeline, job)
+        result = process_job(pipeline, job, _reporter(conn, index) if job.video else None)
         try:
             conn.send(("result", index, result))
         except (OSError, ValueError):
             return  # the parent has gone
+
+
+def _reporter(conn: Connection, index: int) -> Callable[[str, int, int], None]:
+    """Sends a clip's progress to the parent, at most at each whole percent of a stage."""
+    sent: list[tuple[str, int]] = []
+
+    def progress(stage: str, done: int, total: int) -> None:
+        step = (stage, 100 * done // total if total > 0 else done)
+        if sent and sent[-1] == step:
+            return
+        sent[:] = [step]
+        with contextlib.suppress(OSError, ValueError):
+            conn.send(("progress", index, (stage, done, total)))
+
+    return progress
 
 
 def _exit_now(conn: Connection) -> None:
@@ -126,6 +141,7 @@ class ProcessEngine:
         self.size = max(1, jobs)
         self._ctx = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
+        self._on_progress: ProgressFn | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -180,16 +196,18 @@ class ProcessEngine:
 
     # -- running ----------------------------------------------------------------------------
 
-    def run(self, jobs: Sequence[Job], on_result: ResultFn) -> None:
+    def run(self, jobs: Sequence[Job], on_result: ResultFn,
+            on_progress: ProgressFn | None = None) -> None:
         if not self._workers:
             raise EngineError("the engine was not started")
+        self._on_progress = on_progress
         pending = deque(enumerate(jobs))
-        limit = self.config.time_limit_s
         while pending or any(w.task is not None for w in self._workers):
             for w in self._workers:
                 if w.ready and w.task is None and pending:
                     index, job = pending.popleft()
                     before = file_identity(job.output)
+                    limit = job.limit(self.config)
                     deadline = time.monotonic() + limit if limit > 0 else None
                     w.task = _Task(index, job, deadline, before)
                     # If it died, its sentinel says so below.
@@ -217,6 +235,8 @@ class ProcessEngine:
                     w.ready = True
                 elif kind == "setup-error":
                     raise EngineError(message[1])
+                elif kind == "progress" and w.task is not None and self._on_progress:
+                    self._on_progress(w.task.job.display, *message[2])
                 elif kind == "result" and w.task is not None and on_result is not None:
                     w.task = None
                     on_result(message[2])
@@ -233,10 +253,10 @@ class ProcessEngine:
         for i, w in enumerate(list(self._workers)):
             task = w.task
             if task is not None and task.deadline is not None and now >= task.deadline:
+                limit = task.job.limit(self.config)
                 log.warning("%s: over the %g s time limit; stopping its worker",
-                            task.job.display, self.config.time_limit_s)
-                self._replace(i, w, on_result,
-                              f"took longer than {self.config.time_limit_s:g} s")
+                            task.job.display, limit)
+                self._replace(i, w, on_result, f"took longer than {limit:g} s")
 
     def _replace(self, i: int, w: _Worker, on_result: ResultFn | None, reason: str) -> None:
         task = w.task

@@ -25,7 +25,7 @@ from dataclasses import replace
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from scanner.batch.engines.base import DetectorFactory, ResultFn
+from scanner.batch.engines.base import DetectorFactory, ProgressFn, ResultFn
 from scanner.batch.engines.work import (
     build_pipeline,
     failed,
@@ -108,19 +108,21 @@ class RayEngine:
             self._ray.shutdown()
         self._owns_ray = False
 
-    def run(self, jobs: Sequence[Job], on_result: ResultFn) -> None:
+    def run(self, jobs: Sequence[Job], on_result: ResultFn,
+            on_progress: ProgressFn | None = None) -> None:
+        """``on_progress`` is not called: a Ray task reports only its result."""
         ray = self._ray
         if ray is None:
             raise EngineError("the engine was not started")
         config_ref = ray.put(self.config)
         factory_ref = ray.put(self.factory)
-        limit = self.config.time_limit_s
         pending = deque(jobs)
         running: dict[Any, tuple[Job, float | None, tuple[int, int, int] | None]] = {}
         try:
             while pending or running:
                 while pending and len(running) < self._concurrency:
                     job = pending.popleft()
+                    limit = job.limit(self.config)
                     deadline = time.monotonic() + limit if limit > 0 else None
                     ref = self._task.remote(config_ref, factory_ref, job)
                     running[ref] = (job, deadline, file_identity(job.output))
@@ -134,7 +136,7 @@ class RayEngine:
                 for ref, (job, deadline, _) in list(running.items()):
                     if deadline is not None and now >= deadline:
                         self._stop({ref: running.pop(ref)})
-                        on_result(failed(job, f"took longer than {limit:g} s; "
+                        on_result(failed(job, f"took longer than {job.limit(self.config):g} s; "
                                               "no safe copy was made"))
         finally:
             if running:

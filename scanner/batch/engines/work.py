@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from scanner.config import ScanConfig
     from scanner.detectors.base import Detector
     from scanner.pipeline.process import Pipeline
+    from scanner.video.process import Progress
 
 log = logging.getLogger(__name__)
 
@@ -49,24 +50,32 @@ def build_pipeline(config: ScanConfig, factory: DetectorFactory) -> Pipeline:
     return Pipeline(config, detectors=factory(config))
 
 
-def process_job(pipeline: Pipeline, job: Job) -> ScanResult:
-    """One photo: the pipeline's result plus the content hashes --resume relies on.
+def process_job(pipeline: Pipeline, job: Job, progress: Progress | None = None) -> ScanResult:
+    """One photo or clip: the pipeline's result plus the content hashes --resume relies on.
+    ``progress`` hears how far a clip is (stage, frames done, frames expected).
 
     Never raises (but for KeyboardInterrupt and the like): a problem with the photo, or a bug,
     becomes status ``error``, so every engine reports every job."""
     try:
-        return _process(pipeline, job)
+        return _process(pipeline, job, progress)
     except Exception as exc:
         log.debug("%s: unexpected failure", job.display, exc_info=True)
         return failed(job, f"internal error ({type(exc).__name__}); no safe copy was made")
 
 
-def _process(pipeline: Pipeline, job: Job) -> ScanResult:
+def _process(pipeline: Pipeline, job: Job, progress: Progress | None) -> ScanResult:
     try:
         source_hash: str | None = sha256_file(job.source)
     except OSError:
         source_hash = None  # the pipeline reports why it cannot read the file
-    result = pipeline.process(job.source, job.output, display=job.display)
+    if job.video:
+        from scanner.video.process import process_video
+
+        result = process_video(pipeline, job.source, job.output, display=job.display,
+                               live_photo=job.live_photo, progress=progress,
+                               time_limit_s=job.limit(pipeline.config))
+    else:
+        result = pipeline.process(job.source, job.output, display=job.display)
     output_hash: str | None = None
     if result.output is not None:
         try:
