@@ -234,6 +234,14 @@ def test_every_english_message_formats() -> None:
         "style": "X",
         "kind": "X",
         "detail": "X",
+        # videos
+        "times": "X",
+        "seconds": "X",
+        "frames": 3,
+        "checked": 3,
+        "what": "X",
+        "first": "X",
+        "last": "X",
     }
     for key, template in MESSAGES["en"].items():
         assert template.format(**fields), key

@@ -81,6 +81,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "verdict.part.location": "location data was removed",
         "verdict.part.metadata": "hidden metadata was removed",
         # --- guidance paragraphs -----------------------------------------------------
+        "guide.video": (
+            "Videos: PostSafe made a new MP4 from the clip's pictures, so none of the phone's "
+            "data (place, phone make and model, dates) came with it. It looked for faces "
+            "several times a second and for documents, screens, text and codes twice a second, "
+            "followed them between looks, and hid them in every frame. Watch the whole copy "
+            "before posting: something that only flashes past can be missed."
+        ),
+        "guide.audio": (
+            "Sound: you kept the sound. Voices, and names spoken aloud, can identify the people "
+            "you support as surely as their faces. Listen to the whole clip before posting, "
+            "or make the copy again without --keep-audio."
+        ),
         "guide.error": (
             "No safe copy was made. Do not post the original file: it may still hold hidden "
             "data, such as where it was taken, and faces or documents that have not been hidden."
@@ -169,6 +181,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "guide.title.location": "Location",
         "guide.title.kept": "Things left visible",
         "guide.title.flagged": "Flagged items",
+        "guide.title.video": "Videos",
+        "guide.title.audio": "Sound",
         # --- the report for people ---------------------------------------------------
         "html.title": "PostSafe report",
         "html.count.photos": "Photos",
@@ -202,6 +216,15 @@ MESSAGES: dict[str, dict[str, str]] = {
         "html.preview.alt": "Preview of the redacted copy of {name}, with {items} outlined.",
         "html.preview.alt.none": "Preview of the copy of {name}. Nothing was outlined.",
         "html.preview.caption": "The copy PostSafe made. The numbers match the list.",
+        "html.clip.caption": "Frames from the copy PostSafe made, at {times}.",
+        "html.clip.alt": "Frames from the safe copy of {name}",
+        "html.clip.facts": "A video of {seconds} s ({frames} frames).",
+        "html.clip.audio.none": "It had no sound.",
+        "html.clip.audio.dropped": "Its sound was left out.",
+        "html.clip.audio.kept": "Its sound was kept: listen before posting.",
+        "html.clip.checked": "{checked} frames of the copy were checked again.",
+        "html.clip.live": "It is the moving part of a Live Photo.",
+        "html.clip.span": "{what}, {first}–{last} s",
         "html.preview.unreadable": "No preview: the copy could not be read.",
         "html.preview.no_output": "No preview: no copy was recorded for this photo.",
         "html.preview.not_made": "No preview: no copy was made.",
@@ -404,6 +427,10 @@ def guidance_keys(result: ScanResult) -> list[str]:
         keys.append("guide.kept")
     if Action.FLAGGED in actions or None in actions:
         keys.append("guide.flagged")
+    if result.clip is not None and result.status.done:
+        keys.append("guide.video")
+        if result.clip.audio == "kept":
+            keys.append("guide.audio")
     return list(dict.fromkeys(keys))
 
 

@@ -164,6 +164,20 @@ MESSAGES_CY: dict[str, str] = {
     "guide.title.location": "Lleoliad",
     "guide.title.kept": "Pethau a adawyd yn y golwg",
     "guide.title.flagged": "Eitemau a nodwyd",
+    "guide.title.video": "Fideos",
+    "guide.title.audio": "Sain",
+    "guide.video": (
+        "Fideos: gwnaeth PostSafe MP4 newydd o luniau'r clip, felly ni ddaeth dim o ddata'r "
+        "ffôn (lle, gwneuthuriad a model y ffôn, dyddiadau) gydag ef. Chwiliodd am wynebau "
+        "sawl gwaith bob eiliad ac am ddogfennau, sgriniau, testun a chodau ddwywaith bob "
+        "eiliad, eu dilyn rhwng pob chwiliad, a'u cuddio ym mhob ffrâm. Gwyliwch y copi cyfan "
+        "cyn ei bostio: gall rhywbeth sy'n fflachio heibio gael ei golli."
+    ),
+    "guide.audio": (
+        "Sain: fe gadwoch chi'r sain. Gall lleisiau, ac enwau a ddywedir yn uchel, adnabod y "
+        "bobl rydych chi'n eu cefnogi cystal â'u hwynebau. Gwrandewch ar y clip cyfan cyn ei "
+        "bostio, neu gwnewch y copi eto heb --keep-audio."
+    ),
     # --- the report for people ---------------------------------------------------------
     "html.title": "Adroddiad PostSafe",
     "html.count.photos": "Lluniau",
@@ -199,6 +213,15 @@ MESSAGES_CY: dict[str, str] = {
     ),
     "html.preview.alt.none": "Rhagolwg o'r copi o {name}. Ni amlinellwyd dim.",
     "html.preview.caption": "Y copi a wnaeth PostSafe. Mae'r rhifau'n cyfateb i'r rhestr.",
+    "html.clip.caption": "Fframiau o'r copi a wnaeth PostSafe, ar {times}.",
+    "html.clip.alt": "Fframiau o gopi diogel {name}",
+    "html.clip.facts": "Fideo {seconds} eiliad ({frames} ffrâm).",
+    "html.clip.audio.none": "Nid oedd sain ynddo.",
+    "html.clip.audio.dropped": "Gadawyd ei sain allan.",
+    "html.clip.audio.kept": "Cadwyd ei sain: gwrandewch cyn postio.",
+    "html.clip.checked": "Gwiriwyd {checked} ffrâm o'r copi eto.",
+    "html.clip.live": "Dyma ran symudol Llun Byw (Live Photo).",
+    "html.clip.span": "{what}, {first}–{last} eiliad",
     "html.preview.unreadable": "Dim rhagolwg: nid oedd modd darllen y copi.",
     "html.preview.no_output": "Dim rhagolwg: ni chofnodwyd copi ar gyfer y llun hwn.",
     "html.preview.not_made": "Dim rhagolwg: ni wnaed copi.",

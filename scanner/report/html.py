@@ -22,7 +22,7 @@ import math
 import os
 import unicodedata
 import urllib.parse
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -470,6 +470,43 @@ def _guide_title(key: str) -> str:
     return "guide.title." + key.removeprefix("guide.")
 
 
+CLIP_FRAMES = 6  # frames in a video's strip: 3 across, 2 down
+
+
+def make_strip(path: Path) -> tuple[Preview, list[float]]:
+    """A grid of frames spread over the video at ``path`` (the copy, so only redacted pixels),
+    as one JPEG, and the frames' times. New pixels only, as for photos. Raises when unreadable.
+    """
+    from scanner.video.frames import sample
+
+    frames = sample(path, CLIP_FRAMES)
+    if not frames:
+        raise ValueError("the video has no frames")
+    cols = min(3, len(frames))
+    rows = math.ceil(len(frames) / cols)
+    h, w = frames[0].pixels.shape[:2]
+    cell_w = PREVIEW_MAX // cols
+    cell_h = max(1, round(h * cell_w / w))
+    gap = 4
+    canvas = Image.new("RGB", (cols * cell_w + (cols - 1) * gap,
+                               rows * cell_h + (rows - 1) * gap), "#ffffff")
+    draw = ImageDraw.Draw(canvas)
+    font = _label_font()
+    for k, frame in enumerate(frames):
+        thumb = Image.fromarray(frame.pixels).resize((cell_w, cell_h), Image.Resampling.LANCZOS)
+        x, y = (k % cols) * (cell_w + gap), (k // cols) * (cell_h + gap)
+        canvas.paste(thumb, (x, y))
+        label = f"{frame.time_s:.1f} s"
+        box = draw.textbbox((x + 4, y + 4), label, font=font)
+        draw.rectangle((box[0] - 3, box[1] - 2, box[2] + 3, box[3] + 2), fill="#000000")
+        draw.text((x + 4, y + 4), label, fill="#ffffff", font=font)
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="JPEG", quality=PREVIEW_QUALITY, optimize=True)
+    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return (Preview(f"data:image/jpeg;base64,{encoded}", canvas.width, canvas.height),
+            [f.time_s for f in frames])
+
+
 def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: str) -> str:
     def no_preview(key: str) -> str:
         return f'<p class="no-preview">{esc(t(key, lang))}</p>'
@@ -479,6 +516,8 @@ def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: st
     path = output_path(result, out_root)
     if path is None:
         return no_preview("html.preview.no_output")
+    if result.clip is not None:
+        return _strip_html(path, name, out_root, lang, no_preview)
     try:
         preview = make_preview(path, result.findings, lang)
     except Exception as exc:  # a broken preview must never stop the report
@@ -501,6 +540,38 @@ def _preview_html(result: ScanResult, name: str, out_root: Path | None, lang: st
         f"<figcaption>{esc(t('html.preview.caption', lang))}</figcaption>"
         "</figure>"
     )
+
+
+def _strip_html(path: Path, name: str, out_root: Path | None, lang: str,
+                no_preview: Callable[[str], str]) -> str:
+    try:
+        strip, times = make_strip(path)
+    except Exception as exc:  # a broken preview must never stop the report
+        _LOG.warning("no strip for %r: %s", str(path), type(exc).__name__)
+        return no_preview("html.preview.unreadable")
+    image = (f'<img src="{strip.data_uri}" width="{strip.width}" height="{strip.height}" '
+             f'alt="{esc(t("html.clip.alt", lang, name=name))}">')
+    href = _relative_href(path, out_root)
+    if href is not None:
+        image = (f'<a href="{esc(href)}" title="{esc(t("html.preview.open", lang))}">{image}</a>'
+                 f'<a class="open" href="{esc(href)}">{esc(t("html.preview.open", lang))}</a>')
+    when = t("list.sep", lang).join(f"{s:.1f} s" for s in times)
+    return (f'<figure class="preview">{image}'
+            f"<figcaption>{esc(t('html.clip.caption', lang, times=when))}</figcaption>"
+            "</figure>")
+
+
+def _clip_html(result: ScanResult, lang: str) -> str:
+    clip = result.clip
+    if clip is None:
+        return ""
+    words = [t("html.clip.facts", lang, seconds=f"{clip.duration_s:.1f}", frames=clip.frames),
+             t(f"html.clip.audio.{clip.audio}", lang)]
+    if clip.checked_frames:
+        words.append(t("html.clip.checked", lang, checked=clip.checked_frames))
+    if clip.live_photo:
+        words.append(t("html.clip.live", lang))
+    return f'<p class="clip">{esc(" ".join(words))}</p>'
 
 
 def _relative_href(path: Path, out_root: Path | None) -> str | None:
@@ -527,6 +598,9 @@ def _findings_html(result: ScanResult, lang: str) -> str:
         if finding.detail:
             what = t("html.finding.detail", lang, kind=what,
                      detail=detail_words(finding.detail, lang))
+        if finding.span is not None:  # a video's track: when it is on screen
+            what = t("html.clip.span", lang, what=what, first=f"{finding.span[0]:.1f}",
+                     last=f"{finding.span[1]:.1f}")
         key = (finding.kind.value, what, decision_words(finding, lang))
         lines.setdefault(key, []).append(number)
     items = [
@@ -586,6 +660,8 @@ def _card(
     if status is Status.ERROR:
         details.append(f"<h4>{esc(t('html.error.heading', lang))}</h4>")
         details.append(f'<p class="error-reason">{esc(reason_words(result.error, lang))}</p>')
+    if result.clip is not None and status.done:
+        details.append(_clip_html(result, lang))
     if status.done or result.findings:
         details.append(_findings_html(result, lang))
     if status.done or result.metadata_removed:

@@ -9,6 +9,12 @@ face's padded box as four corners), and ``box``, the integer box around that out
 version 1, where the box was all that was hidden). Version 1 reports are still read (a finding
 without a polygon covers its box).
 
+A video's result has ``clip`` (``duration_s``, ``frames``, ``fps``, ``audio``: none, dropped or
+kept, ``checked_frames``: frames of the copy looked at again, ``live_photo``), null for a photo;
+its findings are tracks, each with ``span`` (``[first_s, last_s]``: the seconds it is hidden, or
+seen when it is not) and its largest box and outline. ``format`` is ``VIDEO``, ``output_format``
+``MP4``.
+
 Also per result ``source_sha256`` and ``output_sha256`` (content hashes that ``--resume`` checks)
 and ``resumed`` (carried over from an earlier run); at the top, ``run`` (engine and worker
 count: how the run was done, not what it found).
@@ -25,7 +31,7 @@ from typing import Any
 
 from scanner import __version__
 from scanner.fsio import write_atomic
-from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
+from scanner.types import Action, Clip, Finding, FindingKind, Region, ScanResult, Shape, Status
 
 SCHEMA_VERSION = 2
 
@@ -34,6 +40,8 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     out = _finding_fields(f)
     if f.decided_by:  # only reviewed findings carry it, so CLI reports stay as they were
         out["decided_by"] = f.decided_by
+    if f.span is not None:  # a video's track
+        out["span"] = [round(f.span[0], 3), round(f.span[1], 3)]
     return out
 
 
@@ -72,6 +80,10 @@ def result_dict(r: ScanResult, out_root: Path | None = None) -> dict[str, Any]:
         "source_sha256": r.source_sha256,
         "output_sha256": r.output_sha256,
         "resumed": r.resumed,
+        "clip": None if r.clip is None else {
+            "duration_s": r.clip.duration_s, "frames": r.clip.frames, "fps": r.clip.fps,
+            "audio": r.clip.audio, "checked_frames": r.clip.checked_frames,
+            "live_photo": r.clip.live_photo},
     }
 
 
@@ -82,9 +94,11 @@ def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanRes
         Finding(kind=FindingKind(f["kind"]), region=Region(*(float(v) for v in f["box"])),
                 score=float(f["score"]), detector=str(f["detector"]),
                 action=Action(f["action"]) if f.get("action") else None,
-                detail=f.get("detail") or "", shape=_shape(f.get("polygon")))
+                detail=f.get("detail") or "", shape=_shape(f.get("polygon")),
+                decided_by=str(f.get("decided_by") or ""), span=_span(f.get("span")))
         for f in d.get("findings") or ()
     )
+    clip = d.get("clip")
     output = d.get("output")
     if output is not None and out_root is not None:
         output = str((out_root / output).resolve())
@@ -96,7 +110,19 @@ def result_from_dict(d: dict[str, Any], out_root: Path | None = None) -> ScanRes
         notes=tuple(d.get("notes") or ()), error=d.get("error"), verified=d.get("verified"),
         elapsed_s=d.get("elapsed_s"), source_sha256=d.get("source_sha256") or None,
         output_sha256=d.get("output_sha256") or None, resumed=bool(d.get("resumed")),
+        clip=None if not clip else Clip(
+            duration_s=float(clip["duration_s"]), frames=int(clip["frames"]),
+            fps=float(clip["fps"]), audio=str(clip["audio"]),
+            checked_frames=int(clip.get("checked_frames") or 0),
+            live_photo=bool(clip.get("live_photo"))),
     )
+
+
+def _span(span: Any) -> tuple[float, float] | None:
+    if span is None:
+        return None
+    first, last = (float(v) for v in span)
+    return first, last
 
 
 def _shape(polygon: Any) -> Shape | None:

@@ -52,3 +52,29 @@ def decode(path: Path, info: VideoInfo, *, strict_count: bool = True) -> Iterato
         raise UnreadableVideo("the video has no frame that decodes")
     if strict_count and declared and index + 1 < declared:
         raise UnreadableVideo(f"the video is truncated: {index + 1} of {declared} frames decode")
+
+
+def sample(path: Path, count: int) -> list[Frame]:
+    """Up to ``count`` frames spread evenly over a video, as stored (the MP4s PostSafe writes
+    are upright), decoding it once; for the report's strip of frames. Raises UnreadableVideo."""
+    try:
+        with av.open(str(path), "r") as container:
+            stream = container.streams.video[0]
+            total = stream.frames
+            if not total:
+                total = sum(1 for _ in container.decode(stream))
+                container.seek(0)
+            if total <= 0 or count <= 0:
+                return []
+            n = min(count, total)
+            wanted = {round(k * (total - 1) / max(1, n - 1)) for k in range(n)}
+            out: list[Frame] = []
+            for index, frame in enumerate(container.decode(stream)):
+                if index in wanted:
+                    t = float(frame.time) if frame.time is not None else 0.0
+                    out.append(Frame(index, t, frame.to_ndarray(format="rgb24")))
+                if index >= max(wanted):
+                    break
+            return out
+    except (av.FFmpegError, OSError, EOFError, IndexError) as exc:
+        raise UnreadableVideo(f"the video cannot be read: {exc}") from exc
