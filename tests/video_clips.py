@@ -57,6 +57,7 @@ def write_clip(path: Path, pixels: list[np.ndarray], *, fps: int = 10, fmt: str 
     """Encode ``pixels`` (as stored: not rotated here) to ``path``. ``rotation`` is the
     display matrix's counter-clockwise degrees (PyAV's ``set_display_rotation``)."""
     h, w = pixels[0].shape[:2]
+    path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format=fmt, options=dict(container_options or {})) as c:
         for k, v in (metadata or {}).items():
             c.metadata[k] = v

@@ -131,6 +131,8 @@ def scan(source: Path, config: ScanConfig, pipeline: Pipeline, *,
          progress: Progress | None = None, deadline: Deadline | None = None) -> Scanned:
     info = probe(source, config)
     metadata = inventory(source)
+    if info.rotation and "orientation" not in metadata:  # a display matrix: baked in
+        metadata = (*metadata, "orientation")
     cadence = Cadence.of(info.fps, config)
     deadline = deadline or Deadline(time_limit(config, info.duration_s))
     face_detectors = [d for d in pipeline.detectors if may_find(d, FindingKind.FACE)]
