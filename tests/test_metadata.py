@@ -357,6 +357,7 @@ def test_labels_cover_exactly_the_vocabulary() -> None:
         "icc_profile",
         "trailer",
         "orientation",
+        "motion_photo",
         "video_tracks",
         "audio",
     }
@@ -536,3 +537,16 @@ def test_eval_metadata_files() -> None:
             assert "exif" in result, path.name
         checked += 1
     assert checked > 0
+
+
+@pytest.mark.parametrize("marker, expected", [
+    (b'<x:xmpmeta><rdf:Description GCamera:MotionPhoto="1"/></x:xmpmeta>', True),
+    (b'<x:xmpmeta><rdf:Description GCamera:MicroVideo="1"/></x:xmpmeta>', True),
+    (b"MotionPhoto_Data\x00\x00\x00\x18ftypmp42", True),  # Samsung's trailer
+    (b"", False),
+])
+def test_a_motion_photos_video_is_reported_as_left_out(marker: bytes, expected: bool) -> None:
+    from helpers import gradient, jpeg_bytes
+
+    data = jpeg_bytes(gradient(32, 24)) + marker
+    assert ("motion_photo" in inspect_metadata(data)) is expected

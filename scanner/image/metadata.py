@@ -45,6 +45,7 @@ CATEGORY_LABELS: dict[str, str] = {
     "icc_profile": "colour profile",
     "trailer": "hidden data after the end of the image",
     "orientation": "orientation tag (applied to the pixels)",
+    "motion_photo": "the video of a motion photo",
     # Videos (scanner.video.metadata)
     "video_tracks": "chapters, subtitles, timecode and data tracks",
     "audio": "the sound track (voices and names spoken aloud)",
@@ -1117,4 +1118,12 @@ def inspect_metadata(data: bytes, image: Image.Image | None = None) -> tuple[str
             _inspect_pillow_image(image, fmt or "", bigtiff, found)
         except Exception as exc:  # outermost guard: a lazy Pillow image may fail on access
             log.debug("metadata: reading Pillow image info failed: %s", type(exc).__name__)
+    if fmt in ("jpeg", "heif") and any(m in buf for m in _MOTION_MARKERS):
+        found.add("motion_photo")
     return tuple(sorted(found & _KEYS))
+
+
+# A Samsung or Google motion photo carries a short video: announced in its XMP (GCamera
+# MotionPhoto/MicroVideo, a Container item of semantic MotionPhoto) or, on Samsung, in a
+# trailer tagged MotionPhoto_Data. The copy is rebuilt from the still picture alone.
+_MOTION_MARKERS = (b"MotionPhoto", b"MicroVideo", b"MotionPhoto_Data")

@@ -254,6 +254,7 @@ MESSAGES_CY: dict[str, str] = {
     "meta.exif": "metadata EXIF",
     "meta.icc_profile": "proffil lliw",
     "meta.trailer": "data cudd ar ôl diwedd y ddelwedd",
+    "meta.motion_photo": "fideo llun symudol (motion photo)",
     "meta.video_tracks": "penodau, isdeitlau, cod amser a thraciau data",
     "meta.audio": "y trac sain (lleisiau ac enwau a ddywedir yn uchel)",
     "meta.orientation": "tag cyfeiriadedd (wedi'i roi ar waith yn y picseli)",
