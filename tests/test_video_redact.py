@@ -287,3 +287,39 @@ def test_bad_inputs_give_a_clear_error_and_no_output(tmp_path: Path, make: str,
     assert result.status is Status.ERROR and words in (result.error or ""), result.error
     assert result.undecodable is (make != "audio")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+# -- codecs and containers phones and cameras write ------------------------------------------
+
+
+@pytest.mark.parametrize("codec, fmt, suffix", [
+    ("libx264", "mp4", ".mp4"), ("libx265", "mp4", ".mp4"), ("libx265", "mov", ".mov"),
+    ("libvpx-vp9", "webm", ".webm"), ("libsvtav1", "mp4", ".mp4"), ("mpeg4", "3gp", ".3gp"),
+    ("libx264", "matroska", ".mkv")])
+def test_every_codec_and_container_is_read_and_made_an_h264_mp4(
+        tmp_path: Path, codec: str, fmt: str, suffix: str) -> None:
+    try:
+        av.codec.Codec(codec, "w")
+    except av.codec.codec.UnknownCodecError:
+        pytest.skip(f"this PyAV has no {codec} encoder to make the test clip")
+    source = tmp_path / f"in{suffix}"
+    original = clip_frames(N, W, H)
+    with av.open(str(source), "w", format=fmt) as c:
+        s = c.add_stream(codec, rate=10)
+        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
+        for i, p in enumerate(original):
+            f = av.VideoFrame.from_ndarray(p, format="rgb24")
+            f.pts = i
+            for pk in s.encode(f):
+                c.mux(pk)
+        for pk in s.encode():
+            c.mux(pk)
+    out = tmp_path / "out.mp4"
+    result = run(source, out, [MagentaFaceDetector()], replace(CONFIG, face_style=FaceStyle.FILL))
+    assert result.status is Status.REDACTED, result.error
+    with av.open(str(out)) as c:
+        stream = c.streams.video[0]
+        assert (c.format.name.split(",")[0], stream.codec_context.name) == ("mov", "h264")
+        assert stream.codec_context.pix_fmt == "yuv420p"
+    got = read_frames(out)
+    assert len(got) == N and all(magenta_box(f) is None for f in got)
