@@ -181,3 +181,27 @@ def test_limits(clip: Path) -> None:
         probe(clip, ScanConfig(max_video_s=1.0))
     with pytest.raises(VideoTooLarge, match="pixels"):
         probe(clip, ScanConfig(max_video_pixels=320 * 239))
+
+
+def top_level_atoms(data: bytes) -> list[bytes]:
+    atoms, pos = [], 0
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        atoms.append(data[pos + 4:pos + 8])
+        if size == 1:
+            size = int.from_bytes(data[pos + 8:pos + 16], "big")
+        if size < 8:
+            break
+        pos += size
+    return atoms
+
+
+def test_the_index_comes_first_and_no_user_data_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    encode.write_mp4(iter(clip_frames(10, 320, 240)), out, fps=10, width=320, height=240)
+    data = out.read_bytes()
+    atoms = top_level_atoms(data)
+    assert atoms[0] == b"ftyp" and atoms.index(b"moov") < atoms.index(b"mdat")  # +faststart
+    for atom in (b"udta", b"meta", b"\xa9xyz", b"\xa9mak", b"\xa9mod", b"\xa9day", b"chpl",
+                 b"tmcd", b"covr"):
+        assert atom not in data, atom

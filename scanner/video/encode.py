@@ -93,9 +93,59 @@ def write_mp4(frames: Iterable[np.ndarray], output: Path, *, fps: float, width: 
                 container.close()
                 if sound is not None:
                     sound.close()
+            blank_user_data(tmp)
     except av.FFmpegError as exc:
         raise WriteError(f"cannot encode {output.name}: {exc}") from exc
     return count
+
+
+def _boxes(data: bytes | bytearray, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(type, offset, size) of the ISO-BMFF boxes laid end to end in ``data[start:end]``."""
+    out = []
+    pos = start
+    while pos + 8 <= end:
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        head = 8
+        if size == 1 and pos + 16 <= end:
+            size, head = int.from_bytes(data[pos + 8:pos + 16], "big"), 16
+        elif size == 0:
+            size = end - pos
+        if size < head or pos + size > end:
+            break
+        out.append((bytes(data[pos + 4:pos + 8]), pos, size))
+        pos += size
+    return out
+
+
+def blank_user_data(path: Path) -> None:
+    """Turn the muxer's user-data box (an empty ``udta``/``meta``/``ilst`` it writes even with
+    no tags) into zeroed ``free`` space: the copy then has no user-data atom at all. Box sizes
+    do not change, so nothing else moves. Only the top-level headers and the ``moov`` box (the
+    index, small) are read: the pictures are never loaded into memory."""
+    with path.open("r+b") as fh:
+        total = fh.seek(0, 2)
+        pos = 0
+        while pos + 8 <= total:
+            fh.seek(pos)
+            head = fh.read(16)
+            size, kind = int.from_bytes(head[:4], "big"), head[4:8]
+            if size == 1:
+                size = int.from_bytes(head[8:16], "big")
+            elif size == 0:
+                size = total - pos
+            if size < 8:
+                return
+            if kind == b"moov":
+                fh.seek(pos)
+                moov = bytearray(fh.read(size))
+                for child, cpos, csize in _boxes(moov, 8, len(moov)):
+                    if child == b"udta":
+                        moov[cpos + 4:cpos + 8] = b"free"
+                        moov[cpos + 8:cpos + csize] = bytes(csize - 8)
+                fh.seek(pos)
+                fh.write(moov)
+                return
+            pos += size
 
 
 class _Sound:
