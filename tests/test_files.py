@@ -36,6 +36,7 @@ from scanner.image.metadata import _sniff as metadata_sniff
         (b"\x00\x00\x00\x1cftypisom\x00\x00\x00\x00isommp41", "VIDEO"),
         (b"\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  heic", "VIDEO"),  # past the box's end
         (b"\x00\x00\x00\x14ftyp3gp4\x00\x00\x00\x00", "VIDEO"),
+        (b"\x00\x00\x00\x1cftypM4A \x00\x00\x00\x00M4A isom", None),  # a voice memo
         (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01", "VIDEO"),  # WebM / Matroska
         (b"\x00\x00\x00\x08wide\x00\x00\x10\x00mdat", "VIDEO"),  # QuickTime before ftyp
         (b"\x00\x00\x00\x04wide", None),  # an atom too short to be one

@@ -206,3 +206,58 @@ def test_watch_once_takes_a_clip(tmp_path: Path, magenta: None) -> None:
     assert all(magenta_box(f) is None for f in read_frames(out / "clip.mp4"))
     [entry] = read_report(out)["results"]
     assert entry["clip"]["frames"] == N
+
+
+def test_a_clip_gets_a_time_limit_from_its_length(tmp_path: Path) -> None:
+    src = tmp_path / "in"
+    write_clip(src / "clip.mp4", clip_frames(N, W, H))  # 2 s
+    write(src / "a.jpg", dirty_jpeg(gradient(160, 120)))
+    config = ScanConfig(time_limit_s=1.0, video_limit_per_s=30.0)
+    jobs = {j.source.name: j for j in plan([src], None, config).jobs}
+    assert jobs["a.jpg"].limit(config) == 1.0
+    assert jobs["clip.mp4"].limit(config) == pytest.approx(60.0, rel=0.05)
+    assert ScanConfig(time_limit_s=0).time_limit_s == 0
+    none = {j.source.name: j for j in plan([src], None, ScanConfig(time_limit_s=0)).jobs}
+    assert none["clip.mp4"].limit(ScanConfig(time_limit_s=0)) == 0  # no limit stays none
+
+
+@pytest.mark.integration  # worker processes
+def test_every_clip_reports_its_progress_from_a_worker(tmp_path: Path, magenta: None) -> None:
+    from video_clips import magenta_detectors
+
+    from scanner.batch.run import BatchOptions, Run, run_redact
+
+    src = tmp_path / "in"
+    write_clip(src / "one.mp4", clip_frames(N, W, H))
+    write_clip(src / "two.mp4", clip_frames(N, W, H))
+    heard: list[tuple[str, str, int, int]] = []
+    run = Run(ScanConfig(), magenta_detectors, BatchOptions(jobs=2))
+    results = run_redact([src], tmp_path / "out", run,
+                         on_progress=lambda *a: heard.append(a))  # type: ignore[arg-type]
+    assert [r.status.value for r in results] == ["redacted", "redacted"]
+    for name in ("one.mp4", "two.mp4"):
+        stages = [(s, d, t) for n, s, d, t in heard if n.endswith(name)]
+        assert {s for s, _, _ in stages} == {"look", "hide", "check"}, name
+        assert ("look", N, N) in stages and ("hide", N, N) in stages
+
+
+def test_a_voice_memo_is_skipped_and_a_clip_without_pictures_fails(tmp_path: Path,
+                                                                    magenta: None) -> None:
+    from video_clips import write_audio_only
+
+    src = tmp_path / "in"
+    write_clip(src / "clip.mp4", clip_frames(N, W, H))
+    write_audio_only(src / "sound.mp4")
+    memo = src / "memo.m4a"
+    with av.open(str(memo), "w", format="ipod") as c:
+        a = c.add_stream("aac", rate=16000)
+        from video_clips import _write_tone
+
+        _write_tone(c, a, 0.5)
+    result = invoke("redact", src, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    statuses = {Path(r["source"]).name: (r["status"], r["error"])
+                for r in read_report(tmp_path / "out")["results"]}
+    assert statuses["memo.m4a"] == ("skipped", "not a photo or video file")
+    assert statuses["sound.mp4"][0] == "error"
+    assert "no video stream" in statuses["sound.mp4"][1]

@@ -142,3 +142,8 @@ class MagentaFaceDetector:
 
     def recheck(self, image: np.ndarray) -> list[Finding]:
         return self.detect(image)
+
+
+def magenta_detectors(config: object) -> list[MagentaFaceDetector]:
+    """A detector factory for worker processes (importable, so it pickles by name)."""
+    return [MagentaFaceDetector()]

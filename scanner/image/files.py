@@ -24,6 +24,8 @@ IMAGE_SUFFIXES = frozenset({
 })
 # Named like a video: taken as one (a damaged clip gets a clear error, not a skip).
 VIDEO_SUFFIXES = frozenset({".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".webm", ".mkv", ".qt"})
+# Sound-only ISO-BMFF brands (iTunes music, audiobooks, voice memos): not videos, skipped.
+_AUDIO_BRANDS = frozenset({b"M4A ", b"M4B ", b"M4P ", b"F4A ", b"F4B "})
 # QuickTime files from before ftyp start straight with one of these atoms.
 _QT_ATOMS = frozenset({b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"})
 # ISO-BMFF brands of HEIF/AVIF still images (major or compatible: Apple, Samsung, AVIF).
@@ -54,7 +56,9 @@ def sniff(head: bytes) -> str | None:
         brands.update(head[i : i + 4] for i in range(16, min(size, len(head)) - 3, 4))
         # A still image's brands (HEIF, AVIF) win; any other ISO-BMFF/QuickTime file is a
         # video (mp4, mov, m4v, 3gp; a Live Photo's moving part).
-        return "HEIF" if brands & _HEIF_BRANDS else VIDEO
+        if brands & _HEIF_BRANDS:
+            return "HEIF"
+        return None if head[8:12] in _AUDIO_BRANDS else VIDEO
     if head[:4] == b"\x1a\x45\xdf\xa3":  # EBML: WebM and Matroska
         return VIDEO
     if head[4:8] in _QT_ATOMS and int.from_bytes(head[:4], "big") >= 8:
