@@ -323,3 +323,27 @@ def test_every_codec_and_container_is_read_and_made_an_h264_mp4(
         assert stream.codec_context.pix_fmt == "yuv420p"
     got = read_frames(out)
     assert len(got) == N and all(magenta_box(f) is None for f in got)
+
+
+def test_a_document_one_look_missed_stays_hidden_through_it(tmp_path: Path) -> None:
+    class Flaky(CardDetector):
+        """Misses the card on its second full look (frame 10 of the clip)."""
+
+        def detect(self, image: np.ndarray) -> list[Finding]:
+            found = super().detect(image)
+            return [] if self.calls == 2 else found
+
+    # looks at frames 0, 10 (missed), 20 and 29: frame 10 lies between two tracks' margins
+    # unless the miss is bridged
+    original = [f.copy() for f in clip_frames(30, W, H, face=False)]
+    for img in original:  # a card that stays put
+        img[40:160, 100:190] = CARD
+        for y in range(50, 150, 16):
+            img[y:y + 5, 108:182] = 20
+    source = write_clip(tmp_path / "in.mp4", original)
+    out = tmp_path / "out.mp4"
+    result = run(source, out, [Flaky(), MagentaFaceDetector()])
+    assert result.status is Status.REDACTED, result.error
+    for i, after in enumerate(read_frames(out)):
+        card = after[40:160, 100:190].astype(int).sum(axis=2)
+        assert card.max() < 600 and card.std() < 8, f"frame {i}: the card shows"

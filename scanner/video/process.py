@@ -153,7 +153,7 @@ def scan(source: Path, config: ScanConfig, pipeline: Pipeline, *,
         if progress is not None:
             progress("look", frame.index + 1, info.frames)
     assert last is not None  # frames.decode raises for a video without frames
-    if last.index not in faces:  # something entering at the very end is looked at, not guessed
+    if last.index not in looked:  # something entering at the very end is looked at, not guessed
         _look(pipeline, last, None, faces, areas)
         looked.append(last.index)
     del last
@@ -225,8 +225,9 @@ def _area_tracks(areas: Mapping[int, Sequence[Finding]], cadence: Cadence,
                  n: int) -> list[VideoTrack]:
     out = []
     # Best overlaps are paired first, so a line that stayed put keeps its own track; one that
-    # moved (a page carried past) joins the nearest within one and a half of its size.
-    for sightings in _linked(areas, max_gap=cadence.scan, reach=1.5):
+    # moved (a page carried past) joins the nearest within one and a half of its size. One
+    # look that missed it does not end its track.
+    for sightings in _linked(areas, max_gap=2 * cadence.scan, reach=1.5):
         found = [f for _, f in sightings]
         action = _action(found)
         first, last = sightings[0][0], sightings[-1][0]
@@ -238,11 +239,12 @@ def _area_tracks(areas: Mapping[int, Sequence[Finding]], cadence: Cadence,
                 for frame in range(fa, fb):
                     cover[frame] = both
             cover[last] = hidden[-1][1]
-            # One look's worth of frames either side: it may have been there since just after
-            # the look before, and still be there until just before the next.
-            for frame in range(max(0, first - cadence.scan + 1), first):
+            # One look's worth of frames either side, that look included: it may have been
+            # there since just after the look before (or that look missed it), and still be
+            # there until the next.
+            for frame in range(max(0, first - cadence.scan), first):
                 cover[frame] = hidden[0][1]
-            for frame in range(last + 1, min(n, last + cadence.scan)):
+            for frame in range(last + 1, min(n, last + cadence.scan + 1)):
                 cover[frame] = hidden[-1][1]
             first, last = min(cover), max(cover)
         out.append(VideoTrack(0, _largest(found, action), cover, first, last))
