@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -113,3 +114,44 @@ def test_linking_keeps_every_box_exactly_once(dets: dict[int, list[Region]],
     for t in tracks:
         frames = [f for f, _ in t.detections]
         assert frames == sorted(set(frames))  # one box per frame per track, in order
+
+
+@settings(max_examples=200, deadline=None)
+@given(detections, st.integers(1, 20), st.integers(0, 8))
+def test_a_margin_box_always_holds_the_end_box(dets: dict[int, list[Region]], max_gap: int,
+                                               margin: int) -> None:
+    for t in link(dets, max_gap=max_gap):
+        boxes = track_boxes(t, margin=margin, n_frames=60)
+        first, last = t.detections[0][1], t.detections[-1][1]
+        for f, box in boxes.items():
+            end = first if f < t.first else last if f > t.last else None
+            if end is not None:
+                assert (box.x1 <= end.x1 and box.y1 <= end.y1 and box.x2 >= end.x2
+                        and box.y2 >= end.y2), (f, box, end)
+
+
+@settings(max_examples=200, deadline=None)
+@given(regions, st.floats(-200, 200), st.floats(-200, 200), st.floats(0, 1))
+def test_the_hull_of_two_looks_covers_every_place_in_between(
+        box: Region, dx: float, dy: float, f: float) -> None:
+    from scanner.geometry import covered
+    from scanner.types import Shape
+    from scanner.video.process import _between
+
+    a = Shape.box(box)
+    b = Shape.box(Region(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy))
+    mid = Region(box.x1 + dx * f, box.y1 + dy * f, box.x2 + dx * f, box.y2 + dy * f)
+    size = 800
+    shift = 250.0  # keep everything inside the picture
+
+    def moved(s: Shape) -> Shape:
+        return Shape.of((x + shift, y + shift) for x, y in s.points)
+    hull = covered(moved(_between(a, b)), size, size)
+    inner = covered(moved(Shape.box(mid)), size, size)
+    assert hull is not None and inner is not None
+    canvas_h = np.zeros((size, size), bool)
+    canvas_h[hull.window][hull.mask] = True
+    canvas_m = np.zeros((size, size), bool)
+    canvas_m[inner.window][inner.mask] = True
+    # every pixel the in-between box covers is covered by the hull
+    assert not (canvas_m & ~canvas_h).any()
