@@ -1412,6 +1412,14 @@ SAMPLE_FILES: tuple[tuple[str, str, str], ...] = (
         "`FP-12 Pro`, BodySerialNumber, LensMake/LensModel, Software, DateTimeOriginal, "
         "Artist; XMP packet.",
     ),
+    (
+        "garden_walk.mov",
+        "A 3-second phone clip (MOV, H.264, 960x540 at 15 fps, with a sound track): the "
+        "astronaut's head and shoulders walking across a garden and coming closer, while the "
+        "care plan page is carried in from the right.",
+        "QuickTime tags: location (Bute Park, ISO 6709), Make `FakePhone`, Model `FP-12 Pro`, "
+        "creation date, a title naming the resident; a sound track.",
+    ),
 )
 
 PD_SOURCES: tuple[tuple[str, str, str], ...] = (
@@ -1494,6 +1502,100 @@ def sources_markdown() -> str:
 
 
 # --------------------------------------------------------------------------------------
+# Scene 7: garden_walk.mov (a phone clip)
+# --------------------------------------------------------------------------------------
+
+CLIP_SIZE = (960, 540)
+CLIP_FPS = 15
+CLIP_FRAMES = 45  # 3 s
+
+
+def clip_face_box(i: int) -> tuple[int, int, int, int]:
+    """Where the astronaut's head-and-shoulders picture is in frame ``i``: walking left to
+    right and coming closer (150 to 210 px)."""
+    size = 150 + 60 * i // (CLIP_FRAMES - 1)
+    x = 40 + (CLIP_SIZE[0] - 480) * i // (CLIP_FRAMES - 1)
+    return x, 60, x + size, 60 + size
+
+
+def clip_page_box(i: int) -> tuple[int, int, int, int]:
+    """Where the care plan is in frame ``i``: carried in from the right edge."""
+    w, h = 250, 354
+    x = CLIP_SIZE[0] - 40 - 6 * i
+    return x, 150, x + w, 150 + h
+
+
+def clip_frames(fonts: Fonts) -> list[np.ndarray]:
+    rng = np.random.default_rng(707)
+    w, h = CLIP_SIZE
+    grass = smooth_noise(rng, h, w, 40) * 30
+    base = np.stack([70 + grass * 0.6, 120 + grass, 60 + grass * 0.4], axis=2)
+    sky = np.linspace(1.0, 0.0, h)[:, None, None] ** 3
+    base = base * (1 - sky) + f32([170, 200, 230]) * sky
+    head = astronaut()[10:330, 100:420].astype(np.float32)  # her head and shoulders
+    plan = to_float(draw_care_plan(fonts))
+    frames = []
+    for i in range(CLIP_FRAMES):
+        canvas = base.copy()
+        x1, y1, x2, y2 = clip_face_box(i)
+        canvas[y1:y2, x1:x2] = resize(head, x2 - x1, y2 - y1)
+        px1, py1, px2, py2 = clip_page_box(i)
+        page = resize(plan, px2 - px1, py2 - py1)
+        visible = min(px2, w) - px1
+        if visible > 0:
+            canvas[py1:py2, px1:px1 + visible] = page[:, :visible]
+        frames.append(np.clip(np.rint(canvas), 0, 255).astype(np.uint8))
+    return frames
+
+
+def make_garden_walk(out: Path, fonts: Fonts) -> Path:
+    """An iPhone-like MOV: H.264 at 15 fps with a sound track, and the phone's tags in the
+    container (place, make, model, date). Encoded with one thread and bit-exact muxing, so a
+    rebuild is byte-identical."""
+    import av
+
+    path = out / "garden_walk.mov"
+    lat, lon, alt = GPS_BUTE_PARK
+    tags = {
+        "location": f"{lat:+08.4f}{lon:+09.4f}+{alt:.3f}/",
+        "com.apple.quicktime.location.ISO6709": f"{lat:+08.4f}{lon:+09.4f}+{alt:.3f}/",
+        "make": "FakePhone", "model": "FP-12 Pro", "com.apple.quicktime.make": "FakePhone",
+        "com.apple.quicktime.model": "FP-12 Pro",
+        "creation_time": "2024-06-05T11:45:02.000000Z",
+        "title": f"{RESIDENT} in the garden",
+    }
+    with av.open(str(path), "w", format="mov",
+                 options={"movflags": "use_metadata_tags", "fflags": "+bitexact"}) as c:
+        for k, v in tags.items():
+            c.metadata[k] = v
+        video = c.add_stream("libx264", rate=CLIP_FPS,
+                             options={"crf": "23", "preset": "medium", "threads": "1"})
+        video.width, video.height, video.pix_fmt = *CLIP_SIZE, "yuv420p"
+        video.codec_context.flags |= av.codec.context.Flags.bitexact
+        sound = c.add_stream("aac", rate=16000)
+        sound.codec_context.flags |= av.codec.context.Flags.bitexact
+        for i, pixels in enumerate(clip_frames(fonts)):
+            frame = av.VideoFrame.from_ndarray(pixels, format="rgb24")
+            frame.pts = i
+            for packet in video.encode(frame):
+                c.mux(packet)
+        for packet in video.encode():
+            c.mux(packet)
+        rate, size = 16000, 1024
+        t = np.arange(rate * CLIP_FRAMES // CLIP_FPS) / rate
+        hum = (0.1 * np.sin(2 * np.pi * 220 * t) * np.sin(np.pi * t)).astype(np.float32)
+        for start in range(0, len(hum) - size + 1, size):
+            chunk = av.AudioFrame.from_ndarray(hum[None, start:start + size], format="fltp",
+                                               layout="mono")
+            chunk.sample_rate, chunk.pts = rate, start
+            for packet in sound.encode(chunk):
+                c.mux(packet)
+        for packet in sound.encode():
+            c.mux(packet)
+    return path
+
+
+# --------------------------------------------------------------------------------------
 # main
 # --------------------------------------------------------------------------------------
 
@@ -1504,6 +1606,7 @@ BUILDERS: tuple[Callable[[Path, Fonts], Path], ...] = (
     make_noticeboard,
     make_rotated,
     make_activity_room,
+    make_garden_walk,
 )
 
 EXPECTED_FILES = (
@@ -1513,6 +1616,7 @@ EXPECTED_FILES = (
     "noticeboard_qr.png",
     "rotated_orientation6.jpg",
     "activity_room.heic",
+    "garden_walk.mov",
     "SOURCES.md",
 )
 

@@ -30,6 +30,7 @@ IMAGES = (
     "rotated_orientation6.jpg",
     "activity_room.heic",
 )
+CLIPS = ("garden_walk.mov",)
 
 
 @pytest.fixture(scope="module")
@@ -56,11 +57,11 @@ def pixels(path: Path) -> np.ndarray:
 
 def test_expected_files_exist(gen: ModuleType, out: Path) -> None:
     names = {p.name for p in out.iterdir()}
-    assert names == set(IMAGES) | {"SOURCES.md"}
+    assert names == set(IMAGES) | set(CLIPS) | {"SOURCES.md"}
     assert set(gen.EXPECTED_FILES) == names
     assert sum((out / n).stat().st_size for n in names) < 4_000_000
     sources = (out / "SOURCES.md").read_text(encoding="utf-8")
-    for name in IMAGES:
+    for name in (*IMAGES, *CLIPS):
         assert f"`{name}`" in sources
     assert "public domain" in sources and "CC0" in sources
 
@@ -144,7 +145,23 @@ def test_rebuild_is_identical(gen: ModuleType, out: Path, tmp_path: Path) -> Non
     assert gen.main(["--out", str(tmp_path)]) == 0
     for name in IMAGES:
         assert np.array_equal(pixels(out / name), pixels(tmp_path / name)), name
-    for name in (*IMAGES, "SOURCES.md"):
+    for name in (*IMAGES, *CLIPS, "SOURCES.md"):
         if name.endswith(".heic"):
             continue  # HEVC encoder output is not promised byte-stable; pixels are checked
         assert (out / name).read_bytes() == (tmp_path / name).read_bytes(), name
+
+
+def test_the_clip_carries_a_phones_tags_and_sound(gen: ModuleType, out: Path) -> None:
+    import av
+
+    with av.open(str(out / "garden_walk.mov")) as c:
+        tags = dict(c.metadata)
+        assert sorted(s.type for s in c.streams) == ["audio", "video"]
+        frames = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert tags["make"] == "FakePhone" and tags["location"].startswith("+51.4862")
+    assert "2024-06-05" in tags["creation_time"]
+    assert len(frames) == gen.CLIP_FRAMES and frames[0].shape == (540, 960, 3)
+    # the astronaut and the page are where the generator says, in the first and last frames
+    for i in (0, gen.CLIP_FRAMES - 1):
+        x1, y1, x2, y2 = gen.clip_face_box(i)
+        assert frames[i][y1:y2, x1:x2].std() > 30  # a picture, not grass

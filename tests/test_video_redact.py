@@ -347,3 +347,35 @@ def test_a_document_one_look_missed_stays_hidden_through_it(tmp_path: Path) -> N
     for i, after in enumerate(read_frames(out)):
         card = after[40:160, 100:190].astype(int).sum(axis=2)
         assert card.max() < 600 and card.std() < 8, f"frame {i}: the card shows"
+
+
+def test_a_face_seen_only_at_full_looks_is_hidden_in_between(tmp_path: Path) -> None:
+    class FullLooksOnly(MagentaFaceDetector):
+        """Finds the face only when the documents detector runs too (a full look), as a small
+        face only the finest passes see."""
+
+        finds = frozenset({FindingKind.FACE})
+
+        def __init__(self, cards: CardDetector) -> None:
+            super().__init__()
+            self.cards = cards
+            self.seen = -1
+
+        def detect(self, image: np.ndarray) -> list[Finding]:
+            full = self.cards.calls != self.seen
+            self.seen = self.cards.calls
+            return super().detect(image) if full else []
+
+    cards = CardDetector()
+    faces = FullLooksOnly(cards)
+    n = 61  # 4.5 px a frame: 68 px between full looks, under one and a half face sizes
+    original = clip_frames(n, W, H)
+    source = write_clip(tmp_path / "in.mp4", original, fps=30)
+    out = tmp_path / "out.mp4"
+    config = ScanConfig(face_style=FaceStyle.FILL)  # 30 fps: faces every 3 frames, all every 15
+    result = run(source, out, [cards, faces], config)
+    assert result.status is Status.REDACTED, result.error
+    [track] = result.findings
+    for i, after in enumerate(read_frames(out)):
+        x1, y1, x2, y2 = face_box(i, n, W, H).to_int()
+        assert diff(original[i][y1:y2, x1:x2], after[y1:y2, x1:x2]) > 30, f"frame {i}"

@@ -202,7 +202,9 @@ def _largest(sightings: Sequence[Finding], action: Action) -> Finding:
 def _face_tracks(faces: Mapping[int, Sequence[Finding]], cadence: Cadence, n: int,
                  config: ScanConfig) -> list[VideoTrack]:
     out = []
-    for sightings in _linked(faces, max_gap=2 * cadence.face, reach=1.5):
+    # A face missed by one face look, or seen only at full looks (small, or turning), is
+    # still one track: its box is interpolated across the gap instead of left to the margins.
+    for sightings in _linked(faces, max_gap=max(2 * cadence.face, cadence.scan), reach=1.5):
         found = [f for _, f in sightings]
         action = _action(found)
         track = tracks.Track(tuple((frame, f.region) for frame, f in sightings))
