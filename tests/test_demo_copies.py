@@ -103,3 +103,53 @@ def test_a_poster_with_a_qr_code_is_no_screen(pipeline: Pipeline) -> None:
     result = pipeline.process(SAMPLES / "noticeboard_qr.png")
     assert not [f for f in result.findings if f.kind is FindingKind.SCREEN]
     assert [f for f in result.findings if f.kind is FindingKind.DOCUMENT]
+
+
+def _clip_places() -> tuple[object, object, int]:
+    """The generator's clip_face_box, clip_page_box and frame count (the script, loaded)."""
+    import importlib.util
+    import sys
+
+    script = SAMPLES.parent / "scripts" / "make_sample_images.py"
+    spec = importlib.util.spec_from_file_location("make_sample_images_places", script)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod.clip_face_box, mod.clip_page_box, mod.CLIP_FRAMES
+
+
+def test_the_demo_clip_hides_her_face_and_the_page_in_every_frame(pipeline: Pipeline,
+                                                                   tmp_path: Path) -> None:
+    import av
+
+    from scanner.video.process import process_video
+
+    face_box, page_box, n = _clip_places()
+    out = tmp_path / "garden_walk.mp4"
+    result = process_video(pipeline, SAMPLES / "garden_walk.mov", out)
+    assert result.status is Status.REDACTED and result.verified is True, result.error
+    assert result.clip is not None and result.clip.audio == "dropped"
+    assert {"location", "device", "times"} <= set(result.metadata_removed)
+    with av.open(str(SAMPLES / "garden_walk.mov")) as c:
+        before = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    with av.open(str(out)) as c:
+        after = [f.to_ndarray(format="rgb24") for f in c.decode(video=0)]
+    assert len(after) == n
+    for i in range(n):
+        x1, y1, x2, y2 = face_box(i)  # type: ignore[operator]
+        size = x2 - x1
+        # her face: the middle of the picture's upper half (the helmet ring and suit below)
+        fx1, fy1, fx2, fy2 = x1 + size // 4, y1 + size // 10, x2 - size // 4, y1 + size // 2
+        change = np.abs(before[i][fy1:fy2, fx1:fx2].astype(int)
+                        - after[i][fy1:fy2, fx1:fx2].astype(int)).mean()
+        assert change > 12, f"frame {i}: her face changed only {change:.1f}"
+        px1, py1, px2, py2 = page_box(i)  # type: ignore[operator]
+        page = after[i][py1 + 20:py2 - 20, px1 + 20:min(px2, 960) - 20].astype(int)
+        if page.size:
+            # the fill leaves no dark print on the page: a flat area
+            assert page.std() < 12, f"frame {i}: the page shows (std {page.std():.1f})"
+        # the grass at the bottom left stays grass
+        grass = np.abs(before[i][440:530, 10:300].astype(int)
+                       - after[i][440:530, 10:300].astype(int)).mean()
+        assert grass < 4, f"frame {i}: the grass changed ({grass:.1f})"
