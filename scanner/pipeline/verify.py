@@ -63,8 +63,16 @@ def unchanged(original: np.ndarray, redacted: np.ndarray,
         inside = c.mask[::step, ::step]
         a = original[c.y1 : c.y2 : step, c.x1 : c.x2 : step][inside]
         b = redacted[c.y1 : c.y2 : step, c.x1 : c.x2 : step][inside]
-        # A flat area (a white wall) may legitimately not change under a mosaic.
-        if a.size and float(a.std()) > 4.0 and float(np.abs(a.astype(np.int16) - b).mean()) < 1.0:
+        # A flat area (a white wall, a magenta card) may legitimately not change under a mosaic
+        # or its own average colour: flat per channel, since a flat colour's R, G and B differ.
+        # And a nearly flat one (blank paper with a speck of print) changes little on average
+        # while its detail is wiped out: it is unchanged only if its detail is still there.
+        if a.size == 0:
+            continue
+        detail = float(a.reshape(-1, a.shape[-1]).std(axis=0).max())
+        if detail <= 4.0 or float(np.abs(a.astype(np.int16) - b).mean()) >= 1.0:
+            continue
+        if float(b.reshape(-1, b.shape[-1]).std(axis=0).max()) >= 0.5 * detail:
             out.append(f)
     return out
 

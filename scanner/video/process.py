@@ -291,8 +291,10 @@ def finish(source: Path, output: Path, scanned: Scanned, pipeline: Pipeline, *,
             out = pipeline.redact(frame.pixels, decided) if decided else frame.pixels
             missed = verify.unchanged(frame.pixels, out, decided)
             if missed:
-                raise ScannerError(f"frame {frame.index + 1}: {len(missed)} redaction(s) left "
-                                   "the pixels unchanged; no safe copy was made")
+                kinds = ", ".join(sorted({f.kind.value for f in missed}))
+                log.debug("frame %d: unchanged %s", frame.index, [f.region for f in missed])
+                raise ScannerError(f"frame {frame.index + 1}: {len(missed)} redaction(s) "
+                                   f"({kinds}) left the pixels unchanged; no safe copy was made")
             if progress is not None:
                 progress("hide", frame.index + 1, scanned.frames)
             yield out
