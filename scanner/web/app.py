@@ -6,6 +6,14 @@ folder). Each is scanned by the pipeline as it arrives; the person's decisions a
 photo; every download is rendered again from the source pixels through scanner.pipeline.review (same
 redaction, verification, encoding and atomic writing as the CLI).
 
+A video clip takes the same road: its look pass (scanner.video.process.scan) runs on upload and
+its tracks are the findings the page lists; a strip of its frames (downscaled JPEGs, kept in
+memory) shows each track's shape there. The person can untick a track PostSafe hides (its
+number goes to ``keep``); hiding what PostSafe only flagged, drawn boxes and other face styles
+are photos only. The copy is made by ``finish_video`` when it is asked for (a download, the
+zip, a report). Clips take long: the models are shared in turns (:class:`Turns`), and a clip
+lets whoever is waiting go between its frames.
+
 Safety, in order of the checks in :func:`_guard`: the Host header must name the loopback
 interface (DNS rebinding), an Origin, if sent, must be this server (cross-site fetches), and any
 request that changes something must carry that Origin. Uploads are size-limited before and while
@@ -48,12 +56,15 @@ from scanner.batch.run import write_reports
 from scanner.config import FaceStyle, ScanConfig, settings
 from scanner.errors import ScannerError
 from scanner.fsio import atomic_file
-from scanner.image.files import FileKind, identify
+from scanner.image.files import VIDEO_SUFFIXES, FileKind, identify
 from scanner.pipeline import review
 from scanner.pipeline.process import Pipeline
 from scanner.report import guidance
 from scanner.report.details import detail_words, reason_words
 from scanner.types import Action, Finding, FindingKind, Region, ScanResult, Shape, Status
+from scanner.video.frames import decode
+from scanner.video.process import Deadline, Scanned, finish_video
+from scanner.video.process import scan as scan_clip
 from scanner.web.i18n import LANGS, UI
 
 log = logging.getLogger(__name__)
@@ -61,9 +72,12 @@ log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
 LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost"})
 MAX_UPLOAD_BYTES = 100 * 2**20  # one photo; phones give 3-15 MB, RAW-like TIFFs more
+# One clip: the config's max_file_bytes (512 MiB: a minute of a phone's 4K, several of 1080p).
 MAX_PHOTOS = 500  # per session
 MAX_BOXES = 200  # drawn boxes per photo
 PREVIEW_SIDE = 1600  # longest side of on-screen previews
+STRIP_FRAMES = 8  # a clip's frames shown on the page, evenly spread over its looks
+STRIP_SIDE = 960  # longest side of a strip frame (shown small; one at a time at full width)
 SPOT_AREA = 0.10  # a tap on nothing PostSafe can see hides a square this share of the short side
 SPOT_CROP = 0.30  # text lines are looked for in a square this share of the long side
 SPOT_PAD = 0.15  # a text line found at a tap is hidden with this much margin (of its height)
@@ -89,8 +103,19 @@ SECURITY_HEADERS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class StripFrame:
+    """One of a clip's frames on the page: which, when, and its downscaled JPEG."""
+
+    index: int
+    time_s: float
+    jpeg: bytes = field(repr=False)
+
+
 @dataclass
 class Photo:
+    """One upload: a photo, or a video clip (``video`` set)."""
+
     id: str
     name: str  # as the browser gave it: hostile text, shown escaped, never a path
     upload: Path  # the original bytes, inside the session's private folder
@@ -103,6 +128,12 @@ class Photo:
     # The person has opened this photo's review (the page says so when it shows it): "Download
     # all" asks first while a photo with findings has not been looked at.
     viewed: bool = False
+    # A clip: its look pass (tracks in the order of ``scanned.findings``), its strip, how far
+    # its copy has got (stage, frames done, frames expected) and one finishing at a time.
+    video: Scanned | None = None
+    strip: tuple[StripFrame, ...] = ()
+    progress: tuple[str, int, int] | None = None
+    finishing: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
 @dataclass
@@ -115,19 +146,62 @@ class Session:
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
+class Turns:
+    """One job through the models at a time (2 cores), in the order they asked: a ticket
+    queue. A long job (a clip's look pass or copy) calls :meth:`between` after each frame, so
+    whoever is waiting (another session's photo) goes first: they wait one frame, not a clip."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._issued = 0  # tickets handed out
+        self._serving = 0  # the ticket whose turn it is
+
+    def _wait(self) -> None:  # with self._cond held
+        ticket = self._issued
+        self._issued += 1
+        while ticket != self._serving:
+            self._cond.wait()
+
+    def __enter__(self) -> Turns:
+        with self._cond:
+            self._wait()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        with self._cond:
+            self._serving += 1
+            self._cond.notify_all()
+
+    @property
+    def waiting(self) -> int:
+        with self._cond:
+            return max(0, self._issued - self._serving - 1)
+
+    def between(self) -> None:
+        """From the job holding the turn: if others wait, let them all go first, then go on."""
+        with self._cond:
+            if self._issued == self._serving + 1:
+                return
+            self._serving += 1
+            self._cond.notify_all()
+            self._wait()
+
+
 class Server:
     """Everything the app holds: the pipeline (models loaded once) and the sessions."""
 
     def __init__(self, config: ScanConfig, work_dir: Path, pipeline: Pipeline | None,
-                 max_upload_bytes: int) -> None:
+                 max_upload_bytes: int, max_video_bytes: int | None = None) -> None:
         self.config = config
         self.pipeline = pipeline or Pipeline(config)
         self.work_dir = work_dir
         self.root: Path | None = None
         self.max_upload_bytes = max_upload_bytes
+        self.max_video_bytes = (config.max_file_bytes if max_video_bytes is None
+                                else max_video_bytes)
         self.sessions: dict[str, Session] = {}
         self.lock = threading.Lock()  # the sessions dict
-        self.work = threading.Lock()  # one photo through the models at a time (2 cores)
+        self.work = Turns()  # one photo (or one clip's frame) through the models at a time
 
     def start(self) -> None:
         self.work_dir.mkdir(parents=True, exist_ok=True)
@@ -255,6 +329,30 @@ def _lang(value: str | None) -> str:
     return value if value in LANGS else guidance.DEFAULT_LANG
 
 
+def _own_reasons() -> list[tuple[re.Pattern[str], str]]:
+    """The page's own refusals ("reason.*" in i18n.py) as patterns of their English wording,
+    placeholders as named groups: a reason given in English is found again in any language."""
+    out = []
+    for key, template in UI["en"].items():
+        if key.startswith("reason."):
+            parts = re.split(r"\{(\w+)\}", template)
+            body = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>.+?)"
+                           for i, part in enumerate(parts))
+            out.append((re.compile(f"^{body}$"), key))
+    return out
+
+
+_OWN_REASONS = _own_reasons()
+
+
+def _reason(text: str | None, lang: str) -> str:
+    """A reason in ``lang``: the page's own (i18n.py), else as the reports word it."""
+    for pattern, key in _OWN_REASONS:
+        if text and (m := pattern.match(text)):
+            return UI[lang][key].format(**m.groupdict())
+    return reason_words(text, lang)
+
+
 def _decided(photo: Photo, face_style: FaceStyle) -> ScanResult:
     """The scan with the person's decisions applied (no pixels needed: for the words)."""
     s = photo.scanned
@@ -300,10 +398,10 @@ def page_verdict(photo: Photo, decided: ScanResult, lang: str) -> str:
     s = photo.scanned
     words = UI[lang]
     if s.status is Status.ERROR:
-        reason = reason_words(s.error, lang) or words["verdict.error.unknown"]
+        reason = _reason(s.error, lang) or words["verdict.error.unknown"]
         return words["verdict.error"].format(reason=reason.rstrip("."))
     if s.status is Status.SKIPPED:
-        return words["verdict.skipped"].format(reason=reason_words(s.error, lang)
+        return words["verdict.skipped"].format(reason=_reason(s.error, lang)
                                                or words["verdict.skipped.default"])
     groups: dict[str, list[Finding]] = {}
     for index, f in enumerate(s.findings):
@@ -347,6 +445,38 @@ def _finding_json(index: int, f: Finding, photo: Photo, lang: str) -> dict[str, 
         "hidden": hidden,
         "auto_hidden": auto,
         "detail": detail_words(f.detail, lang),
+        # A clip's track: the seconds it is hidden (or seen, when it is not).
+        "span": None if f.span is None else [round(f.span[0], 2), round(f.span[1], 2)],
+    }
+
+
+def video_json(photo: Photo) -> dict[str, Any] | None:
+    """A clip's facts and strip for the page: each strip frame with the shape every track
+    hides there (in the upright frame's pixels; ``id`` is the finding's)."""
+    video = photo.video
+    if video is None:
+        return None
+    info = video.info
+    clip = photo.scanned.clip
+    strip = []
+    for k, frame in enumerate(photo.strip):
+        marks = [{"id": i, "polygon": shape.as_list()}
+                 for i, track in enumerate(video.tracks)
+                 if (shape := track.cover.get(frame.index)) is not None]
+        strip.append({"k": k, "frame": frame.index, "time_s": round(frame.time_s, 2),
+                      "marks": marks})
+    final = photo.final
+    return {
+        "duration_s": round(info.duration_s, 2),
+        "fps": round(info.fps, 2),
+        "frames": video.frames,
+        "width": info.width,
+        "height": info.height,
+        "audio": clip.audio if clip is not None else None,
+        "strip": strip,
+        # The copy for the current decisions is made (a download is served at once).
+        "ready": bool(final is not None and final[0] == photo.decisions
+                      and final[1].output is not None),
     }
 
 
@@ -364,7 +494,7 @@ def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]
         "output_name": photo.out_name,
         "status": s.status.value,
         "status_label": guidance.status_label(decided.status, lang),
-        "error": reason_words(s.error, lang) or None,
+        "error": _reason(s.error, lang) or None,
         "width": s.width,
         "height": s.height,
         "viewed": photo.viewed,
@@ -375,6 +505,7 @@ def photo_json(photo: Photo, lang: str, face_style: FaceStyle) -> dict[str, Any]
         "notes": list(s.notes),
         "verdict": page_verdict(photo, decided, lang),
         "guidance": guidance.guidance_for(decided, lang),
+        "video": video_json(photo),
     }
 
 
@@ -412,6 +543,10 @@ def parse_decisions(body: Any, photo: Photo) -> review.Decisions:
             style = FaceStyle(style_raw)
         except ValueError:
             raise HTTPException(422, "face_style must be mosaic, blur or fill") from None
+    if photo.video is not None and (hide_raw or clipped or boxes_raw or style is not None or any(
+            not photo.scanned.findings[i].hidden for i in keep_raw)):
+        # finish_video hides what the look pass hid, less the tracks kept: nothing else.
+        raise HTTPException(422, UI["en"]["reason.video_only_keep"])
     return review.Decisions(frozenset(keep_raw), clipped, style, frozenset(hide_raw))
 
 
@@ -481,10 +616,10 @@ def spot(server: Server, photo: Photo, x: float, y: float) -> dict[str, Any]:
 # pictures
 
 
-def _jpeg_preview(pixels: Any) -> bytes:
+def _jpeg_preview(pixels: Any, side: int = PREVIEW_SIDE) -> bytes:
     """A downscaled JPEG made from the pixel array alone (nothing else reaches it)."""
     im = Image.fromarray(pixels, "RGB")
-    im.thumbnail((PREVIEW_SIDE, PREVIEW_SIDE), Image.Resampling.LANCZOS)
+    im.thumbnail((side, side), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     im.save(buf, "JPEG", quality=85)
     return buf.getvalue()
@@ -500,11 +635,13 @@ def _picture(data: bytes) -> Response:
 
 def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None = None,
                default_lang: str = guidance.DEFAULT_LANG,
-               max_upload_bytes: int = MAX_UPLOAD_BYTES) -> FastAPI:
+               max_upload_bytes: int = MAX_UPLOAD_BYTES,
+               max_video_bytes: int | None = None) -> FastAPI:
     """The review app. ``work_dir`` holds its private temp folder (deleted on shutdown);
     ``pipeline`` lets tests pass one on fake detectors; ``default_lang`` is the page's language
-    until the person picks one."""
-    server = Server(config, work_dir, pipeline, max_upload_bytes)
+    until the person picks one. Uploads named as videos may be up to ``max_video_bytes``
+    (default: the config's ``max_file_bytes``), others up to ``max_upload_bytes``."""
+    server = Server(config, work_dir, pipeline, max_upload_bytes, max_video_bytes)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -522,7 +659,7 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
         # The reason in the page's language, and in each, so a switch can show it again.
         detail = str(exc.detail)
         lang = _lang(request.query_params.get("lang"))
-        return JSONResponse({"detail": reason_words(detail, lang), "words": _words(detail)},
+        return JSONResponse({"detail": _reason(detail, lang), "words": _words(detail)},
                             status_code=exc.status_code, headers=exc.headers)
 
     @app.middleware("http")
@@ -560,7 +697,8 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     def new_session() -> dict[str, Any]:
         session = server.new_session()
         return {"session": session.id, "max_upload_bytes": server.max_upload_bytes,
-                "max_pixels": config.max_pixels}
+                "max_video_bytes": server.max_video_bytes,
+                "video_suffixes": sorted(VIDEO_SUFFIXES), "max_pixels": config.max_pixels}
 
     @app.post("/api/sessions/{sid}/end")
     def end_session(sid: str) -> dict[str, bool]:
@@ -573,10 +711,13 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
         if len(session.photos) >= MAX_PHOTOS:
             raise HTTPException(413, f"at most {MAX_PHOTOS} photos per session")
         name = clean_name(request.headers.get("x-postsafe-name", ""))
+        # A clip may be larger than a photo; what it really is is checked once it is here.
+        limit, too_big = ((server.max_video_bytes, _too_big_video(server.max_video_bytes))
+                          if _named_video(name) else
+                          (server.max_upload_bytes, _too_big(server.max_upload_bytes)))
         declared = request.headers.get("content-length")
-        if declared is not None and (not declared.isdigit()
-                                     or int(declared) > server.max_upload_bytes):
-            raise HTTPException(413, _too_big(server.max_upload_bytes))
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise HTTPException(413, too_big)
         pid = secrets.token_urlsafe(12)
         path = session.folder / "in" / f"{pid}.upload"
         size = 0
@@ -585,8 +726,8 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
             with os.fdopen(fd, "wb") as fh:
                 async for chunk in request.stream():
                     size += len(chunk)
-                    if size > server.max_upload_bytes:
-                        raise HTTPException(413, _too_big(server.max_upload_bytes))
+                    if size > limit:
+                        raise HTTPException(413, too_big)
                     fh.write(chunk)
             if size == 0:
                 raise HTTPException(400, "the file is empty")
@@ -595,7 +736,7 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
             raise
         from starlette.concurrency import run_in_threadpool
 
-        photo = await run_in_threadpool(_scan, server, session, pid, name, path)
+        photo = await run_in_threadpool(_scan, server, session, pid, name, path, size)
         return photo_json(photo, _lang(lang), config.face_style)
 
     @app.get("/api/sessions/{sid}/photos/{pid}")
@@ -640,6 +781,7 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
             raise HTTPException(422, "decisions must be JSON") from None
         if not photo.scanned.status.done:
             raise HTTPException(422, "this photo was not processed")
+        _not_a_clip(photo)
         x, y = parse_point(body, photo)
         from starlette.concurrency import run_in_threadpool
 
@@ -661,6 +803,7 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     @app.get("/api/sessions/{sid}/photos/{pid}/original.jpg")
     def original(sid: str, pid: str) -> Response:
         photo = _photo(server, sid, pid)
+        _not_a_clip(photo)
         if photo.original_preview is None:
             with server.work:
                 pixels = _pixels(server, photo)
@@ -670,6 +813,7 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
     @app.get("/api/sessions/{sid}/photos/{pid}/safe.jpg")
     def safe(sid: str, pid: str) -> Response:
         photo = _photo(server, sid, pid)
+        _not_a_clip(photo)
         decisions = photo.decisions
         cached = photo.safe_preview
         if cached is None or cached[0] != decisions:
@@ -681,6 +825,32 @@ def create_app(config: ScanConfig, work_dir: Path, *, pipeline: Pipeline | None 
             cached = (decisions, _jpeg_preview(rendered.pixels))
             photo.safe_preview = cached
         return _picture(cached[1])
+
+    @app.get("/api/sessions/{sid}/photos/{pid}/frames/{k}.jpg")
+    def strip_frame(sid: str, pid: str, k: str) -> Response:
+        """One of a clip's strip frames (``k`` counts from 0), downscaled, as the original
+        shows it: the page outlines the tracks on it."""
+        photo = _photo(server, sid, pid)
+        if not re.fullmatch(r"[0-9]{1,3}", k) or int(k) >= len(photo.strip):
+            raise HTTPException(404, "not found")
+        return _picture(photo.strip[int(k)].jpeg)
+
+    @app.post("/api/sessions/{sid}/photos/{pid}/finish")
+    def finish(sid: str, pid: str) -> dict[str, Any]:
+        """Make the copy with the current decisions (a clip's takes a while), so that the
+        download that follows is served at once; 422 with the reason when none can be made."""
+        session = server.session(sid)
+        photo = _photo(server, sid, pid)
+        result = _final(server, session, photo)
+        if result.status is Status.ERROR or result.output is None:
+            raise HTTPException(422, result.error or "no safe copy was made")
+        return {"ready": True, "status": result.status.value, "verified": result.verified}
+
+    @app.get("/api/sessions/{sid}/photos/{pid}/progress")
+    def progress(sid: str, pid: str) -> dict[str, Any]:
+        """How far a clip's copy has got: stage ("hide", "check") and frames, or nulls."""
+        stage, done, total = _photo(server, sid, pid).progress or (None, 0, 0)
+        return {"stage": stage, "done": done, "total": total}
 
     @app.get("/api/sessions/{sid}/photos/{pid}/download")
     def download(sid: str, pid: str) -> Response:
@@ -735,7 +905,7 @@ def _guard(request: Request) -> tuple[int, str] | None:
 
 
 def _words(reason: str) -> dict[str, str]:
-    return {code: reason_words(reason, code) for code in LANGS}
+    return {code: _reason(reason, code) for code in LANGS}
 
 
 def _kinds(lang: str) -> dict[str, str]:
@@ -746,9 +916,22 @@ def _too_big(limit: int) -> str:
     return f"the file is over the {limit / 2**20:.0f} MB limit for one photo"
 
 
+def _too_big_video(limit: int) -> str:
+    return UI["en"]["reason.video_too_big"].format(limit=f"{limit / 2**20:.0f}")
+
+
+def _named_video(name: str) -> bool:
+    return Path(name.replace("\\", "/")).suffix.lower() in VIDEO_SUFFIXES
+
+
+def _not_a_clip(photo: Photo) -> None:
+    if photo.video is not None:
+        raise HTTPException(422, "a video, not a photo")
+
+
 def _media(fmt: str | None) -> str:
     return {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
-            "BMP": "image/bmp"}.get(fmt or "", "application/octet-stream")
+            "BMP": "image/bmp", "MP4": "video/mp4"}.get(fmt or "", "application/octet-stream")
 
 
 def _photo(server: Server, sid: str, pid: str) -> Photo:
@@ -764,20 +947,88 @@ def _photos(session: Session) -> list[Photo]:
         return list(session.photos.values())
 
 
-def _scan(server: Server, session: Session, pid: str, name: str, path: Path) -> Photo:
+def _scan(server: Server, session: Session, pid: str, name: str, path: Path,
+          size: int = 0) -> Photo:
     kind = identify(path, server.config, name=name)
+    if size > server.max_upload_bytes and not (kind is not None and kind.is_video):
+        path.unlink(missing_ok=True)  # named like a clip, but a photo: a photo's limit
+        raise HTTPException(413, _too_big(server.max_upload_bytes))
+    video: Scanned | None = None
+    strip: tuple[StripFrame, ...] = ()
     if kind is None:
         scanned = ScanResult(source=name, status=Status.SKIPPED, error="not a photo or video file")
         kind = FileKind(None, "JPEG")  # named for the list only: nothing is written
+    elif kind.is_video:
+        with server.work:
+            scanned, video, strip = _scan_clip(server, path, name)
     else:
         with server.work:
             scanned = review.scan(server.pipeline, path, display=name)
     with session.lock:
-        photo = Photo(pid, name, path, output_name(name, kind, session.names), scanned)
+        photo = Photo(pid, name, path, output_name(name, kind, session.names), scanned,
+                      video=video, strip=strip)
         session.photos[pid] = photo
     if not scanned.status.done:
         path.unlink(missing_ok=True)  # nothing more will be made from it
     return photo
+
+
+def _scan_clip(server: Server, path: Path, name: str
+               ) -> tuple[ScanResult, Scanned | None, tuple[StripFrame, ...]]:
+    """A clip's look pass, what it found as a result (no copy yet) and its strip; for a clip
+    that cannot be read, an error result with the reason. Called holding the turn; lets
+    others go between frames. No time limit, as for photos here: the person is watching."""
+    failed = ScanResult(source=name, status=Status.ERROR, format="VIDEO")
+    try:
+        video = scan_clip(path, server.config, server.pipeline,
+                          progress=lambda *_: server.work.between(), deadline=Deadline(0))
+        strip = _strip(server, path, video)
+    except ScannerError as exc:
+        log.info("%s: failed closed: %s", name, exc)
+        return replace(failed, error=_no_paths(str(exc), server, name)), None, ()
+    except Exception as exc:  # a surprise fails closed, with a reason
+        log.debug("%s: unexpected failure", name, exc_info=True)
+        return replace(failed, error=f"internal error ({type(exc).__name__}: {str(exc)[:120]})"
+                                     "; no safe copy was made"), None, ()
+    result = finish_video(server.pipeline, path, None, video, display=name, time_limit_s=0.0)
+    return result, video, strip
+
+
+def _no_paths(text: str, server: Server, name: str) -> str:
+    """A reason as the page shows it: a path in the private folder (a decoder's message names
+    the file it read, under its random name) becomes the file's own name."""
+    if server.root is None:
+        return text
+    return re.sub(re.escape(str(server.root)) + r"[^'\"\s]*", lambda _: name, text)
+
+
+def strip_indices(looked: tuple[int, ...], n: int = STRIP_FRAMES) -> list[int]:
+    """At most ``n`` of the frames every detector looked at, evenly spread, first and last
+    included."""
+    if len(looked) <= n:
+        return list(looked)
+    return sorted({looked[round(j * (len(looked) - 1) / (n - 1))] for j in range(n)})
+
+
+def _strip(server: Server, path: Path, video: Scanned) -> tuple[StripFrame, ...]:
+    """The strip's frames as downscaled JPEGs: the clip decoded once more, each wanted frame
+    kept as it passes (never all of them)."""
+    wanted = set(strip_indices(video.looked))
+    out: list[StripFrame] = []
+    frames = decode(path, video.info)
+    try:
+        for frame in frames:
+            if frame.index in wanted:
+                out.append(StripFrame(frame.index, frame.time_s,
+                                      _jpeg_preview(frame.pixels, STRIP_SIDE)))
+                if len(out) == len(wanted):
+                    break
+            server.work.between()
+    finally:
+        close = getattr(frames, "close", None)  # a generator: its file is closed now
+        if close is not None:
+            close()
+    return tuple(out)
 
 
 def _pixels(server: Server, photo: Photo) -> Any:
@@ -798,6 +1049,8 @@ def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
     if not photo.scanned.status.done:
         return photo.scanned
     target = session.folder / "out" / photo.out_name
+    if photo.video is not None:
+        return _final_clip(server, session, photo, target)
     # Check, delete and write under one lock: of two requests at once, one must not delete
     # the copy the other has just written and cached.
     with server.work:
@@ -808,6 +1061,41 @@ def _final(server: Server, session: Session, photo: Photo) -> ScanResult:
                                  output=target)
         photo.final = (decisions, rendered.result)
     return rendered.result
+
+
+def _final_clip(server: Server, session: Session, photo: Photo, target: Path) -> ScanResult:
+    """A clip's copy: every frame hidden, encoded and checked again (``finish_video``) with
+    the tracks the person unticked kept. One finishing of a clip at a time (a second request
+    waits for the first's copy, outside the queue for the models), and others go between its
+    frames."""
+    video = photo.video
+    assert video is not None
+    with photo.finishing:
+        decisions = photo.decisions
+        if photo.final is not None and photo.final[0] == decisions:
+            return photo.final[1]
+        keep = frozenset(video.tracks[i].number for i in decisions.keep)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            photo.progress = (stage, done, total)
+            server.work.between()
+
+        try:
+            with server.work:
+                target.unlink(missing_ok=True)
+                result = finish_video(server.pipeline, photo.upload, target, video,
+                                      display=photo.name, keep=keep, progress=progress,
+                                      time_limit_s=0.0)
+        finally:
+            photo.progress = None
+        if result.error:
+            result = replace(result, error=_no_paths(result.error, server, photo.out_name))
+        photo.final = (decisions, result)
+    with session.lock:
+        removed = session.photos.get(photo.id) is not photo
+    if removed and result.output:  # removed (or its session ended) while it was made
+        Path(result.output).unlink(missing_ok=True)
+    return result
 
 
 def _reports(server: Server, session: Session, lang: str) -> Path:

@@ -140,6 +140,39 @@ UI: dict[str, dict[str, str]] = {
         "confirm.download": "Download anyway",
         "error.failed": "This photo could not be checked: {reason}.",
         "error.network": "the page could not reach PostSafe",
+        # video clips
+        "add.videos": "Short videos (MP4, MOV) work too: each takes a while to check.",
+        "progress.checking_video": "Checking video {n} of {total}: {name}. Videos take a while.",
+        "photo.video": "Video, {s} s",
+        "findings.hint.video": (
+            "Each number is outlined on the frames. Ticked items are hidden in every frame they "
+            "appear in, not only the frames shown. Untick one to keep it visible, for example a "
+            "colleague who has agreed."
+        ),
+        "track.span": "In the video from {from} s to {to} s",
+        "track.cannot_hide": (
+            "Left visible: this page cannot hide it in a video. If it must not be seen, do not "
+            "post this video."
+        ),
+        "clip.frames": "Frames from the original",
+        "clip.frame.alt": "The original video {name} at {s} s, with what PostSafe found outlined.",
+        "clip.time": "{s} s",
+        "clip.enlarge": "Select a frame to see it larger; select it again to make it smaller.",
+        "clip.hint": (
+            "The safe copy is made when you download it: PostSafe hides every frame, then checks "
+            "the copy again. This takes a while, often a few seconds for each second of video."
+        ),
+        "dl.clip": "Download this video",
+        "clip.making": "Making the safe copy of the video\u2026",
+        "clip.progress.hide": "Making the safe copy: {n} of {total} frames hidden\u2026",
+        "clip.progress.check": "Checking the safe copy again: frame {n} of {total}\u2026",
+        "clip.ready": "The safe copy of the video is made and downloading.",
+        "clip.failed": "No safe copy of the video was made: {reason}.",
+        "clip.saving": "Saving your choice\u2026",
+        "clip.saved": "Your choice is saved. It is used when you download the video.",
+        # the review page's own refusals (scanner/web/app.py finds them again by their wording)
+        "reason.video_too_big": "the file is over the {limit} MB limit for one video",
+        "reason.video_only_keep": "on a video, only what PostSafe hides can be unticked",
     },
     "cy": {
         "title": "PostSafe: gwirio lluniau cyn eu postio",
@@ -279,5 +312,53 @@ UI: dict[str, dict[str, str]] = {
         "confirm.download": "Lawrlwytho beth bynnag",
         "error.failed": "Does dim modd gwirio'r llun hwn: {reason}.",
         "error.network": "doedd y dudalen ddim yn gallu cyrraedd PostSafe",
+        # video clips
+        "add.videos": (
+            "Mae fideos byr (MP4, MOV) yn gweithio hefyd: mae pob un yn cymryd tipyn o amser i'w "
+            "wirio."
+        ),
+        "progress.checking_video": (
+            "Wrthi'n gwirio fideo {n} o {total}: {name}. Mae fideos yn cymryd tipyn o amser."
+        ),
+        "photo.video": "Fideo, {s} eiliad",
+        "findings.hint.video": (
+            "Mae pob rhif wedi'i amlinellu ar y fframiau. Bydd yr eitemau sydd wedi'u ticio'n cael "
+            "eu cuddio ym mhob ffrâm lle maen nhw'n ymddangos, nid dim ond yn y fframiau a "
+            "ddangosir. Dad-diciwch un i'w gadw yn y golwg, er enghraifft cydweithiwr sydd wedi "
+            "cytuno."
+        ),
+        "track.span": "Yn y fideo o {from} eiliad i {to} eiliad",
+        "track.cannot_hide": (
+            "Wedi'i adael yn y golwg: does dim modd i'r dudalen hon ei guddio mewn fideo. Os na "
+            "ddylai gael ei weld, peidiwch â phostio'r fideo hwn."
+        ),
+        "clip.frames": "Fframiau o'r gwreiddiol",
+        "clip.frame.alt": (
+            "Y fideo gwreiddiol {name} ar {s} eiliad, gyda'r hyn a ganfu PostSafe wedi'i "
+            "amlinellu."
+        ),
+        "clip.time": "{s} eiliad",
+        "clip.enlarge": "Dewiswch ffrâm i'w gweld yn fwy; dewiswch hi eto i'w gwneud yn llai.",
+        "clip.hint": (
+            "Caiff y copi diogel ei wneud pan fyddwch chi'n ei lawrlwytho: mae PostSafe yn cuddio "
+            "pob ffrâm, yna'n gwirio'r copi eto. Mae hyn yn cymryd tipyn o amser, yn aml ychydig "
+            "eiliadau am bob eiliad o fideo."
+        ),
+        "dl.clip": "Lawrlwytho'r fideo hwn",
+        "clip.making": "Wrthi'n gwneud copi diogel o'r fideo\u2026",
+        "clip.progress.hide": (
+            "Wrthi'n gwneud y copi diogel: {n} o {total} ffrâm wedi'u cuddio\u2026"
+        ),
+        "clip.progress.check": "Wrthi'n gwirio'r copi diogel eto: ffrâm {n} o {total}\u2026",
+        "clip.ready": "Mae copi diogel y fideo wedi'i wneud ac yn cael ei lawrlwytho.",
+        "clip.failed": "Ni wnaed copi diogel o'r fideo: {reason}.",
+        "clip.saving": "Wrthi'n cadw'ch dewis\u2026",
+        "clip.saved": (
+            "Mae'ch dewis wedi'i gadw. Caiff ei ddefnyddio pan fyddwch chi'n lawrlwytho'r fideo."
+        ),
+        "reason.video_too_big": "mae'r ffeil dros y terfyn o {limit} MB ar gyfer un fideo",
+        "reason.video_only_keep": (
+            "ar fideo, dim ond yr hyn mae PostSafe yn ei guddio y gellir ei ddad-dicio"
+        ),
     },
 }

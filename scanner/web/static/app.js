@@ -7,12 +7,15 @@
   const LANG_KEY = "postsafe.lang";
   const state = {
     strings: {}, lang: "en", session: null, maxBytes: 0,
+    maxVideoBytes: 0, videoSuffixes: [],  // clips may be larger than photos
     photos: [],          // {id, name, status, el, data}
     current: null,       // photo id under review
     queue: [], busy: false, total: 0, done: 0,
     drawing: false, drag: null,
     // Messages on screen, kept as keys (or both languages' words) so a switch retranslates them.
-    progressMsg: null, safeMsg: null, boxError: null,
+    progressMsg: null, safeMsg: null, boxError: null, clipMsg: null,
+    stripFor: null,      // the clip whose strip of frames is on the page
+    making: {},          // clip id -> true while its safe copy is being made
     spot: null,          // the tapped spot on offer: {kind, finding, box}
     pendingSave: false,  // a decision was sent: the next finished safe copy says it is saved
     zipConfirmed: false, scrolled: false,
@@ -68,12 +71,14 @@
   function showMessages() {
     $("progress").textContent = words(state.progressMsg);
     $("safe-status").textContent = words(state.safeMsg);
+    $("clip-status").textContent = words(state.clipMsg);
     const err = $("box-error");
     err.textContent = state.boxError ? t("box.invalid", state.boxError) : "";
     err.hidden = !state.boxError;
   }
 
   function setSafeMsg(msg) { state.safeMsg = msg; $("safe-status").textContent = words(msg); }
+  function setClipMsg(msg) { state.clipMsg = msg; $("clip-status").textContent = words(msg); }
 
   function setLang(lang) {
     if (!state.strings[lang]) return;
@@ -136,11 +141,14 @@
       const job = state.queue.shift();
       const photo = job.photo;
       state.done += 1;
-      announce({ key: "progress.checking", vars: { n: state.done, total: state.total, name: photo.name } });
+      const clip = isVideoName(photo.name);
+      announce({ key: clip ? "progress.checking_video" : "progress.checking",
+                 vars: { n: state.done, total: state.total, name: photo.name } });
       photo.status = "checking";
       renderPhotoItem(photo);
       try {
-        if (state.maxBytes && job.file.size > state.maxBytes) {
+        const limit = clip ? state.maxVideoBytes : state.maxBytes;
+        if (limit && job.file.size > limit) {
           const err = new Error("413");
           err.status = 413;
           throw err;
@@ -171,6 +179,12 @@
     announce({ key: "progress.done", vars: { n: ready, total: state.photos.length } });
   }
 
+  // Named as a clip: the server takes it up to the video limit (and checks what it really is).
+  function isVideoName(name) {
+    const dot = name.lastIndexOf(".");
+    return dot >= 0 && state.videoSuffixes.includes(name.slice(dot).toLowerCase());
+  }
+
   function renderPhotoItem(photo) {
     if (!photo.el) {
       photo.el = document.createElement("li");
@@ -194,6 +208,12 @@
     const badge = document.createElement("span");
     badge.className = "badge st-" + photo.status;
     badge.textContent = statusText(photo);
+    if (photo.data && photo.data.video) {
+      const tag = document.createElement("span");
+      tag.className = "kind-tag";
+      tag.textContent = t("photo.video", { s: photo.data.video.duration_s.toFixed(1) });
+      name.append(" ", tag);
+    }
     main.append(name, " ", badge);
     li.appendChild(main);
     if (photo.id) {
@@ -281,8 +301,8 @@
   // ---------------------------------------------------------------- review
   function clearMessages() {
     // A status belongs to the photo it was about: switching photos clears it.
-    state.safeMsg = null; state.boxError = null; state.pendingSave = false;
-    if (state.progressMsg && state.progressMsg.key !== "progress.done" && state.progressMsg.key !== "progress.checking") {
+    state.safeMsg = null; state.boxError = null; state.pendingSave = false; state.clipMsg = null;
+    if (state.progressMsg && !["progress.done", "progress.checking", "progress.checking_video"].includes(state.progressMsg.key)) {
       state.progressMsg = null;
     }
     closeSpot();
@@ -294,7 +314,8 @@
     state.current = id;
     state.photos.forEach(renderPhotoItem);
     $("review").hidden = false;
-    $("original").src = photoUrl(id, "/original.jpg");
+    const chosen = state.photos.find((p) => p.id === id);
+    if (!(chosen && chosen.data && chosen.data.video)) $("original").src = photoUrl(id, "/original.jpg");
     // Opening a photo's review is what "looked at" means (Download all asks about the others).
     try { await api(photoUrl(id, "/viewed"), { method: "POST" }); } catch (e) { /* removed */ }
     await loadPhoto(id, true);
@@ -313,6 +334,8 @@
     if (state.current !== data.id) return;
     $("review-name").textContent = data.name;
     $("verdict").textContent = data.verdict;
+    showKind(Boolean(data.video));
+    if (data.video) { showClip(data); return; }
     $("original").alt = t("view.original.alt", { name: data.name });
     $("safe").alt = t("view.safe.alt", { name: data.name });
     $("box-size").textContent = t("box.size", { w: data.width, h: data.height });
@@ -329,11 +352,157 @@
     meta.replaceChildren(...data.metadata.map((m) => {
       const li = document.createElement("li"); li.textContent = m; return li;
     }));
+    showWords(data);
+    if (refreshSafe) refreshSafeImage(data);
+  }
+
+  function showWords(data) {
     $("metadata-none").hidden = data.metadata.length > 0;
     $("guidance").replaceChildren(...data.guidance.map((g) => {
       const p = document.createElement("p"); p.textContent = g; return p;
     }));
-    if (refreshSafe) refreshSafeImage(data);
+  }
+
+  // ---------------------------------------------------------------- a video clip
+  // A clip's review: its tracks (the findings, with when they are seen), a strip of its frames
+  // with each track's shape outlined, and a download that makes the copy first.
+  function showKind(clip) {
+    $("photo-views").hidden = clip;
+    $("clip-view").hidden = !clip;
+    $("boxes-part").hidden = clip;
+    $("style-set").hidden = clip;
+    $("box-set").hidden = clip;
+    const hint = $("findings-hint");
+    hint.dataset.i18n = clip ? "findings.hint.video" : "findings.hint";
+    hint.textContent = t(hint.dataset.i18n);
+  }
+
+  function showClip(data) {
+    if (state.drawing) setDrawing(false);
+    closeSpot();
+    renderFindings(data);
+    renderStrip(data);
+    $("dl-clip").href = photoUrl(data.id, "/download");
+    const meta = $("metadata");
+    meta.replaceChildren(...data.metadata.map((m) => {
+      const li = document.createElement("li"); li.textContent = m; return li;
+    }));
+    showWords(data);
+  }
+
+  function seconds(s) { return Number(s).toFixed(1); }
+
+  function renderStrip(data) {
+    const video = data.video;
+    const list = $("strip");
+    if (state.stripFor !== data.id || list.children.length !== video.strip.length) {
+      // The frames themselves change only with the clip: built once, their marks redrawn. A
+      // frame is a button: pressed, it takes the strip's whole width.
+      list.replaceChildren(...video.strip.map((f) => {
+        const li = document.createElement("li");
+        li.className = "frame";
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "frame-button";
+        button.setAttribute("aria-pressed", "false");
+        const stage = document.createElement("span");
+        stage.className = "stage";
+        const img = document.createElement("img");
+        img.width = video.width;  // the frame's shape is known before it loads
+        img.height = video.height;
+        img.src = photoUrl(data.id, "/frames/" + f.k + ".jpg");
+        const svg = svgEl("svg", { class: "overlay", "aria-hidden": "true" });
+        const marks = document.createElement("span");
+        marks.className = "marks";
+        marks.setAttribute("aria-hidden", "true");
+        stage.append(img, svg, marks);
+        button.appendChild(stage);
+        button.addEventListener("click", () => {
+          const big = !li.classList.contains("big");
+          li.classList.toggle("big", big);
+          button.setAttribute("aria-pressed", String(big));
+          const current = currentData();
+          if (current && current.video) drawStrip(current);
+        });
+        const time = document.createElement("p");
+        time.className = "frame-time";
+        li.append(button, time);
+        return li;
+      }));
+      state.stripFor = data.id;
+    }
+    drawStrip(data);
+  }
+
+  // Each strip frame's words, outlines (what each track hides there) and numbered badges.
+  function drawStrip(data) {
+    const video = data.video;
+    const list = $("strip");
+    video.strip.forEach((f, k) => {
+      const li = list.children[k];
+      if (!li) return;
+      const s = seconds(f.time_s);
+      li.querySelector("img").alt = t("clip.frame.alt", { name: data.name, s: s });
+      li.querySelector(".frame-button").title = t("clip.enlarge");
+      li.querySelector(".frame-time").textContent = t("clip.time", { s: s });
+      const svg = li.querySelector("svg");
+      svg.replaceChildren();
+      svg.setAttribute("viewBox", "0 0 " + video.width + " " + video.height);
+      svg.setAttribute("preserveAspectRatio", "none");
+      const anchors = [];
+      f.marks.forEach((m) => {
+        const finding = data.findings[m.id];
+        if (!finding) return;
+        const points = m.polygon.map((p) => p[0] + "," + p[1]).join(" ");
+        const g = svgEl("g", { class: "mark k-" + finding.kind + (finding.hidden ? " hidden-mark" : " kept-mark"),
+                               "data-id": finding.id });
+        g.appendChild(svgEl("polygon", { points: points, class: "outline-back" }));
+        g.appendChild(svgEl("polygon", { points: points, class: "outline" }));
+        svg.appendChild(g);
+        // The number just above the shape: the frames are small, and what is inside the
+        // outline is what the person must see.
+        anchors.push({ text: String(m.id + 1), kind: finding.kind, id: finding.id, kept: !finding.hidden,
+                       above: true, x: Math.min(...m.polygon.map((p) => p[0])),
+                       y: Math.min(...m.polygon.map((p) => p[1])) });
+      });
+      placeBadges({ width: video.width, height: video.height }, anchors, li.querySelector(".marks"), 18);
+    });
+  }
+
+  // The copy is made first (a clip's takes a while: its progress is shown), then downloaded.
+  async function onClipDownload(event) {
+    event.preventDefault();
+    const data = currentData();
+    if (!data || !data.video) return;
+    const id = data.id;
+    if (state.making[id]) return;
+    state.making[id] = true;
+    setClipMsg({ key: "clip.making" });
+    const timer = setInterval(async () => {
+      try {
+        const p = await api(photoUrl(id, "/progress"));
+        if (state.current !== id || !state.making[id] || !p.stage) return;
+        setClipMsg({ key: p.stage === "check" ? "clip.progress.check" : "clip.progress.hide",
+                     vars: { n: p.done, total: p.total } });
+      } catch (e) { /* removed meanwhile */ }
+    }, 1000);
+    try {
+      await api(photoUrl(id, "/finish" + langQuery()), { method: "POST" });
+      delete state.making[id];
+      if (state.current === id) setClipMsg({ key: "clip.ready" });
+      const link = document.createElement("a");
+      link.href = photoUrl(id, "/download");
+      link.download = "";
+      link.hidden = true;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    } catch (err) {
+      delete state.making[id];
+      if (state.current === id) setClipMsg({ key: "clip.failed", vars: { reason: words(errorMsg(err)) } });
+    } finally {
+      clearInterval(timer);
+    }
   }
 
   function refreshSafeImage(data) {
@@ -366,6 +535,8 @@
       input.id = "finding-" + f.id;
       input.checked = f.hidden;
       input.dataset.id = f.id;
+      // A clip's copy can leave a track visible, but not hide one PostSafe did not.
+      input.disabled = Boolean(data.video) && !f.auto_hidden;
       input.addEventListener("change", () => sendDecisions());
       input.addEventListener("focus", () => highlight(f.id, true));
       input.addEventListener("blur", () => highlight(f.id, false));
@@ -378,11 +549,23 @@
       name.className = "finding-name";
       name.textContent = f.name;
       label.append(num, " ", name);
+      if (f.span) {
+        const span = document.createElement("span");
+        span.className = "detail";
+        span.textContent = t("track.span", { from: seconds(f.span[0]), to: seconds(f.span[1]) });
+        label.append(span);
+      }
       if (f.detail) {
         const detail = document.createElement("span");
         detail.className = "detail";
         detail.textContent = f.detail;
         label.append(detail);
+      }
+      if (input.disabled) {
+        const note = document.createElement("span");
+        note.className = "detail";
+        note.textContent = t("track.cannot_hide");
+        label.append(note);
       }
       li.dataset.id = f.id;
       li.append(input, " ", label);
@@ -453,15 +636,17 @@
     placeBadges(data, anchors);
   }
 
-  // One small numbered badge per finding at its shape's top-left corner, nudged (right, then
-  // down, then further) until it overlaps no badge already placed. In screen pixels, so badges
-  // never overlap whatever the photo's size on screen.
-  function placeBadges(data, anchors) {
-    const layer = $("marks");
+  // One small numbered badge per finding at its shape's top-left corner (just above it, for an
+  // anchor marked so), nudged (right, then down, then further) until it overlaps no badge
+  // already placed. In screen pixels, so badges never overlap whatever the photo's size on
+  // screen. ``layer`` and ``size``: a clip's strip frame and its smaller badges.
+  function placeBadges(data, anchors, layer, size) {
+    layer = layer || $("marks");
+    size = size || 24;
     layer.replaceChildren();
     const W = layer.clientWidth, H = layer.clientHeight;
     if (!W || !H) return;
-    const size = 24, gap = 2;
+    const gap = 2;
     const placed = [];
     const clash = (x, y) => placed.some((p) => x < p.x + p.w + gap && p.x < x + size + gap &&
                                               y < p.y + size + gap && p.y < y + size + gap);
@@ -473,7 +658,7 @@
       layer.appendChild(el);
       const w = Math.max(size, el.offsetWidth);
       const clamp = (x, y) => [Math.max(0, Math.min(W - w, x)), Math.max(0, Math.min(H - size, y))];
-      let [x, y] = clamp(a.x / data.width * W, a.y / data.height * H);
+      let [x, y] = clamp(a.x / data.width * W, a.y / data.height * H - (a.above ? size + gap : 0));
       const step = size + gap;
       outer: for (let ring = 0; ring < 40; ring++) {
         const tries = ring === 0 ? [[0, 0]] : [[ring, 0], [0, ring], [ring, ring], [-ring, 0], [0, -ring], [-ring, ring], [ring, -ring], [-ring, -ring]];
@@ -495,7 +680,7 @@
   }
 
   function highlight(id, on) {
-    document.querySelectorAll("#overlay .mark, #marks .badge-mark").forEach((g) => {
+    document.querySelectorAll("#overlay .mark, #marks .badge-mark, #strip .mark, #strip .badge-mark").forEach((g) => {
       if (g.getAttribute("data-id") === String(id)) g.classList.toggle("focus", on);
     });
   }
@@ -510,6 +695,7 @@
     if (!data) return;
     const ticked = (f) => { const box = $("finding-" + f.id); return box ? box.checked : f.hidden; };
     const keep = data.findings.filter((f) => f.auto_hidden && !ticked(f)).map((f) => f.id);
+    if (data.video) { sendClipDecisions(data, keep); return; }
     const hide = data.findings.filter((f) => !f.auto_hidden && ticked(f)).map((f) => f.id);
     const styleInput = document.querySelector("input[name=face-style]:checked");
     const body = {
@@ -530,6 +716,21 @@
     } catch (err) {
       state.pendingSave = false;
       setSafeMsg({ key: "safe.not_saved", vars: { reason: words(errorMsg(err)) } });
+    }
+  }
+
+  async function sendClipDecisions(data, keep) {
+    setClipMsg({ key: "clip.saving" });
+    try {
+      const updated = await api(photoUrl(data.id, "/decisions" + langQuery()), {
+        method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ keep: keep }),
+      });
+      const active = document.activeElement && document.activeElement.id;
+      showPhoto(updated, false);
+      if (state.current === data.id) setClipMsg({ key: "clip.saved" });
+      if (active && $(active)) $(active).focus();
+    } catch (err) {
+      setClipMsg({ key: "safe.not_saved", vars: { reason: words(errorMsg(err)) } });
     }
   }
 
@@ -585,7 +786,7 @@
     state.spot = null;
     $("spot").hidden = true;
     const data = currentData();
-    if (data && data.width) renderOverlay(data);
+    if (data && data.width && !data.video) renderOverlay(data);
   }
 
   function hideSpot() {
@@ -711,6 +912,8 @@
     const s = await api("/api/sessions", { method: "POST" });
     state.session = s.session;
     state.maxBytes = s.max_upload_bytes;
+    state.maxVideoBytes = s.max_video_bytes || s.max_upload_bytes;
+    state.videoSuffixes = s.video_suffixes || [];
     updateLinks();
   }
 
@@ -747,12 +950,17 @@
       else if (e.key === "Escape" && state.drawing) setDrawing(false);
     });
     $("box-form").addEventListener("submit", onBoxForm);
-    const redraw = () => { const data = currentData(); if (data && data.width) renderOverlay(data); };
+    const redraw = () => {
+      const data = currentData();
+      if (data && data.video) drawStrip(data);
+      else if (data && data.width) renderOverlay(data);
+    };
     $("original").addEventListener("load", redraw);
     window.addEventListener("resize", redraw);
     document.querySelectorAll("input[name=face-style]").forEach((r) => r.addEventListener("change", () => sendDecisions()));
     $("clear").addEventListener("click", clearAll);
     $("dl-zip").addEventListener("click", onZip);
+    $("dl-clip").addEventListener("click", onClipDownload);
     $("confirm-download").addEventListener("click", () => { $("confirm").close(); download(); });
     $("confirm-check").addEventListener("click", () => {
       $("confirm").close();
