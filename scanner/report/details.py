@@ -255,6 +255,53 @@ _REASONS_CY: list[_Rule] = [
      "mae angen o leiaf 3 phwynt ar siâp, nid {n}"),
     (re.compile(r"^a shape has an invalid point (?P<why>.+)$"),
      "mae gan siâp bwynt annilys {why}"),
+    # scanner.video
+    (re.compile(r"^the video cannot be read: (?P<why>.+)$"), "methu darllen y fideo: {why}"),
+    (re.compile(r"^the video cannot be read \(damaged or cut short\?\): (?P<why>.+)$"),
+     "methu darllen y fideo (wedi'i ddifrodi neu ei dorri'n fyr?): {why}"),
+    (re.compile(r"^the video file is empty \(0 bytes\)$"), "mae ffeil y fideo yn wag (0 beit)"),
+    (re.compile(r"^the file has no video stream \(it holds (?P<kinds>.+)\)$"),
+     "nid oes ffrwd fideo yn y ffeil (mae'n dal {kinds})"),
+    (re.compile(r"^the video is (?P<w>\d+)x(?P<h>\d+) pixels a frame, over the limit of "
+                r"(?P<n>[\d,]+)$"),
+     "mae'r fideo yn {w}x{h} picsel y ffrâm, dros y terfyn o {n}"),
+    (re.compile(r"^the video lasts (?P<d>[\d.]+) s, over the limit of (?P<n>[\d.]+) s$"),
+     "mae'r fideo yn para {d} eiliad, dros y terfyn o {n} eiliad"),
+    (re.compile(r"^the video has no frame that decodes$"),
+     "nid oes ffrâm yn y fideo y gellir ei datgodio"),
+    (re.compile(r"^the video is truncated: its index needs (?P<a>[\d,]+) bytes, the file has "
+                r"(?P<b>[\d,]+)$"),
+     "mae'r fideo wedi'i dorri'n fyr: mae ei fynegai angen {a} beit, mae gan y ffeil {b}"),
+    (re.compile(r"^the video is truncated: (?P<a>\d+) of (?P<b>\d+) frames decode$"),
+     "mae'r fideo wedi'i dorri'n fyr: {a} o {b} ffrâm sy'n datgodio"),
+    (re.compile(r"^the video is rotated by (?P<d>\S+) degrees \(not a quarter turn\)$"),
+     "mae'r fideo wedi'i droi {d} gradd (nid chwarter tro)"),
+    (re.compile(r"^frame (?P<n>\d+) of the video does not decode: (?P<why>.+)$"),
+     "nid yw ffrâm {n} o'r fideo yn datgodio: {why}"),
+    (re.compile(r"^the video took longer than its limit of (?P<n>[\d.]+) s; no safe copy was "
+                r"made$"),
+     "cymerodd y fideo fwy na'i derfyn o {n} eiliad" + _NO_COPY_CY),
+    (re.compile(r"^the video changed while it was read(?: \((?P<a>\d+) frames written, "
+                r"(?P<b>\d+) read\))?; no safe copy was made$"),
+     lambda m: "newidiodd y fideo wrth ei ddarllen" + (
+         f" ({m['a']} ffrâm wedi'u hysgrifennu, {m['b']} wedi'u darllen)" if m["a"] else "")
+     + _NO_COPY_CY),
+    (re.compile(r"^frame (?P<n>\d+): (?P<k>\d+) redaction\(s\) \((?P<kinds>[a-z, ]+)\) left "
+                r"the pixels unchanged; no safe copy was made$"),
+     lambda m: (f"ffrâm {m['n']}: gadawodd {m['k']} cuddiad ("
+                + ", ".join(_KIND_CY.get(k, k) for k in m["kinds"].split(", "))
+                + ") y picseli heb eu newid" + _NO_COPY_CY)),
+    (re.compile(r"^verification failed at (?P<t>[\d.]+) s: (?P<kinds>[a-z, ]+) still "
+                r"detectable inside a hidden area; no safe copy was made$"),
+     lambda m: (f"methodd y gwirio ar {m['t']} eiliad: mae "
+                + ", ".join(_KIND_CY.get(k, k) for k in m["kinds"].split(", "))
+                + " yn dal i'w gweld mewn ardal a guddiwyd" + _NO_COPY_CY)),
+    (re.compile(r"^cannot encode (?P<name>.+?): (?P<why>.+)$"), "methu amgodio {name}: {why}"),
+    (re.compile(r"^the video has no frames to write$"),
+     "nid oes gan y fideo fframiau i'w hysgrifennu"),
+    (re.compile(r"^frame (?P<n>\d+) is (?P<got>.+), not (?P<want>.+)$"),
+     "mae ffrâm {n} yn {got}, nid {want}"),
+    (re.compile(r"^the video has no sound to keep$"), "nid oes sain yn y fideo i'w chadw"),
     # any other reason the copy was not made: the reason itself, then the outcome
     (re.compile(r"^(?P<why>.+); no safe copy was made$"),
      lambda m: _nested(m) + _NO_COPY_CY),

@@ -22,6 +22,7 @@ import numpy as np
 
 from scanner.errors import UnreadableVideo, WriteError
 from scanner.fsio import atomic_path
+from scanner.video.probe import why
 
 CRF = "18"  # visually lossless: the frames away from what is hidden stay as they were
 PRESET = "faster"  # bench/video_eval.py: medium took 1.6x the encode time for 3% smaller files
@@ -95,7 +96,7 @@ def write_mp4(frames: Iterable[np.ndarray], output: Path, *, fps: float, width: 
                     sound.close()
             blank_user_data(tmp)
     except av.FFmpegError as exc:
-        raise WriteError(f"cannot encode {output.name}: {exc}") from exc
+        raise WriteError(f"cannot encode {output.name}: {why(exc)}") from exc
     return count
 
 

@@ -15,7 +15,7 @@ import av
 import numpy as np
 
 from scanner.errors import UnreadableVideo
-from scanner.video.probe import VideoInfo
+from scanner.video.probe import VideoInfo, why
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +47,8 @@ def decode(path: Path, info: VideoInfo, *, strict_count: bool = True) -> Iterato
                     index / info.fps if info.fps else 0.0)
                 yield Frame(index, t, upright(stored, info.rotation))
     except (av.FFmpegError, OSError, EOFError) as exc:
-        raise UnreadableVideo(f"frame {index + 1} of the video does not decode: {exc}") from exc
+        raise UnreadableVideo(f"frame {index + 1} of the video does not decode: {why(exc)}"
+                              ) from exc
     if index < 0:
         raise UnreadableVideo("the video has no frame that decodes")
     if strict_count and declared and index + 1 < declared:
@@ -77,4 +78,4 @@ def sample(path: Path, count: int) -> list[Frame]:
                     break
             return out
     except (av.FFmpegError, OSError, EOFError, IndexError) as exc:
-        raise UnreadableVideo(f"the video cannot be read: {exc}") from exc
+        raise UnreadableVideo(f"the video cannot be read: {why(exc)}") from exc

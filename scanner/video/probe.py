@@ -32,6 +32,13 @@ class VideoInfo:
     stored_height: int
 
 
+def why(exc: BaseException) -> str:
+    """FFmpeg's or the system's own words for a failure, lower case, without its error number
+    or the file's path (the review page keeps uploads under private names)."""
+    text = getattr(exc, "strerror", None) or type(exc).__name__
+    return text[:1].lower() + text[1:]
+
+
 def normal_rotation(degrees: float) -> int:
     """A display rotation (any sign, FFmpeg's counter-clockwise degrees) as 0, 90, 180 or 270;
     UnsupportedVideo for an angle that is not a quarter turn."""
@@ -65,14 +72,14 @@ def duration(path: Path) -> float:
                 return max(0.0, float(stream.duration * stream.time_base))
             return 0.0
     except (av.FFmpegError, OSError, EOFError) as exc:
-        raise UnreadableVideo(f"the video cannot be read: {exc}") from exc
+        raise UnreadableVideo(f"the video cannot be read: {why(exc)}") from exc
 
 
 def probe(path: Path, config: ScanConfig) -> VideoInfo:
     try:
         size = os.stat(path).st_size
     except OSError as exc:
-        raise UnreadableVideo(f"cannot read the video: {exc.strerror or exc}") from exc
+        raise UnreadableVideo(f"the video cannot be read: {why(exc)}") from exc
     if size == 0:
         raise UnreadableVideo("the video file is empty (0 bytes)")
     try:
@@ -111,7 +118,8 @@ def probe(path: Path, config: ScanConfig) -> VideoInfo:
             if not (stored_w and stored_h):
                 stored_w, stored_h = first.width, first.height
     except (av.FFmpegError, OSError, EOFError) as exc:
-        raise UnreadableVideo(f"the video cannot be read (corrupt or truncated?): {exc}") from exc
+        raise UnreadableVideo(f"the video cannot be read (damaged or cut short?): {why(exc)}"
+                              ) from exc
     turned = rotation in (90, 270)
     return VideoInfo(
         duration_s=duration,
