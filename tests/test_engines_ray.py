@@ -140,3 +140,35 @@ def test_a_stopped_task_is_waited_for_before_its_output_is_removed(tmp_path: Pat
     engine._stop({"ref": (job, None, file_identity(output))})
     assert calls == ["cancel", "wait"]
     assert not output.exists()
+
+
+@pytest.mark.integration
+def test_a_clip_runs_as_a_ray_task_like_on_a_local_worker(tmp_path: Path, ray_local) -> None:
+    import numpy as np
+    from video_clips import clip_frames, magenta_detectors, read_frames, write_clip
+
+    root = tmp_path / "in"
+    write_clip(root / "clip.mp4", clip_frames(20, 320, 240))
+    write(root / "p.jpg", jpeg_bytes(noise(80, 60)))
+    reports = {}
+    for engine, jobs in (("local", 1), ("ray", 0)):
+        out = tmp_path / engine
+        results = run_redact([root], out, Run(ScanConfig(), magenta_detectors,
+                                              BatchOptions(engine=EngineChoice(engine), jobs=jobs)))
+        assert {Path(r.source).name: r.status for r in results} == {
+            "clip.mp4": Status.REDACTED, "p.jpg": Status.CLEAN}
+        reports[engine] = _normalised(out)
+    # x264's output depends on its thread count, which differs between a worker and a Ray
+    # task: the copies are compared by their pictures, the reports without the copy's hash.
+    for report in reports.values():
+        for r in report["results"]:
+            if r["clip"]:
+                r.pop("output_sha256")
+    for a, b in zip(reports["local"]["results"], reports["ray"]["results"], strict=True):
+        assert a == b, {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+    [clip] = [r for r in reports["ray"]["results"] if r["clip"]]
+    assert clip["clip"]["frames"] == 20 and clip["verified"] is True
+    local, ray = (read_frames(tmp_path / e / "clip.mp4") for e in ("local", "ray"))
+    assert len(local) == len(ray) == 20
+    assert all(np.abs(a.astype(int) - b.astype(int)).mean() < 2 for a, b in zip(local, ray,
+                                                                                 strict=True))
