@@ -379,3 +379,50 @@ def test_a_face_seen_only_at_full_looks_is_hidden_in_between(tmp_path: Path) -> 
     for i, after in enumerate(read_frames(out)):
         x1, y1, x2, y2 = face_box(i, n, W, H).to_int()
         assert diff(original[i][y1:y2, x1:x2], after[y1:y2, x1:x2]) > 30, f"frame {i}"
+
+
+def test_a_document_the_last_look_misses_is_hidden_along_its_way(tmp_path: Path) -> None:
+    class LastLookMissed(CardDetector):
+        """Sees the card at the full looks on frames 0 and 10, not at the last (19): turned,
+        or behind someone. Its motion (12 px a frame to the left) carries it on."""
+
+        def detect(self, image: np.ndarray) -> list[Finding]:
+            found = super().detect(image)
+            return [] if self.calls == 3 else found
+
+    original = card_frames()
+    source = write_clip(tmp_path / "in.mp4", original)
+    out = tmp_path / "out.mp4"
+    result = run(source, out, [LastLookMissed(), MagentaFaceDetector()])
+    assert result.status is Status.REDACTED, result.error
+    for i, after in enumerate(read_frames(out)):
+        x1, y1, x2, y2 = card_box(i).clip(W, H).to_int()
+        card = after[y1:y2, x1:x2].astype(int).sum(axis=2)
+        assert card.max() < 600 and card.std() < 8, f"frame {i}: the card shows"
+
+
+def test_a_small_card_moving_faster_than_its_size_is_followed(tmp_path: Path) -> None:
+    # 40 px wide, 8 px a frame: 80 px from one full look to the next, too far to join by
+    # distance alone. Its patch is found again where it went, so it is one track, hidden
+    # all the way.
+    def box(i: int) -> Region:
+        x = W - 50 - 8 * i
+        return Region(x, 60, x + 40, 90)
+
+    original = []
+    for i, img in enumerate(clip_frames(N, W, H, face=False)):
+        x1, y1, x2, y2 = box(i).to_int()
+        img[y1:y2, x1:x2] = CARD
+        img[y1 + 6:y1 + 9, x1 + 4:x2 - 4] = 20
+        img[y1 + 14:y1 + 17, x1 + 4:x2 - 12] = 20
+        img[y1 + 22:y1 + 25, x1 + 4:x2 - 8] = 20
+        original.append(img)
+    source = write_clip(tmp_path / "in.mp4", original)
+    out = tmp_path / "out.mp4"
+    result = run(source, out, [CardDetector(), MagentaFaceDetector()])
+    assert result.status is Status.REDACTED, result.error
+    assert len(result.findings) == 1, [f.span for f in result.findings]
+    for i, after in enumerate(read_frames(out)):
+        x1, y1, x2, y2 = box(i).to_int()
+        card = after[y1:y2, x1:x2].astype(int).sum(axis=2)
+        assert card.max() < 600 and card.std() < 8, f"frame {i}: the card shows"

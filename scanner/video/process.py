@@ -36,8 +36,8 @@ from scanner.errors import ScannerError, TooLarge, UnreadableImage
 from scanner.geometry import clip_shape, hull
 from scanner.pipeline import verify
 from scanner.pipeline.process import Pipeline
-from scanner.types import Action, Clip, Finding, FindingKind, ScanResult, Shape, Status
-from scanner.video import encode, frames, tracks
+from scanner.types import Action, Clip, Finding, FindingKind, Region, ScanResult, Shape, Status
+from scanner.video import encode, frames, motion, tracks
 from scanner.video.metadata import inventory
 from scanner.video.probe import VideoInfo, probe
 
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # (stage, frames done, frames expected): stages "look", "hide", "check".
 Progress = Callable[[str, int, int], None]
+Velocity = tuple[float, float]  # pixels a frame
 
 AUDIO_NOTE = ("the sound was kept (--keep-audio): voices and names spoken aloud can identify "
               "people; listen before posting")
@@ -138,27 +139,43 @@ def scan(source: Path, config: ScanConfig, pipeline: Pipeline, *,
     face_detectors = [d for d in pipeline.detectors if may_find(d, FindingKind.FACE)]
     faces: dict[int, list[Finding]] = {}
     areas: dict[int, list[Finding]] = {}
+    moves: dict[tuple[int, int], Velocity] = {}  # (frame, id(region)) -> its motion
     times: list[float] = []
     looked: list[int] = []
     last: frames.Frame | None = None
+    previous: tuple[int, np.ndarray, float] | None = None  # the last full look, small and grey
+
+    def full_look(frame: frames.Frame) -> None:
+        nonlocal previous
+        _look(pipeline, frame, None, faces, areas)
+        looked.append(frame.index)
+        grey, scale = motion.small(frame.pixels)
+        if previous is not None:  # where what the last full look found has gone since
+            at, before, _ = previous
+            found = {id(f.region): f.region for f in areas[at]}
+            moved = {key: v for key, f in found.items()
+                     if (v := motion.velocity(before, grey, scale, f,
+                                              frame.index - at)) is not None}
+            moved.update(motion.borrowed(found, moved))
+            moves.update({(at, key): v for key, v in moved.items()})
+        previous = (frame.index, grey, scale)
+
     for frame in frames.decode(source, info):
         deadline.check()
         times.append(frame.time_s)
         last = frame
         if frame.index % cadence.scan == 0:
-            _look(pipeline, frame, None, faces, areas)
-            looked.append(frame.index)
+            full_look(frame)
         elif frame.index % cadence.face == 0:
             _look(pipeline, frame, face_detectors, faces, areas)
         if progress is not None:
             progress("look", frame.index + 1, info.frames)
     assert last is not None  # frames.decode raises for a video without frames
     if last.index not in looked:  # something entering at the very end is looked at, not guessed
-        _look(pipeline, last, None, faces, areas)
-        looked.append(last.index)
-    del last
+        full_look(last)
+    del last, previous
     n = len(times)
-    found = _face_tracks(faces, cadence, n, config) + _area_tracks(areas, cadence, n)
+    found = _face_tracks(faces, cadence, n, config) + _area_tracks(areas, moves, cadence, n)
     numbered = tuple(
         replace(t, number=i, finding=replace(t.finding, span=(times[t.first], times[t.last])))
         for i, t in enumerate(sorted(found, key=lambda t: (t.first, t.last)), start=1))
@@ -183,12 +200,12 @@ def _action(sightings: Sequence[Finding]) -> Action:
     return Action.KEPT if any(f.action is Action.KEPT for f in sightings) else Action.FLAGGED
 
 
-def _linked(found: Mapping[int, Sequence[Finding]], *, max_gap: int, reach: float
-            ) -> list[list[tuple[int, Finding]]]:
+def _linked(found: Mapping[int, Sequence[Finding]], *, max_gap: int, reach: float,
+            predict: tracks.Predict | None = None) -> list[list[tuple[int, Finding]]]:
     """Sightings joined into tracks by their boxes (``scanner.video.tracks.link``)."""
     by_box = {(frame, id(f.region)): f for frame, fs in found.items() for f in fs}
     linked = tracks.link({frame: [f.region for f in fs] for frame, fs in found.items()},
-                         max_gap=max_gap, reach=reach)
+                         max_gap=max_gap, reach=reach, predict=predict)
     return [[(frame, by_box[(frame, id(box))]) for frame, box in t.detections] for t in linked]
 
 
@@ -217,37 +234,83 @@ def _face_tracks(faces: Mapping[int, Sequence[Finding]], cadence: Cadence, n: in
     return out
 
 
-def _between(a: Shape, b: Shape) -> Shape:
-    """The hull of two outlines: where a thing moving (and turning) straight from ``a`` to
-    ``b`` is at every moment in between."""
-    return a if a == b else hull(np.array(a.points + b.points, dtype=np.float64))
+def _between(a: Shape, *others: Shape) -> Shape:
+    """The hull of outlines: where a thing moving (and turning) straight from ``a`` to another
+    is at every moment in between."""
+    rest = [o for o in others if o != a]
+    if not rest:
+        return a
+    return hull(np.array(a.points + tuple(p for o in rest for p in o.points), dtype=np.float64))
 
 
-def _area_tracks(areas: Mapping[int, Sequence[Finding]], cadence: Cadence,
-                 n: int) -> list[VideoTrack]:
+def _shifted(shape: Shape, dx: float, dy: float) -> Shape:
+    return Shape.of((x + dx, y + dy) for x, y in shape.points)
+
+
+def _centre_velocity(a: tuple[int, Finding], b: tuple[int, Finding]) -> Velocity | None:
+    (fa, ra), (fb, rb) = a, b
+    if fb == fa:
+        return None
+    return (((rb.region.x1 + rb.region.x2) - (ra.region.x1 + ra.region.x2)) / 2 / (fb - fa),
+            ((rb.region.y1 + rb.region.y2) - (ra.region.y1 + ra.region.y2)) / 2 / (fb - fa))
+
+
+def _area_tracks(areas: Mapping[int, Sequence[Finding]], moves: Mapping[tuple[int, int], Velocity],
+                 cadence: Cadence, n: int) -> list[VideoTrack]:
+    """Pages, screens, text and codes followed from look to look. A sighting whose patch was
+    found again at the next look (``scanner.video.motion``) is expected where it moved to, so
+    a line carried past joins its own track; and where a track ends (the thing left, or the
+    next look missed it behind someone), it is hidden along its way on, not held in place."""
+
+    def velocity(frame: int, f: Finding) -> Velocity | None:
+        return moves.get((frame, id(f.region)))
+
+    by_region = {(frame, id(f.region)): f for frame, fs in areas.items() for f in fs}
+
+    def predict(frame: int, box: Region, later: int) -> Region:
+        v = moves.get((frame, id(box)))
+        if v is None or (frame, id(box)) not in by_region:
+            return box
+        dx, dy = v[0] * (later - frame), v[1] * (later - frame)
+        return Region(box.x1 + dx, box.y1 + dy, box.x2 + dx, box.y2 + dy)
+
     out = []
     # Best overlaps are paired first, so a line that stayed put keeps its own track; one that
-    # moved (a page carried past) joins the nearest within one and a half of its size. One
-    # look that missed it does not end its track.
-    for sightings in _linked(areas, max_gap=2 * cadence.scan, reach=1.5):
+    # moved (a page carried past) joins the nearest within one and a half of its size of where
+    # it was expected. One look that missed it does not end its track.
+    for sightings in _linked(areas, max_gap=2 * cadence.scan, reach=1.5, predict=predict):
         found = [f for _, f in sightings]
         action = _action(found)
         first, last = sightings[0][0], sightings[-1][0]
         cover: dict[int, Shape] = {}
         if action.hides:
             hidden = [(frame, f.outline) for frame, f in sightings]
-            for (fa, sa), (fb, sb) in zip(hidden, hidden[1:], strict=False):
-                both = _between(sa, sb)
+            for k, ((fa, sa), (fb, sb)) in enumerate(zip(hidden, hidden[1:], strict=False)):
+                # From one look to the next: both outlines, and the first carried on as it was
+                # moving (the next look may see less of it: cut by the frame's edge, or behind
+                # someone), under one hull.
+                v = velocity(*sightings[k])
+                ahead = () if v is None else (_shifted(sa, v[0] * (fb - fa), v[1] * (fb - fa)),)
+                both = _between(sa, sb, *ahead)
                 for frame in range(fa, fb):
                     cover[frame] = both
             cover[last] = hidden[-1][1]
             # One look's worth of frames either side, that look included: it may have been
             # there since just after the look before (or that look missed it), and still be
-            # there until the next.
-            for frame in range(max(0, first - cadence.scan), first):
-                cover[frame] = hidden[0][1]
-            for frame in range(last + 1, min(n, last + cadence.scan + 1)):
-                cover[frame] = hidden[-1][1]
+            # there until the next; on the way it was going.
+            reach = cadence.scan
+            v_out = velocity(*sightings[-1]) or (
+                _centre_velocity(sightings[-2], sightings[-1]) if len(sightings) > 1 else None)
+            v_in = velocity(*sightings[0]) or (
+                _centre_velocity(sightings[0], sightings[1]) if len(sightings) > 1 else None)
+            after = hidden[-1][1] if v_out is None else _between(
+                hidden[-1][1], _shifted(hidden[-1][1], v_out[0] * reach, v_out[1] * reach))
+            before = hidden[0][1] if v_in is None else _between(
+                hidden[0][1], _shifted(hidden[0][1], -v_in[0] * reach, -v_in[1] * reach))
+            for frame in range(max(0, first - reach), first):
+                cover[frame] = before
+            for frame in range(last + 1, min(n, last + reach + 1)):
+                cover[frame] = after
             first, last = min(cover), max(cover)
         out.append(VideoTrack(0, _largest(found, action), cover, first, last))
     return out
@@ -318,7 +381,8 @@ def check(output: Path, scanned: Scanned, pipeline: Pipeline, *,
           deadline: Deadline | None = None) -> tuple[int, bool]:
     """Look again at every ``check``-th frame of the copy (and its last). Raises when a face
     or text is found inside a hidden area; returns (frames checked, nothing new was seen).
-    A clear face seen where nothing is hidden makes the copy unverified (it is reported)."""
+    A clear face seen where nothing is hidden, or text running on from a fill, makes the copy
+    unverified (it is reported)."""
     config = pipeline.config
     deadline = deadline or Deadline(0)
     copy = probe(output, config)
@@ -339,8 +403,10 @@ def check(output: Path, scanned: Scanned, pipeline: Pipeline, *,
             raise ScannerError(
                 f"verification failed at {frame.time_s:.1f} s: {', '.join(kinds)} still "
                 "detectable inside a hidden area; no safe copy was made")
-        new_faces += sum(1 for f in result.new if f.kind is FindingKind.FACE and not f.unsure
-                         and f.score >= config.face_threshold)
+        # Seen now and not hidden: a clear face, or text running on from a fill (a photo's
+        # copy would be redacted again; a clip's is not, so it is not confirmed).
+        new_faces += sum(1 for f in result.new if not f.unsure and (
+            f.kind is not FindingKind.FACE or f.score >= config.face_threshold))
         checked += 1
         if progress is not None:
             progress("check", frame.index + 1, scanned.frames)

@@ -10,7 +10,7 @@ frames a face was on screen but between two detections.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scanner.types import Region
@@ -43,13 +43,19 @@ def _distance(a: Region, b: Region) -> float:
     return (dx * dx + dy * dy) ** 0.5 / side if side > 0 else float("inf")
 
 
+Predict = Callable[[int, Region, int], Region]
+
+
 def link(detections: Mapping[int, Sequence[Region]], *, max_gap: int,
-         min_iou: float = 0.1, reach: float = 1.5) -> list[Track]:
+         min_iou: float = 0.1, reach: float = 1.5, predict: Predict | None = None
+         ) -> list[Track]:
     """Tracks from per-frame boxes. Frames are visited in order; each box joins the open track
     whose last box it overlaps most (IoU at least ``min_iou``), or, for a face that moved
     further than its size between two detections, whose last box's centre is nearest (within
     ``reach`` box sizes); greedily, best pairs first. Other boxes start new tracks. A track with
-    no detection for more than ``max_gap`` frames is closed."""
+    no detection for more than ``max_gap`` frames is closed. ``predict(frame, box, later)``:
+    where a box seen in ``frame`` is expected in frame ``later`` (its motion); the last box is
+    compared as predicted."""
     open_: list[list[tuple[int, Region]]] = []
     closed: list[list[tuple[int, Region]]] = []
     for frame in sorted(detections):
@@ -58,9 +64,11 @@ def link(detections: Mapping[int, Sequence[Region]], *, max_gap: int,
             (closed if frame - track[-1][0] > max_gap else still).append(track)
         open_ = still
         boxes = [b for b in detections[frame] if not b.empty]
+        expected = [predict(track[-1][0], track[-1][1], frame) if predict else track[-1][1]
+                    for track in open_]
         pairs = sorted(
-            ((track[-1][1].iou(box), -_distance(track[-1][1], box), t, b)
-             for t, track in enumerate(open_) for b, box in enumerate(boxes)),
+            ((expected[t].iou(box), -_distance(expected[t], box), t, b)
+             for t in range(len(open_)) for b, box in enumerate(boxes)),
             key=lambda p: (-p[0], -p[1], p[2], p[3]))
         used_t: set[int] = set()
         used_b: set[int] = set()
