@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -205,3 +206,24 @@ def test_the_index_comes_first_and_no_user_data_is_written(tmp_path: Path) -> No
     for atom in (b"udta", b"meta", b"\xa9xyz", b"\xa9mak", b"\xa9mod", b"\xa9day", b"chpl",
                  b"tmcd", b"covr"):
         assert atom not in data, atom
+
+
+def test_the_copy_is_written_under_a_temp_name_a_sweep_removes(tmp_path: Path) -> None:
+    from scanner.batch.run import sweep_temp_files
+
+    out = tmp_path / "out.mp4"
+    seen: list[list[str]] = []
+
+    def frames_watching() -> Iterator[np.ndarray]:
+        for i, p in enumerate(clip_frames(10, 320, 240)):
+            if i == 5:  # half way: what is in the folder now?
+                seen.append(sorted(q.name for q in tmp_path.iterdir()))
+            yield p
+
+    encode.write_mp4(frames_watching(), out, fps=10, width=320, height=240)
+    [names] = seen
+    assert len(names) == 1 and names[0].startswith(".postsafe-") and names[0].endswith(".tmp")
+    assert sorted(q.name for q in tmp_path.iterdir()) == ["out.mp4"]
+    # a killed run's half-written clip would be swept away by the next run into the folder
+    (tmp_path / names[0]).write_bytes(b"half a clip")
+    assert sweep_temp_files(tmp_path) == 1 and not (tmp_path / names[0]).exists()

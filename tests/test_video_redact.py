@@ -158,16 +158,7 @@ def test_frame_times_are_kept_for_a_variable_frame_rate(tmp_path: Path) -> None:
     source = tmp_path / "vfr.mp4"
     pixels = clip_frames(8, W, H, face=False)
     times = [0, 1, 2, 5, 6, 10, 11, 12]  # tenths of a second: a stall, then a jump
-    with av.open(str(source), "w") as c:
-        s = c.add_stream("libx264", rate=10)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for t, p in zip(times, pixels, strict=True):
-            f = av.VideoFrame.from_ndarray(p, format="rgb24")
-            f.pts = t
-            for pk in s.encode(f):
-                c.mux(pk)
-        for pk in s.encode():
-            c.mux(pk)
+    write_clip(source, pixels, fps=10, pts=times)
     out = tmp_path / "out.mp4"
     result = run(source, out, [MagentaFaceDetector()])
     assert result.status is Status.CLEAN, result.error
@@ -303,17 +294,7 @@ def test_every_codec_and_container_is_read_and_made_an_h264_mp4(
     except av.codec.codec.UnknownCodecError:
         pytest.skip(f"this PyAV has no {codec} encoder to make the test clip")
     source = tmp_path / f"in{suffix}"
-    original = clip_frames(N, W, H)
-    with av.open(str(source), "w", format=fmt) as c:
-        s = c.add_stream(codec, rate=10)
-        s.width, s.height, s.pix_fmt = W, H, "yuv420p"
-        for i, p in enumerate(original):
-            f = av.VideoFrame.from_ndarray(p, format="rgb24")
-            f.pts = i
-            for pk in s.encode(f):
-                c.mux(pk)
-        for pk in s.encode():
-            c.mux(pk)
+    write_clip(source, clip_frames(N, W, H), fmt=fmt, codec=codec)
     out = tmp_path / "out.mp4"
     result = run(source, out, [MagentaFaceDetector()], replace(CONFIG, face_style=FaceStyle.FILL))
     assert result.status is Status.REDACTED, result.error

@@ -53,15 +53,17 @@ def clip_frames(n: int, width: int, height: int, *, face: bool = True) -> list[n
 def write_clip(path: Path, pixels: list[np.ndarray], *, fps: int = 10, fmt: str = "mp4",
                rotation: int = 0, metadata: Mapping[str, str] | None = None,
                container_options: Mapping[str, str] | None = None,
-               audio: bool = False) -> Path:
+               audio: bool = False, codec: str = "libx264",
+               pts: list[int] | None = None) -> Path:
     """Encode ``pixels`` (as stored: not rotated here) to ``path``. ``rotation`` is the
-    display matrix's counter-clockwise degrees (PyAV's ``set_display_rotation``)."""
+    display matrix's counter-clockwise degrees (PyAV's ``set_display_rotation``); ``pts``
+    each frame's time in 1/``fps`` units (default 0, 1, 2, ...: a constant rate)."""
     h, w = pixels[0].shape[:2]
     path.parent.mkdir(parents=True, exist_ok=True)
     with av.open(str(path), "w", format=fmt, options=dict(container_options or {})) as c:
         for k, v in (metadata or {}).items():
             c.metadata[k] = v
-        s = c.add_stream("libx264", rate=fps, options={"crf": "12"})
+        s = c.add_stream(codec, rate=fps, options={"crf": "12"} if codec == "libx264" else {})
         s.width, s.height, s.pix_fmt = w, h, "yuv420p"
         if rotation:
             s.set_display_rotation(rotation)
@@ -70,7 +72,7 @@ def write_clip(path: Path, pixels: list[np.ndarray], *, fps: int = 10, fmt: str 
             a = c.add_stream("aac", rate=16000)
         for i, p in enumerate(pixels):
             f = av.VideoFrame.from_ndarray(p, format="rgb24")
-            f.pts = i
+            f.pts = i if pts is None else pts[i]
             for pk in s.encode(f):
                 c.mux(pk)
         for pk in s.encode():

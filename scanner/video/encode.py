@@ -57,7 +57,9 @@ def write_mp4(frames: Iterable[np.ndarray], output: Path, *, fps: float, width: 
     count = 0
     sound: _Sound | None = None
     try:
-        with atomic_path(output, suffix=".mp4") as tmp:
+        # The temp file is named like every other (".postsafe-PID-*.tmp"), so a killed worker's
+        # is found and removed (scanner.batch.engines.local, run.sweep_temp_files).
+        with atomic_path(output) as tmp:
             container = av.open(str(tmp), "w", format="mp4",
                                 options={"movflags": "+faststart", "fflags": "+bitexact"})
             try:
