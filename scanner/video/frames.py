@@ -56,26 +56,42 @@ def decode(path: Path, info: VideoInfo, *, strict_count: bool = True) -> Iterato
 
 
 def sample(path: Path, count: int) -> list[Frame]:
-    """Up to ``count`` frames spread evenly over a video, as stored (the MP4s PostSafe writes
-    are upright), decoding it once; for the report's strip of frames. Raises UnreadableVideo."""
+    """Up to ``count`` frames spread evenly over a video's length, as stored (the MP4s PostSafe
+    writes are upright); for the report's strip of frames. Each is reached by seeking to the
+    key frame before it, so a long clip is not decoded whole. Raises UnreadableVideo."""
+    out: list[Frame] = []
     try:
         with av.open(str(path), "r") as container:
             stream = container.streams.video[0]
-            total = stream.frames
-            if not total:
-                total = sum(1 for _ in container.decode(stream))
-                container.seek(0)
-            if total <= 0 or count <= 0:
+            base = stream.time_base
+            if stream.duration is not None and base is not None:
+                length = float(stream.duration * base)
+            elif container.duration is not None:
+                length = container.duration / av.time_base
+            else:
+                length = 0.0
+            if count <= 0:
                 return []
-            n = min(count, total)
-            wanted = {round(k * (total - 1) / max(1, n - 1)) for k in range(n)}
-            out: list[Frame] = []
-            for index, frame in enumerate(container.decode(stream)):
-                if index in wanted:
-                    t = float(frame.time) if frame.time is not None else 0.0
-                    out.append(Frame(index, t, frame.to_ndarray(format="rgb24")))
-                if index >= max(wanted):
+            start = float(stream.start_time * base) if stream.start_time and base else 0.0
+            n = max(1, count)
+            # Times inside the clip: the last a little before its end, where a frame starts.
+            wanted = [start + length * k / n for k in range(n)]
+            for target in wanted:
+                if base is not None:
+                    container.seek(int(target / base), stream=stream, backward=True)
+                chosen = None
+                for frame in container.decode(stream):
+                    chosen = frame
+                    if frame.time is None or frame.time >= target - 1e-6:
+                        break
+                if chosen is None:
                     break
-            return out
+                t = float(chosen.time) if chosen.time is not None else target
+                if out and t <= out[-1].time_s:
+                    continue  # a clip shorter than the strip: no frame twice
+                rate = float(stream.average_rate or 0)
+                index = round((t - start) * rate) if rate else len(out)
+                out.append(Frame(index, t, chosen.to_ndarray(format="rgb24")))
     except (av.FFmpegError, OSError, EOFError, IndexError) as exc:
         raise UnreadableVideo(f"the video cannot be read: {why(exc)}") from exc
+    return out
