@@ -418,3 +418,43 @@ def test_check_then_download_tap_and_welsh(server: dict, browser, size: tuple[in
     assert left == [], f"English left after switching to Welsh: {left}"
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     context.close()
+
+
+def test_a_late_answer_never_undoes_a_decision(server: dict, browser) -> None:
+    """A read of the photo still on its way when a decision is sent (a busy server) comes back
+    after it: the page must not show the old state, or the next decision would send it."""
+    import re
+
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.set_default_timeout(WAIT_MS)
+    page.goto(server["url"])
+    page.wait_for_selector("body[data-ready=true]")
+    page.set_input_files("#files", [str(SAMPLES / DROPPED)])
+    expect(page.locator(".photo-item[data-status=redacted]")).to_have_count(1, timeout=WAIT_MS)
+    page.click(f".photo-main:has-text('{DROPPED}')")
+    expect(page.locator("#review-name")).to_have_text(DROPPED)
+    face = page.locator("#findings li", has_text="Face").first
+    assert face.locator("input").is_checked()
+
+    held: list = []
+    holding = [True]
+
+    def hold(route) -> None:  # the photo's state, read again: held back until released
+        if holding[0] and route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*/photos/[^/?]+\?lang=en$"), hold)
+    page.click(f".photo-main:has-text('{DROPPED}')")  # reads the photo again: held
+    page.wait_for_timeout(300)
+    assert len(held) == 1
+    with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
+        face.locator("input").uncheck()
+    page.wait_for_selector("#overlay .mark.k-face.kept-mark")
+    holding[0] = False
+    held[0].continue_()  # the old state arrives now, after the decision
+    page.wait_for_timeout(1500)
+    assert not page.locator("#findings li", has_text="Face").first.locator("input").is_checked()
+    assert page.locator("#overlay .mark.k-face.kept-mark").count() >= 1
+    page.close()

@@ -16,6 +16,7 @@
     progressMsg: null, safeMsg: null, boxError: null, clipMsg: null,
     stripFor: null,      // the clip whose strip of frames is on the page
     making: {},          // clip id -> true while its safe copy is being made
+    asked: {},           // photo id -> the number of its newest request for its state
     spot: null,          // the tapped spot on offer: {kind, finding, box}
     pendingSave: false,  // a decision was sent: the next finished safe copy says it is saved
     zipConfirmed: false, scrolled: false,
@@ -323,9 +324,19 @@
     if (focus || scroll) $("review").scrollIntoView({ block: "start" });
   }
 
+  // Every request that returns a photo's state takes a number; only the answer to the newest
+  // is shown. A page read still on its way when a decision is sent (a busy server) would
+  // otherwise come back after it, show the old state, and the next decision would send it.
+  function ask(id) {
+    state.asked[id] = (state.asked[id] || 0) + 1;
+    return state.asked[id];
+  }
+  function newest(id, n) { return state.asked[id] === n; }
+
   async function loadPhoto(id, fresh) {
+    const n = ask(id);
     const data = await api(photoUrl(id, langQuery()));
-    showPhoto(data, fresh);
+    if (newest(id, n)) showPhoto(data, fresh);
   }
 
   function showPhoto(data, refreshSafe) {
@@ -706,10 +717,12 @@
     };
     state.pendingSave = true;
     setSafeMsg({ key: "safe.saving" });
+    const n = ask(data.id);
     try {
       const updated = await api(photoUrl(data.id, "/decisions" + langQuery()), {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
       });
+      if (!newest(data.id, n)) return;
       const active = document.activeElement && document.activeElement.id;
       showPhoto(updated, true);
       if (active && $(active)) $(active).focus();
@@ -721,10 +734,12 @@
 
   async function sendClipDecisions(data, keep) {
     setClipMsg({ key: "clip.saving" });
+    const n = ask(data.id);
     try {
       const updated = await api(photoUrl(data.id, "/decisions" + langQuery()), {
         method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ keep: keep }),
       });
+      if (!newest(data.id, n)) return;
       const active = document.activeElement && document.activeElement.id;
       showPhoto(updated, false);
       if (state.current === data.id) setClipMsg({ key: "clip.saved" });
