@@ -448,12 +448,13 @@ def test_a_late_answer_never_undoes_a_decision(server: dict, browser) -> None:
     page.route(re.compile(r".*/photos/[^/?]+\?lang=en$"), hold)
     page.click(f".photo-main:has-text('{DROPPED}')")  # reads the photo again: held
     page.wait_for_timeout(300)
-    assert len(held) == 1
+    assert held  # (the page may read it more than once)
     with page.expect_response(lambda r: r.url.endswith("/decisions?lang=en"), timeout=STEP_MS):
         face.locator("input").uncheck()
     page.wait_for_selector("#overlay .mark.k-face.kept-mark")
     holding[0] = False
-    held[0].continue_()  # the old state arrives now, after the decision
+    for route in held:  # the old state arrives now, after the decision
+        route.continue_()
     page.wait_for_timeout(1500)
     assert not page.locator("#findings li", has_text="Face").first.locator("input").is_checked()
     assert page.locator("#overlay .mark.k-face.kept-mark").count() >= 1
