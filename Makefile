@@ -55,6 +55,7 @@ bench: $(VENV)/.dev-installed sysdeps
 	$(BIN)/python bench/face_resolution.py
 	$(BIN)/python bench/batch_eval.py
 	$(BIN)/python bench/speed_eval.py
+	$(BIN)/python bench/video_eval.py
 	$(BIN)/python bench/startup_eval.py
 
 samples: $(VENV)/.dev-installed
